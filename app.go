@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/mixstudio/mixstudio/persistence"
+	"github.com/mixstudio/mixstudio/web"
+)
+
+// serveOptions are the flags shared by serve and mediator.
+type serveOptions struct {
+	addr      string
+	db        string
+	publicURL string
+	// mediatorOnly serves the protocol endpoints without the studio pages.
+	mediatorOnly bool
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return serveCommand(ctx, "serve", args, stderr, false)
+}
+
+func runMediator(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return serveCommand(ctx, "mediator", args, stderr, true)
+}
+
+func serveCommand(ctx context.Context, name string, args []string, stderr io.Writer, mediatorOnly bool) error {
+	fs := newFlags(name, stderr)
+	opts := serveOptions{mediatorOnly: mediatorOnly}
+	fs.StringVar(&opts.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&opts.db, "db", "mixstudio.db", "SQLite database file")
+	if !mediatorOnly {
+		fs.StringVar(&opts.publicURL, "public-url", "", "URL viewers reach this server at (turns on sign-in)")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	ln, err := net.Listen("tcp", opts.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return serve(ctx, ln, opts, logger)
+}
+
+// serve builds the parts, serves on ln until ctx ends, then shuts down:
+// live sockets are closed with 1012 and the database is flushed and closed.
+func serve(ctx context.Context, ln net.Listener, opts serveOptions, logger *slog.Logger) error {
+	a, err := openApp(ctx, opts, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer a.close()
+
+	// No WriteTimeout: it would cut WebSocket and SSE routes (STYLE.md traps).
+	srv := &http.Server{
+		Handler:           a.web.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("mixstudio listening", "url", "http://"+ln.Addr().String(), "db", opts.db)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a.web.Shutdown(shutdownCtx)
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// app is every long-lived part, built once and handed to each other here.
+type app struct {
+	db  *persistence.DB
+	web *web.Server
+}
+
+func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app, error) {
+	db, err := persistence.Open(ctx, opts.db)
+	if err != nil {
+		return nil, err
+	}
+	w := web.New(web.Config{
+		Logger:       logger,
+		PublicURL:    opts.publicURL,
+		MediatorOnly: opts.mediatorOnly,
+	}, db)
+	return &app{db: db, web: w}, nil
+}
+
+func (a *app) close() {
+	if err := a.db.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "mixstudio: closing database:", err)
+	}
+}
+
+// openDB opens the database for the one-shot commands (import, token, ...).
+func openDB(ctx context.Context, path string) (*persistence.DB, error) {
+	return persistence.Open(ctx, path)
+}

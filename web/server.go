@@ -1,0 +1,90 @@
+// Package web holds the Echo handlers, routes and middleware. Handlers are
+// thin: parse, call studio/persistence/live, render. Every route is listed
+// in routes.go.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/mixstudio/mixstudio/persistence"
+)
+
+// Config is what the command line decides about the web server.
+type Config struct {
+	Logger *slog.Logger
+	// PublicURL is where viewers reach this server; when set, studio pages
+	// need a sign-in.
+	PublicURL string
+	// MediatorOnly serves only the protocol endpoints (mixstudio mediator).
+	MediatorOnly bool
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	db     *persistence.DB
+	echo   *echo.Echo
+	onStop []func(context.Context)
+}
+
+// New builds the server and its routes.
+func New(cfg Config, db *persistence.DB) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, db: db}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.Use(middleware.Recover())
+	e.HTTPErrorHandler = s.handleError
+	s.echo = e
+	s.routes(e)
+	return s
+}
+
+// Handler is the root http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Shutdown runs the registered stop hooks (the mediator closes its sockets
+// with 1012 here) before the HTTP server itself stops.
+func (s *Server) Shutdown(ctx context.Context) {
+	for _, f := range s.onStop {
+		f(ctx)
+	}
+}
+
+// handleError is the one place errors become responses: 5xx are logged as
+// errors, 4xx as warnings.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code := http.StatusInternalServerError
+	msg := http.StatusText(code)
+	if he, ok := err.(*echo.HTTPError); ok {
+		code = he.Code
+		if m, ok := he.Message.(string); ok {
+			msg = m
+		} else {
+			msg = http.StatusText(code)
+		}
+	}
+	attrs := []any{"method", c.Request().Method, "path", c.Path(), "status", code, "err", err}
+	if code >= 500 {
+		s.log.Error("request failed", attrs...)
+	} else {
+		s.log.Warn("request refused", attrs...)
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(code)
+		return
+	}
+	_ = c.JSON(code, map[string]string{"error": msg})
+}
