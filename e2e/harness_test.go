@@ -1,0 +1,269 @@
+// Package e2e runs the real mixstudio binary: the studio pages through
+// Debian's chromium (chromedp) and the mediator through the official Node
+// SDK. Everything here is test code; this file is the harness the other
+// e2e tests build on.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the mixstudio executable TestMain builds once for every test.
+var binary string
+
+// moduleRoot is the directory holding go.mod (the binary's source).
+var moduleRoot string
+
+func TestMain(m *testing.M) {
+	os.Exit(buildAndRun(m))
+}
+
+func buildAndRun(m *testing.M) int {
+	root, err := findModuleRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	moduleRoot = root
+	dir, err := os.MkdirTemp("", "mixstudio-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	binary = filepath.Join(dir, "mixstudio")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: go build failed: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+// findModuleRoot walks up from the package directory to go.mod.
+func findModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the e2e package")
+		}
+		dir = parent
+	}
+}
+
+// inCI reports whether missing tools (chromium, node_modules) must fail
+// the run instead of skipping the tests that need them.
+func inCI() bool { return os.Getenv("CI") == "true" }
+
+// skipOrFail skips a test whose tool is missing, except in CI where a
+// silently skipped suite would hide a broken setup.
+func skipOrFail(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if inCI() {
+		t.Fatalf("%s (CI=true: required)", msg)
+	}
+	t.Skip(msg)
+}
+
+// server is one running `mixstudio serve` process.
+type server struct {
+	URL  string // http://127.0.0.1:PORT, no trailing slash
+	Addr string // 127.0.0.1:PORT
+	DB   string // the SQLite file it serves
+
+	cmd    *exec.Cmd
+	stderr *syncBuffer
+	exited chan struct{} // closed when the process has ended
+	err    error         // cmd.Wait's result, valid once exited is closed
+}
+
+// startServer runs `mixstudio serve --addr 127.0.0.1:PORT --db $T/x.db ARGS...`
+// and waits until /healthz answers. At cleanup it sends SIGTERM and fails
+// the test unless the process exits 0 within a few seconds; its stderr goes
+// into the test log when the test failed.
+func startServer(t testing.TB, args ...string) *server {
+	t.Helper()
+	return startServerDB(t, filepath.Join(t.TempDir(), "x.db"), args...)
+}
+
+// startServerDB is startServer on a given database file (for example one
+// prepared with runCLI before the server starts).
+func startServerDB(t testing.TB, db string, args ...string) *server {
+	t.Helper()
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		addr, err := freeAddr()
+		if err != nil {
+			t.Fatalf("pick a port: %v", err)
+		}
+		s, err := launch(addr, db, args)
+		if err == nil {
+			t.Cleanup(func() { s.stop(t) })
+			return s
+		}
+		lastErr = err
+		// Another process may have taken the port between our probe and
+		// the server's listen: try another one.
+		if !strings.Contains(err.Error(), "address already in use") {
+			break
+		}
+	}
+	t.Fatalf("start server: %v", lastErr)
+	return nil
+}
+
+// freeAddr finds a free loopback port by listening on :0 and closing.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := ln.Addr().String()
+	return addr, ln.Close()
+}
+
+func launch(addr, db string, args []string) (*server, error) {
+	s := &server{
+		URL:    "http://" + addr,
+		Addr:   addr,
+		DB:     db,
+		stderr: &syncBuffer{},
+		exited: make(chan struct{}),
+	}
+	argv := append([]string{"serve", "--addr", addr, "--db", db}, args...)
+	s.cmd = exec.Command(binary, argv...)
+	s.cmd.Stdout = s.stderr // serve writes nothing to stdout; keep it anyway
+	s.cmd.Stderr = s.stderr
+	if err := s.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("run %s: %w", binary, err)
+	}
+	go func() {
+		s.err = s.cmd.Wait()
+		close(s.exited)
+	}()
+
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.exited:
+			return nil, fmt.Errorf("server exited before answering (%v): %s", s.err, s.stderr.String())
+		default:
+		}
+		resp, err := client.Get(s.URL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s, nil
+			}
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	s.cmd.Process.Kill()
+	<-s.exited
+	return nil, fmt.Errorf("server did not answer /healthz within 15s: %s", s.stderr.String())
+}
+
+// stop sends SIGTERM and checks a clean exit: a server that hangs or fails
+// on shutdown is a bug (sockets must close with 1012, the db must flush).
+func (s *server) stop(t testing.TB) {
+	t.Helper()
+	select {
+	case <-s.exited:
+		t.Errorf("server exited before the test ended (%v)", s.err)
+	default:
+		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Errorf("SIGTERM: %v", err)
+		}
+		select {
+		case <-s.exited:
+			if s.err != nil {
+				t.Errorf("server exited with %v after SIGTERM", s.err)
+			}
+		case <-time.After(8 * time.Second):
+			s.cmd.Process.Kill()
+			<-s.exited
+			t.Errorf("server did not exit within 8s of SIGTERM")
+		}
+	}
+	if t.Failed() {
+		t.Logf("server stderr:\n%s", s.stderr.String())
+	}
+}
+
+// Stderr is what the server has logged so far.
+func (s *server) Stderr() string { return s.stderr.String() }
+
+// cli runs a one-shot command against the server's database and returns
+// its stdout with surrounding space trimmed; a non-zero exit fails the test.
+// Example: srv.cli(t, "token", "--user", "viewer1").
+func (s *server) cli(t testing.TB, args ...string) string {
+	t.Helper()
+	return runCLI(t, s.DB, args...)
+}
+
+// runCLI runs `mixstudio ARGS... --db DB` and returns its trimmed stdout,
+// failing the test on a non-zero exit. --db goes last: every command
+// parses flags after its positional arguments.
+func runCLI(t testing.TB, db string, args ...string) string {
+	t.Helper()
+	stdout, stderr, err := runCLIResult(db, args...)
+	if err != nil {
+		t.Fatalf("mixstudio %s: %v\nstderr: %s", strings.Join(args, " "), err, stderr)
+	}
+	return strings.TrimSpace(stdout)
+}
+
+// runCLIResult runs a command and returns everything, for tests that
+// expect a failure.
+func runCLIResult(db string, args ...string) (stdout, stderr string, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	argv := append(append([]string{}, args...), "--db", db)
+	cmd := exec.CommandContext(ctx, binary, argv...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	return out.String(), errOut.String(), err
+}
+
+// syncBuffer is a bytes.Buffer safe for the process's writers and the
+// test's readers at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
