@@ -1,0 +1,311 @@
+#!/usr/bin/env node
+// flow.js drives Mixer's official Node SDK (@mixer/interactive-node 3.0.1)
+// against a mixstudio server: a GameClient found through the hosts list and
+// a ParticipantClient found through /api/v1/interactive/{channel}. It prints
+// one JSON line per step ({"step", "ok", ...}) on stdout, the raw frames on
+// stderr, and exits non-zero at the first failing step or after the overall
+// timeout. e2e/interop_test.go runs it and asserts on the lines.
+//
+// Environment:
+//   MIXSTUDIO_URL                 http://127.0.0.1:PORT
+//   MIXSTUDIO_TOKEN               game client's bearer token (mixstudio token)
+//   MIXSTUDIO_PARTICIPANT_TOKEN   the viewer's token (mixstudio token --user viewer1)
+//   MIXSTUDIO_VERSION_ID          the imported version (mixstudio import)
+//   MIXSTUDIO_TIMEOUT_MS          overall limit, default 25000
+'use strict';
+
+const http = require('http');
+const interactive = require('@mixer/interactive-node');
+const WebSocket = require('ws');
+
+// Node 20 has no global WebSocket: the SDK needs one handed to it.
+interactive.setWebSocket(WebSocket);
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) fail('config', new Error(`${name} is not set`));
+  return v;
+};
+
+const baseURL = env('MIXSTUDIO_URL').replace(/\/$/, '');
+const gameToken = env('MIXSTUDIO_TOKEN');
+const viewerToken = env('MIXSTUDIO_PARTICIPANT_TOKEN');
+const versionId = Number(env('MIXSTUDIO_VERSION_ID'));
+const overallMs = Number(process.env.MIXSTUDIO_TIMEOUT_MS || 25000);
+const stepMs = 5000;
+
+let current = 'start';
+
+function emit(obj) {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+function describe(err) {
+  if (!err) return String(err);
+  const out = { message: err.message || String(err) };
+  if (err.code !== undefined) out.code = err.code;
+  if (err.path !== undefined) out.path = err.path;
+  if (err.name) out.name = err.name;
+  return out;
+}
+
+function fail(step, err) {
+  emit({ step, ok: false, error: describe(err) });
+  if (err && err.stack) process.stderr.write(`failed at ${step}: ${err.stack}\n`);
+  process.exit(1);
+}
+
+// An exception the SDK throws from a socket handler (for example on a
+// method it cannot process) would otherwise kill the process silently.
+process.on('uncaughtException', (err) => fail(current, err));
+process.on('unhandledRejection', (err) => fail(current, err));
+setTimeout(() => fail(current, new Error(`overall timeout ${overallMs}ms`)), overallMs).unref();
+
+// step runs fn with a per-step timeout and prints its line.
+async function step(name, fn) {
+  current = name;
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`step timed out after ${stepMs}ms`)), stepMs);
+  });
+  try {
+    const details = await Promise.race([fn(), limit]);
+    emit(Object.assign({ step: name, ok: true }, details || {}));
+    return details;
+  } catch (err) {
+    fail(name, err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function check(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+// waitFor subscribes now and resolves on the first event that matches;
+// subscribe before triggering, so no event is lost.
+function waitFor(emitter, event, match = () => true) {
+  return new Promise((resolve) => {
+    const listener = (...args) => {
+      if (match(...args)) {
+        emitter.removeListener(event, listener);
+        resolve(args);
+      }
+    };
+    emitter.on(event, listener);
+  });
+}
+
+function getJSON(path, token) {
+  return new Promise((resolve, reject) => {
+    const headers = token ? { Authorization: `Bearer ${token}` } : {};
+    const req = http.get(baseURL + path, { headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) {
+          reject(new Error(`GET ${path}: ${res.statusCode} ${body.trim()}`));
+          return;
+        }
+        try {
+          resolve(JSON.parse(body));
+        } catch (err) {
+          reject(new Error(`GET ${path}: not JSON: ${body.slice(0, 200)}`));
+        }
+      });
+    });
+    req.on('error', reject);
+  });
+}
+
+function trace(client, who) {
+  client.on('message', (data) => process.stderr.write(`${who} < ${data}\n`));
+  client.on('send', (data) => process.stderr.write(`${who} > ${data}\n`));
+  client.on('close', (evt) => process.stderr.write(`${who} closed ${evt && evt.code} ${evt && evt.reason}\n`));
+  // An 'error' event without a listener throws; fail the step instead.
+  client.on('error', (err) => fail(current, err));
+}
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const positions = (x, y, w, h) => [
+  { size: 'large', width: w, height: h, x, y },
+  { size: 'medium', width: w, height: h, x, y },
+  { size: 'small', width: w, height: h, x, y },
+];
+
+async function main() {
+  const game = new interactive.GameClient();
+  trace(game, 'game');
+  const gameHello = waitFor(game, 'hello');
+  const gameReady = waitFor(game.state, 'ready', (isReady) => isReady === true);
+
+  await step('hosts', async () => {
+    const hosts = await getJSON('/api/v1/interactive/hosts');
+    check(Array.isArray(hosts) && hosts.length > 0, `hosts is ${JSON.stringify(hosts)}`);
+    check(/^wss?:\/\/.+\/gameClient$/.test(hosts[0].address), `address ${hosts[0].address}`);
+    return { address: hosts[0].address };
+  });
+
+  await step('game-open', async () => {
+    await game.open({
+      authToken: gameToken,
+      versionId,
+      discoveryUrl: `${baseURL}/api/v1/interactive/hosts`,
+    });
+  });
+
+  await step('game-hello', async () => {
+    await gameHello;
+  });
+
+  await step('game-getTime', async () => {
+    const before = Date.now();
+    const time = await game.getTime();
+    check(typeof time === 'number', `time is ${JSON.stringify(time)}`);
+    check(Math.abs(time - before) < 60000, `server time ${time} is far from ${before}`);
+    return { time };
+  });
+
+  await step('game-setCompression', async () => {
+    // The SDK sends {"params": ["gzip"]} (no "scheme") and never compresses.
+    await game.setCompression(['gzip']);
+    const scheme = game.getOptions().compressionScheme;
+    check(scheme === 'none', `server chose ${JSON.stringify(scheme)}, the SDK can only speak none`);
+    return { scheme };
+  });
+
+  await step('game-synchronizeState', async () => {
+    await game.synchronizeState();
+    const scene = game.state.getScene('default');
+    check(scene, 'no default scene');
+    check(game.state.getGroup('default'), 'no default group');
+    const welcome = scene.getControl('welcome');
+    check(welcome && welcome.kind === 'label', 'imported label "welcome" missing from the default scene');
+    return { scenes: Array.from(game.state.getScenes().keys()), groups: Array.from(game.state.getGroups().keys()) };
+  });
+
+  await step('game-createScene', async () => {
+    const scene = await game.createScene({ sceneID: 'bonus', controls: [] });
+    check(scene && scene.sceneID === 'bonus', `reply ${JSON.stringify(scene)}`);
+    return { sceneID: scene.sceneID };
+  });
+
+  await step('game-createControls', async () => {
+    const controls = await game.createControls({
+      sceneID: 'default',
+      controls: [
+        { controlID: 'fire', kind: 'button', text: 'Fire', cost: 5, position: positions(0, 5, 10, 5) },
+        { controlID: 'stick', kind: 'joystick', position: positions(12, 5, 8, 8) },
+      ],
+    });
+    check(Array.isArray(controls) && controls.length === 2, `created ${JSON.stringify(controls && controls.length)}`);
+    const fire = game.state.getControl('fire');
+    const stick = game.state.getControl('stick');
+    check(fire instanceof interactive.Button, 'fire is not a Button in the SDK state');
+    check(stick instanceof interactive.Joystick, 'stick is not a Joystick in the SDK state');
+    check(fire.cost === 5, `fire.cost = ${fire.cost}`);
+    return { controls: controls.map((c) => c.controlID) };
+  });
+
+  await step('game-ready', async () => {
+    await game.ready(true);
+    await gameReady; // the server's onReady, which the SDK turns into state 'ready'
+    check(game.state.isReady === true, 'state.isReady is not true');
+  });
+
+  // The viewer finds the channel the way Mixer's web page did.
+  const channel = await step('participant-discover', async () => {
+    const me = await getJSON('/api/v1/users/current', gameToken);
+    check(me.channel && me.channel.id !== undefined, `users/current: ${JSON.stringify(me)}`);
+    const join = await getJSON(`/api/v1/interactive/${me.channel.id}`, viewerToken);
+    check(/^wss?:\/\/.+\/participant\?/.test(join.socketAddress), `socketAddress ${join.socketAddress}`);
+    check(typeof join.key === 'string' && join.key !== '', `key ${JSON.stringify(join.key)}`);
+    return { channelID: me.channel.id, socketAddress: join.socketAddress, key: join.key };
+  });
+
+  const viewer = new interactive.ParticipantClient();
+  trace(viewer, 'viewer');
+  const viewerHello = waitFor(viewer, 'hello');
+  const viewerSelf = waitFor(viewer.state, 'selfUpdate');
+  const joined = waitFor(game.state, 'participantJoin');
+
+  await step('participant-open', async () => {
+    await viewer.open({ url: channel.socketAddress, key: channel.key });
+    await viewerHello;
+  });
+
+  await step('game-participantJoin', async () => {
+    const [p] = await joined;
+    check(p.username === 'viewer1', `username ${JSON.stringify(p.username)}`);
+    check(uuid.test(p.sessionID), `sessionID ${JSON.stringify(p.sessionID)} is not a UUID`);
+    for (const k of ['userID', 'level', 'lastInputAt', 'connectedAt', 'disabled', 'groupID', 'anonymous']) {
+      check(k in p, `participant lacks ${k}: ${JSON.stringify(p)}`);
+    }
+    check(p.anonymous === false, `anonymous is ${JSON.stringify(p.anonymous)}`);
+    return { sessionID: p.sessionID, groupID: p.groupID };
+  });
+
+  await step('participant-self', async () => {
+    const [self] = await viewerSelf;
+    check(self && self.username === 'viewer1', `selfUpdate ${JSON.stringify(self)}`);
+  });
+
+  await step('participant-synchronizeScenes', async () => {
+    await viewer.synchronizeScenes();
+    const fire = viewer.state.getControl('fire');
+    const stick = viewer.state.getControl('stick');
+    check(fire instanceof interactive.Button, 'participant sees no button "fire"');
+    check(stick instanceof interactive.Joystick, 'participant sees no joystick "stick"');
+    check(fire.text === 'Fire' && fire.cost === 5, `fire is ${JSON.stringify({ text: fire.text, cost: fire.cost })}`);
+    return { controls: viewer.state.getScene('default').getControls().map((c) => c.controlID) };
+  });
+
+  let transactionID;
+  await step('button-press', async () => {
+    const got = waitFor(game.state.getControl('fire'), 'mousedown');
+    await viewer.state.getControl('fire').giveInput({ event: 'mousedown', button: 0 });
+    const [input, participant] = await got;
+    check(input.input.controlID === 'fire', `input ${JSON.stringify(input)}`);
+    check(input.input.event === 'mousedown', `event ${input.input.event}`);
+    check(participant && participant.username === 'viewer1', `participant ${JSON.stringify(participant)}`);
+    check(input.participantID === participant.sessionID, 'participantID is not the session');
+    check(typeof input.transactionID === 'string' && input.transactionID !== '',
+      `a button with a cost gives no transactionID: ${JSON.stringify(input)}`);
+    transactionID = input.transactionID;
+    return { transactionID, participantID: input.participantID, button: input.input.button };
+  });
+
+  await step('capture', async () => {
+    const res = await game.captureTransaction(transactionID);
+    return { result: res === undefined ? null : res };
+  });
+
+  await step('joystick-move', async () => {
+    const got = waitFor(game.state.getControl('stick'), 'move');
+    await viewer.state.getControl('stick').giveInput({ event: 'move', x: 0.5, y: -0.25 });
+    const [input] = await got;
+    check(input.input.controlID === 'stick', `input ${JSON.stringify(input)}`);
+    check(input.input.x === 0.5 && input.input.y === -0.25, `x,y = ${input.input.x},${input.input.y}`);
+    return { x: input.input.x, y: input.input.y };
+  });
+
+  await step('update-control', async () => {
+    const seen = waitFor(viewer.state.getControl('fire'), 'updated', (c) => c.text === 'Fired!');
+    await game.state.getControl('fire').setText('Fired!');
+    const [control] = await seen;
+    check(control.cost === 5, `update lost the cost: ${control.cost}`);
+    return { text: control.text };
+  });
+
+  await step('close', async () => {
+    const closed = waitFor(viewer, 'close');
+    viewer.close();
+    game.close();
+    await closed;
+  });
+  process.exit(0);
+}
+
+main().catch((err) => fail(current, err));
