@@ -1,0 +1,359 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+)
+
+// MaxBatch is the most packets one frame may hold. The specification sets
+// no limit; this one keeps a hostile frame of "{}," repeated from costing
+// forty times its size in Packets.
+const MaxBatch = 1024
+
+// DecodeFrame parses a frame holding one packet (a JSON object) or a batch
+// (a JSON array of packet objects; batched reports which).
+//
+// A non-nil error is a 4000 error about the whole frame (not JSON, not an
+// object or array, too many packets): answer it with ErrorReply(0, err).
+// Otherwise each packet that cannot be used carries its own error in
+// Packet.Err (4002 unknown type, 4004 params not an object, 4000 malformed
+// id...), with its ID set when the id could be read.
+//
+// Decoding is lenient where the official SDKs differ: seq, discard, params
+// and id may be missing (zero values), null counts as missing, ids and seq
+// may be numeric strings, and unknown fields (etag...) are ignored. Params
+// and Result alias data.
+func DecodeFrame(data []byte) (packets []Packet, batched bool, err *Error) {
+	return AppendPackets(nil, data)
+}
+
+// AppendPackets is DecodeFrame appending to dst, so a reader can reuse one
+// slice across frames.
+func AppendPackets(dst []Packet, data []byte) (packets []Packet, batched bool, err *Error) {
+	if !json.Valid(data) {
+		return dst, false, ParseError("the frame is not valid JSON")
+	}
+	s := scanner{data: data}
+	s.skipSpace()
+	switch s.data[s.pos] {
+	case '{':
+		var p Packet
+		decodePacket(&s, &p)
+		return append(dst, p), false, nil
+	case '[':
+		s.pos++
+		s.skipSpace()
+		if s.data[s.pos] == ']' {
+			return dst, true, nil
+		}
+		for n := 0; ; n++ {
+			if n == MaxBatch {
+				return dst, true, ParseError("a batch holds more than " + strconv.Itoa(MaxBatch) + " packets")
+			}
+			s.skipSpace()
+			var p Packet
+			if s.data[s.pos] == '{' {
+				decodePacket(&s, &p)
+			} else {
+				s.skipValue()
+				p.Err = ParseError("a batch element is not a packet object")
+			}
+			dst = append(dst, p)
+			s.skipSpace()
+			if s.data[s.pos] == ']' {
+				return dst, true, nil
+			}
+			s.pos++ // ','
+		}
+	}
+	return dst, false, ParseError("the frame is not a packet object or an array of packets")
+}
+
+// decodePacket reads the object at s.pos into p. The frame is valid JSON,
+// so the scanner only has to find where tokens end.
+func decodePacket(s *scanner, p *Packet) {
+	var (
+		typ, idErr, fieldErr *Error
+		hasType              bool
+		rawType              []byte
+		paramsKind           byte
+	)
+	s.pos++ // '{'
+	for {
+		s.skipSpace()
+		if s.data[s.pos] == '}' {
+			s.pos++
+			break
+		}
+		key := s.skipValue()
+		s.skipSpace()
+		s.pos++ // ':'
+		s.skipSpace()
+		start := s.pos
+		s.skipValue()
+		val := s.data[start:s.pos]
+		s.skipSpace()
+		if s.data[s.pos] == ',' {
+			s.pos++
+		}
+		if isNull(val) {
+			continue
+		}
+		switch string(keyBytes(key)) {
+		case "id":
+			id, ok := parseInt(val, 0, 1<<32-1)
+			if !ok {
+				idErr = &Error{Code: CodeParse, Message: "Error parsing payload as JSON: id must be an unsigned 32-bit integer.", Path: "id"}
+			}
+			p.ID = uint32(id)
+		case "type":
+			hasType, rawType = true, val
+		case "method":
+			if val[0] != '"' {
+				fieldErr = first(fieldErr, &Error{Code: CodeUnknownMethod, Message: "The method name must be a string.", Path: "method"})
+				continue
+			}
+			p.Method = methodName(val)
+		case "params":
+			p.Params = json.RawMessage(val)
+			paramsKind = val[0]
+		case "result":
+			p.Result = json.RawMessage(val)
+		case "error":
+			e, ok := decodeError(val)
+			if !ok {
+				fieldErr = first(fieldErr, &Error{Code: CodeParse, Message: "Error parsing payload as JSON: error must be an object with an integer code.", Path: "error"})
+			}
+			p.Error = e
+		case "discard":
+			switch string(val) {
+			case "true":
+				p.Discard = true
+			case "false":
+				p.Discard = false
+			default:
+				fieldErr = first(fieldErr, BadArguments("discard must be a boolean", "discard"))
+			}
+		case "seq":
+			seq, ok := parseInt(val, -1<<31, 1<<31-1)
+			if !ok {
+				fieldErr = first(fieldErr, BadArguments("seq must be a signed 32-bit integer", "seq"))
+			}
+			p.Seq = int32(seq)
+		}
+	}
+
+	switch {
+	case !hasType:
+		typ = &Error{Code: CodeUnknownPacketType, Message: "The packet has no type.", Path: "type"}
+	case bytes.Equal(rawType, []byte(`"method"`)):
+		p.Type = TypeMethod
+	case bytes.Equal(rawType, []byte(`"reply"`)):
+		p.Type = TypeReply
+	default:
+		t := string(rawType)
+		if rawType[0] == '"' {
+			t = unquote(rawType)
+		}
+		switch t {
+		case TypeMethod, TypeReply: // spelled with escapes
+			p.Type = t
+		default:
+			typ = UnknownPacketType(t)
+		}
+	}
+	switch {
+	case idErr != nil:
+		p.Err = idErr
+	case typ != nil:
+		p.Err = typ
+	case fieldErr != nil:
+		p.Err = fieldErr
+	case p.Type == TypeMethod && paramsKind != 0 && paramsKind != '{':
+		p.Err = BadArguments("params must be an object of named arguments, not "+kindName(paramsKind), "params")
+	}
+	if p.Type != TypeMethod {
+		p.Params = nil
+	}
+}
+
+func decodeError(val []byte) (*Error, bool) {
+	if val[0] != '{' {
+		return nil, false
+	}
+	s := scanner{data: val, pos: 1}
+	e := &Error{}
+	hasCode := false
+	for {
+		s.skipSpace()
+		if s.data[s.pos] == '}' {
+			break
+		}
+		key := s.skipValue()
+		s.skipSpace()
+		s.pos++
+		s.skipSpace()
+		start := s.pos
+		s.skipValue()
+		v := s.data[start:s.pos]
+		s.skipSpace()
+		if s.data[s.pos] == ',' {
+			s.pos++
+		}
+		switch string(keyBytes(key)) {
+		case "code":
+			c, ok := parseInt(v, -1<<31, 1<<31-1)
+			if !ok {
+				return nil, false
+			}
+			e.Code, hasCode = int(c), true
+		case "message":
+			if v[0] == '"' {
+				e.Message = unquote(v)
+			}
+		case "path":
+			if v[0] == '"' {
+				e.Path = unquote(v)
+			}
+		}
+	}
+	return e, hasCode
+}
+
+func first(have, e *Error) *Error {
+	if have != nil {
+		return have
+	}
+	return e
+}
+
+func isNull(v []byte) bool { return len(v) == 4 && v[0] == 'n' }
+
+func kindName(b byte) string {
+	switch b {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "a number"
+}
+
+// keyBytes returns an object key without its quotes, decoding escapes
+// only when there are some (real keys have none, and a switch on
+// string(keyBytes(k)) then costs no allocation).
+func keyBytes(raw []byte) []byte {
+	inner := raw[1 : len(raw)-1]
+	if bytes.IndexByte(inner, '\\') < 0 {
+		return inner
+	}
+	return []byte(unquote(raw))
+}
+
+// unquote decodes a JSON string token. The token is known to be valid.
+func unquote(raw []byte) string {
+	inner := raw[1 : len(raw)-1]
+	if bytes.IndexByte(inner, '\\') < 0 {
+		return string(inner)
+	}
+	var s string
+	_ = json.Unmarshal(raw, &s) // cannot fail on a valid token
+	return s
+}
+
+// parseInt reads an integer in [lo, hi] from a JSON number or a string
+// holding one (some clients send ids as strings). Fractions and exponents
+// are refused: the protocol's ids and seq are integers.
+func parseInt(v []byte, lo, hi int64) (int64, bool) {
+	if v[0] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	neg := false
+	if len(v) > 0 && v[0] == '-' {
+		neg, v = true, v[1:]
+	}
+	if len(v) == 0 || len(v) > 19 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, n >= lo && n <= hi
+}
+
+// scanner walks a valid JSON document.
+type scanner struct {
+	data []byte
+	pos  int
+}
+
+func (s *scanner) skipSpace() {
+	for s.pos < len(s.data) {
+		switch s.data[s.pos] {
+		case ' ', '\t', '\n', '\r':
+			s.pos++
+		default:
+			return
+		}
+	}
+}
+
+// skipValue moves past the value at s.pos and returns it.
+func (s *scanner) skipValue() []byte {
+	start := s.pos
+	switch s.data[s.pos] {
+	case '"':
+		s.skipString()
+	case '{', '[':
+		depth := 0
+		for {
+			switch s.data[s.pos] {
+			case '"':
+				s.skipString()
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+			}
+			s.pos++
+			if depth == 0 {
+				break
+			}
+		}
+	default: // number, true, false, null
+		for s.pos < len(s.data) {
+			switch s.data[s.pos] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return s.data[start:s.pos]
+			}
+			s.pos++
+		}
+	}
+	return s.data[start:s.pos]
+}
+
+func (s *scanner) skipString() {
+	s.pos++ // opening quote
+	for {
+		switch s.data[s.pos] {
+		case '\\':
+			s.pos += 2
+		case '"':
+			s.pos++
+			return
+		default:
+			s.pos++
+		}
+	}
+}

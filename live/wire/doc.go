@@ -1,0 +1,39 @@
+// Package wire is the Interactive 2 protocol's framing: packets, error
+// codes and the compression schemes. It does no I/O; live/mediator and
+// live/client move its bytes over WebSockets.
+//
+// # Packets
+//
+// A Packet is a method or a reply. Build them with Method, Reply and
+// ErrorReply and write them with AppendJSON, which appends without
+// reflection and always writes the fields in the order
+// id, type, method, params, result, error, discard, seq (the Unity SDK's
+// parser depends on it):
+//
+//	{"id":7,"type":"method","method":"hello","params":null,"discard":true,"seq":0}
+//	{"id":7,"type":"reply","result":{"time":1},"error":null,"seq":0}
+//	{"id":7,"type":"reply","result":null,"error":{"code":4003,"message":"...","path":"method"},"seq":0}
+//
+// seq is always written (zero until the sender numbers its packets), and
+// discard always on methods. AppendBatch writes a JSON array frame, for
+// peers that opted in only.
+//
+// DecodeFrame (or AppendPackets, to reuse a slice) reads a frame holding
+// one packet or a batch. A frame that is not JSON gives a 4000 error for
+// ErrorReply(0, err); a packet that cannot be used (unknown type 4002,
+// params not an object 4004, malformed id 4000...) comes back with
+// Packet.Err set, so the receiver answers ErrorReply(p.ID, p.Err) and goes
+// on with the rest of the batch.
+//
+// # Errors
+//
+// Error is the reply error object; the Code constants are the
+// specification's whole table, CodeMessage gives each one's text and
+// IsCloseCode tells the ones sent in close frames. ParseError,
+// DecompressError, UnknownPacketType, UnknownMethod and BadArguments build
+// the generic ones.
+//
+// # Compression
+//
+// Negotiate and NegotiateParams pick a Scheme for setCompression.
+package wire

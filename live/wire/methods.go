@@ -1,0 +1,100 @@
+package wire
+
+// methodName returns the method named by a JSON string token. The
+// protocol's own names are returned as constants, so decoding the packets
+// that flow all the time (giveInput, onControlUpdate...) allocates nothing.
+func methodName(raw []byte) string {
+	switch string(raw[1 : len(raw)-1]) {
+	case "hello":
+		return "hello"
+	case "onReady":
+		return "onReady"
+	case "ready":
+		return "ready"
+	case "setCompression":
+		return "setCompression"
+	case "getTime":
+		return "getTime"
+	case "getMemoryStats":
+		return "getMemoryStats"
+	case "issueMemoryWarning":
+		return "issueMemoryWarning"
+	case "setBandwidthThrottle":
+		return "setBandwidthThrottle"
+	case "getThrottleState":
+		return "getThrottleState"
+	case "giveInput":
+		return "giveInput"
+	case "capture":
+		return "capture"
+	case "broadcastEvent":
+		return "broadcastEvent"
+	case "event":
+		return "event"
+	case "onParticipantJoin":
+		return "onParticipantJoin"
+	case "onParticipantLeave":
+		return "onParticipantLeave"
+	case "onParticipantUpdate":
+		return "onParticipantUpdate"
+	case "getAllParticipants":
+		return "getAllParticipants"
+	case "getActiveParticipants":
+		return "getActiveParticipants"
+	case "getParticipantsByMixerID":
+		return "getParticipantsByMixerID"
+	case "getParticipantsBySessionID":
+		return "getParticipantsBySessionID"
+	case "updateParticipants":
+		return "updateParticipants"
+	case "createScenes":
+		return "createScenes"
+	case "getScenes":
+		return "getScenes"
+	case "updateScenes":
+		return "updateScenes"
+	case "deleteScene":
+		return "deleteScene"
+	case "onSceneCreate":
+		return "onSceneCreate"
+	case "onSceneUpdate":
+		return "onSceneUpdate"
+	case "onSceneDelete":
+		return "onSceneDelete"
+	case "createControls":
+		return "createControls"
+	case "updateControls":
+		return "updateControls"
+	case "deleteControls":
+		return "deleteControls"
+	case "onControlCreate":
+		return "onControlCreate"
+	case "onControlUpdate":
+		return "onControlUpdate"
+	case "onControlDelete":
+		return "onControlDelete"
+	case "createGroups":
+		return "createGroups"
+	case "getGroups":
+		return "getGroups"
+	case "updateGroups":
+		return "updateGroups"
+	case "deleteGroup":
+		return "deleteGroup"
+	case "onGroupCreate":
+		return "onGroupCreate"
+	case "onGroupUpdate":
+		return "onGroupUpdate"
+	case "onGroupDelete":
+		return "onGroupDelete"
+	case "onWorldUpdate":
+		return "onWorldUpdate"
+	case "updateWorld":
+		return "updateWorld"
+	case "uploadFile":
+		return "uploadFile"
+	case "deleteFile":
+		return "deleteFile"
+	}
+	return unquote(raw)
+}
