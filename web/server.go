@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -22,6 +23,11 @@ type Config struct {
 	PublicURL string
 	// MediatorOnly serves only the protocol endpoints (mixstudio mediator).
 	MediatorOnly bool
+	// RequireSignIn makes studio pages need a signed-in user; without it
+	// (loopback, no public URL) the studio's owner is signed in by default.
+	RequireSignIn bool
+	// Now is the clock (token and code expiry, rate limits); nil: time.Now.
+	Now func() time.Time
 }
 
 // Server holds the handlers' dependencies.
@@ -31,6 +37,7 @@ type Server struct {
 	db     *persistence.DB
 	echo   *echo.Echo
 	onStop []func(context.Context)
+	auth   *authState
 }
 
 // New builds the server and its routes.
@@ -39,6 +46,7 @@ func New(cfg Config, db *persistence.DB) *Server {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, db: db}
+	s.auth = newAuthState(s.now)
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

@@ -1,0 +1,170 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/mixstudio/mixstudio/persistence"
+)
+
+// testClock is a settable clock shared by the server and its database.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// identityServer builds the real server on a fresh SQLite file with a fake
+// clock; cfg's Logger, Now are filled in when empty.
+func identityServer(tb testing.TB, cfg Config) (*Server, *persistence.DB, *testClock) {
+	tb.Helper()
+	db, err := persistence.Open(context.Background(), filepath.Join(tb.TempDir(), "id.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	clock := &testClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	db.SetClock(clock.Now)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	cfg.Now = clock.Now
+	return New(cfg, db), db, clock
+}
+
+func TestCurrentUserIsTheOwnerUnlessSignInIsRequired(t *testing.T) {
+	for _, require := range []bool{false, true} {
+		s, _, _ := identityServer(t, Config{RequireSignIn: require})
+		c := s.echo.NewContext(httptest.NewRequest(http.MethodGet, "/", nil), httptest.NewRecorder())
+		u, ok := s.currentUser(c)
+		if require && ok {
+			t.Fatalf("RequireSignIn: signed in as %+v without a session", u)
+		}
+		if !require && (!ok || u.Username != persistence.OwnerUsername || c.Get(userNameContextKey) != u.Username) {
+			t.Fatalf("loopback: %+v %v", u, ok)
+		}
+	}
+}
+
+func TestRequireStudioUserRedirectsToSignIn(t *testing.T) {
+	s, db, _ := identityServer(t, Config{RequireSignIn: true})
+	e := echo.New()
+	h := s.requireStudioUser(func(c echo.Context) error {
+		u, _ := s.currentUser(c)
+		return c.String(http.StatusOK, "hello "+u.Username)
+	})
+	e.GET("/studio/x", h)
+
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/studio/x?a=1", nil))
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/signin?next="+url.QueryEscape("/studio/x?a=1") {
+		t.Fatalf("page: %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+	req := httptest.NewRequest(http.MethodGet, "/studio/x", nil)
+	req.Header.Set("HX-Request", "true")
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnauthorized || !strings.HasPrefix(rec.Header().Get("HX-Redirect"), "/signin?next=") {
+		t.Fatalf("htmx: %d %q", rec.Code, rec.Header().Get("HX-Redirect"))
+	}
+
+	u, _ := db.CreateUser(context.Background(), "viewer")
+	sess, _ := db.CreateSession(context.Background(), u.ID)
+	req = httptest.NewRequest(http.MethodGet, "/studio/x", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: sess})
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || rec.Body.String() != "hello viewer" {
+		t.Fatalf("signed in: %d %q", rec.Code, rec.Body.String())
+	}
+}
+
+func TestCSRFRefusesUnsafeRequestsWithoutTheToken(t *testing.T) {
+	s, _, _ := identityServer(t, Config{PublicURL: "https://studio.example"})
+	e := echo.New()
+	e.Any("/form", func(c echo.Context) error { return c.String(http.StatusOK, c.Get(csrfContextKey).(string)) }, s.csrf)
+
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/form", nil))
+	var ck *http.Cookie
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == csrfCookie {
+			ck = c
+		}
+	}
+	if ck == nil || !ck.HttpOnly || !ck.Secure || ck.SameSite != http.SameSiteLaxMode || rec.Body.String() != ck.Value {
+		t.Fatalf("csrf cookie %+v, body %q", ck, rec.Body.String())
+	}
+	post := func(form, header string) int {
+		req := httptest.NewRequest(http.MethodPost, "/form", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: csrfCookie, Value: ck.Value})
+		if header != "" {
+			req.Header.Set("X-CSRF-Token", header)
+		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for _, tc := range []struct {
+		name, form, header string
+		want               int
+	}{
+		{"no token", "a=1", "", http.StatusBadRequest},
+		{"wrong form token", "_csrf=nope", "", http.StatusForbidden},
+		{"wrong header", "", "nope", http.StatusForbidden},
+		{"form token", "_csrf=" + url.QueryEscape(ck.Value), "", http.StatusOK},
+		{"header token", "", ck.Value, http.StatusOK},
+	} {
+		if got := post(tc.form, tc.header); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	// A cross-site browser request is refused whatever it carries.
+	req := httptest.NewRequest(http.MethodPost, "/form", nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden {
+		t.Fatalf("cross-site: %d", rec.Code)
+	}
+}
+
+func TestSafeNextStaysOnSite(t *testing.T) {
+	for in, want := range map[string]string{"/studio": "/studio", "//evil.example": "/", "https://evil.example": "/", "": "/", "/\\evil": "/"} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestFailureLimiterWindow(t *testing.T) {
+	clock := &testClock{t: time.Unix(0, 0)}
+	l := newFailureLimiter(clock.Now, 5, time.Minute)
+	for i := 0; i < 5; i++ {
+		if l.blocked("u:1") {
+			t.Fatalf("blocked after %d failures", i)
+		}
+		l.fail("u:1", "ip:a")
+	}
+	if !l.blocked("u:1") || !l.blocked("ip:a") || l.blocked("u:2", "ip:b") {
+		t.Fatal("limits not per key")
+	}
+	clock.Advance(time.Minute)
+	if l.blocked("u:1", "ip:a") {
+		t.Fatal("still blocked after the window")
+	}
+}
