@@ -35,5 +35,24 @@
 //
 // # Compression
 //
-// Negotiate and NegotiateParams pick a Scheme for setCompression.
+// Negotiate and NegotiateParams pick a Scheme for setCompression ("text"
+// is "none"; unknown names are skipped; no match gives None). Each
+// direction of a connection has its own stream: an Encoder for what a side
+// sends, a Decoder for what it receives.
+//
+//	enc := wire.NewEncoder(wire.Gzip)
+//	frame, err := enc.Encode(frame[:0], msg) // send as binary if enc.Binary()
+//	msg, werr := dec.Decode(frame, isBinary) // werr is a 4001 *Error
+//
+// Under gzip and lz4 a frame is the uvarint of the message's length, then
+// the next piece of one compressed stream, flushed after every message
+// (Z_SYNC_FLUSH for gzip; one or more whole blocks of an LZ4 frame with
+// 64 KiB blocks for lz4); the first frame carries the stream's header.
+// Encoder.Reset and Decoder.Reset start new streams, as choosing a scheme
+// again requires. A Decoder refuses, with 4001, a message declaring more
+// than MaxMessageSize (2,000,000) bytes or not decompressing to exactly its
+// declared size; it grows its buffer with the data that really arrives, so
+// a tiny frame declaring 2 MB costs little. Its first failure is final
+// until Reset. Decode's result points into the decoder's buffer, valid
+// until the next call. Text frames are plain JSON under every scheme.
 package wire
