@@ -31,19 +31,16 @@ func (e *BatchError) Unwrap() error { return e.Err }
 // use; the Objects it hands out are.
 type Collection struct {
 	idKey string
-	fixed []string
+	rules Rules
 	order []string
 	byID  map[string]*Object
 }
 
-// NewCollection makes an empty collection keyed by idKey. Patches may name
-// idKey and the fixed keys only with their current values.
-func NewCollection(idKey string, fixed ...string) *Collection {
-	return &Collection{
-		idKey: idKey,
-		fixed: append([]string{idKey}, fixed...),
-		byID:  make(map[string]*Object),
-	}
+// NewCollection makes an empty collection keyed by idKey, whose patches
+// follow rules; idKey is always one of the Fixed keys.
+func NewCollection(idKey string, rules Rules) *Collection {
+	rules.Fixed = append([]string{idKey}, rules.Fixed...)
+	return &Collection{idKey: idKey, rules: rules, byID: make(map[string]*Object)}
 }
 
 // Len returns the number of objects.
@@ -163,7 +160,7 @@ func (c *Collection) ApplyAll(patches []json.RawMessage, tag Tag) ([]Result, err
 				return nil, &BatchError{Index: i, Err: &KeyError{Key: c.idKey, Err: fmt.Errorf("%w: %q", ErrUnknownID, id)}}
 			}
 		}
-		if err := cur.checkFixed(p, c.fixed); err != nil {
+		if p, err = cur.applyRules(p, c.rules); err != nil {
 			return nil, &BatchError{Index: i, Err: err}
 		}
 		next, changed := cur.merge(p, tag)

@@ -17,7 +17,7 @@ func raws(ss ...string) []json.RawMessage {
 
 func newControls(t *testing.T) *Collection {
 	t.Helper()
-	c := NewCollection("controlID", "kind")
+	c := NewCollection("controlID", Rules{Fixed: []string{"kind"}})
 	_, err := c.Create(raws(
 		`{"controlID":"a","kind":"button","disabled":false}`,
 		`{"controlID":"b","kind":"button","disabled":false}`,

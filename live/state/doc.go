@@ -38,7 +38,9 @@
 //     is removed from the output but stays in the object as a tombstone
 //     carrying the deletion's tag, so a stale set made before the deletion
 //     cannot bring the key back. A deletion of an absent key is recorded
-//     the same way. Tombstones are never written out.
+//     the same way. Tombstones are never written out; a key set again
+//     after its deletion takes its old place. They last as long as the
+//     object, so their number is bounded by the keys ever named in it.
 //
 // Replacing or deleting a whole object is a change that conflicts with every
 // property under it: it wins only if it wins against each tag in that
@@ -63,6 +65,9 @@
 //
 // Priority defaults to 0 (the zero Tag). Seq is compared as a plain int32:
 // the server's seq starts at 0 and does not wrap within a session.
+//
+// Rules (Fixed and Ignored keys) let the caller keep ids and kinds out of
+// reach of patches; which keys those are is the protocol layer's choice.
 //
 // A property that loses is simply left as it was; that is not an error.
 // A patch that fails validation (invalid JSON, not an object, a fixed key

@@ -20,7 +20,8 @@ func parseObject(data []byte, tag Tag) (*Object, error) {
 	if err := validate(data); err != nil {
 		return nil, err
 	}
-	p := parser{data: data, tag: tag}
+	// Canonical values are rarely longer than their source: one arena.
+	p := parser{data: data, tag: tag, arena: make([]byte, 0, len(data))}
 	p.ws()
 	if p.data[p.pos] != '{' {
 		return nil, ErrNotObject
@@ -84,6 +85,9 @@ func (p *parser) object() *Object {
 			start := len(p.arena)
 			p.arena = p.appendValue(p.arena)
 			m.raw = p.arena[start:len(p.arena):len(p.arena)]
+		}
+		if o.members == nil {
+			o.members = make([]member, 0, 4) // most patches name few keys
 		}
 		o.put(m)
 		p.ws()

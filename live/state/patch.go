@@ -27,36 +27,56 @@ func (e *KeyError) Unwrap() error { return e.Err }
 // write of an equal value), and is o itself when no property was written.
 // A patch that is not a valid JSON object is an error and changes nothing.
 func (o *Object) Patch(patch json.RawMessage, tag Tag) (next *Object, changed bool, err error) {
-	return o.PatchExcept(patch, tag)
+	return o.PatchWith(patch, tag, Rules{})
 }
 
-// PatchExcept is Patch with fixed keys: if the patch names one of them with
-// anything but its current value, nothing is applied and the error is a
-// *KeyError wrapping ErrFixed.
-func (o *Object) PatchExcept(patch json.RawMessage, tag Tag, fixed ...string) (next *Object, changed bool, err error) {
+// Rules restrict what a patch may set at the top level of an object.
+type Rules struct {
+	// Fixed keys (ids, kind) may appear in a patch only with their current
+	// value; anything else fails the whole patch with a *KeyError wrapping
+	// ErrFixed.
+	Fixed []string
+	// Ignored reports keys a patch may carry but never sets (a scene's
+	// "controls", the world's "scenes"); they are dropped silently.
+	Ignored func(key string) bool
+}
+
+// PatchWith is Patch under rules.
+func (o *Object) PatchWith(patch json.RawMessage, tag Tag, rules Rules) (next *Object, changed bool, err error) {
 	p, err := parseObject(patch, Tag{})
-	if err != nil {
-		return o, false, fmt.Errorf("state: patch: %w", err)
+	if err == nil {
+		p, err = o.applyRules(p, rules)
 	}
-	if err := o.checkFixed(p, fixed); err != nil {
+	if err != nil {
 		return o, false, fmt.Errorf("state: patch: %w", err)
 	}
 	next, changed = o.merge(p, tag)
 	return next, changed, nil
 }
 
-func (o *Object) checkFixed(p *Object, fixed []string) error {
-	for _, key := range fixed {
+// applyRules checks the parsed patch p against rules for o and returns it
+// without its ignored keys.
+func (o *Object) applyRules(p *Object, rules Rules) (*Object, error) {
+	for _, key := range rules.Fixed {
 		pm := p.lookup(key)
 		if pm == nil {
 			continue
 		}
 		cur := o.lookup(key)
 		if cur == nil || !sameValue(cur, pm) {
-			return &KeyError{Key: key, Err: ErrFixed}
+			return nil, &KeyError{Key: key, Err: ErrFixed}
 		}
 	}
-	return nil
+	if rules.Ignored != nil {
+		kept := &Object{tag: p.tag, members: make([]member, 0, len(p.members))}
+		for _, m := range p.members {
+			if !rules.Ignored(m.key) {
+				kept.put(m)
+			}
+		}
+		p = kept
+	}
+	return p, nil
 }
 
 func sameValue(a, b *member) bool {
@@ -147,8 +167,7 @@ func mergeMember(cur *member, parent Tag, pm *member, t Tag) (m member, applied,
 		if cur != nil && cur.obj == nil && bytes.Equal(cur.raw, pm.raw) {
 			return member{key: cur.key, raw: cur.raw, tag: t}, true, false
 		}
-		// Copied out of the patch's arena so the patch can be collected.
-		return member{key: pm.key, raw: bytes.Clone(pm.raw), tag: t}, true, true
+		return member{key: pm.key, raw: ownRaw(pm.raw), tag: t}, true, true
 	}
 }
 
@@ -166,4 +185,25 @@ func (m *member) beatenBy(t Tag) bool {
 		}
 	}
 	return true
+}
+
+// Shared, never written: the literals flags flip between.
+var (
+	litTrue  = []byte("true")
+	litFalse = []byte("false")
+	litNull  = []byte("null")
+)
+
+// ownRaw copies a value out of the patch's arena, so that the patch can be
+// collected, except for literals, which are shared.
+func ownRaw(raw []byte) []byte {
+	switch string(raw) {
+	case "true":
+		return litTrue
+	case "false":
+		return litFalse
+	case "null":
+		return litNull
+	}
+	return bytes.Clone(raw)
 }

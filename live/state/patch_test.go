@@ -274,7 +274,7 @@ func repeat(s string, n int) string {
 	return string(b)
 }
 
-func TestPatchExceptFixedKeys(t *testing.T) {
+func TestPatchWithFixedKeys(t *testing.T) {
 	o := mustObject(t, `{"controlID":"b","kind":"button","meta":{"x":1},"text":"go"}`, Tag{})
 	fixed := []string{"controlID", "kind", "meta"}
 	ok := []string{
@@ -283,8 +283,8 @@ func TestPatchExceptFixedKeys(t *testing.T) {
 		`{"text":"stop"}`,
 	}
 	for _, p := range ok {
-		if _, _, err := o.PatchExcept(json.RawMessage(p), Tag{Seq: 1}, fixed...); err != nil {
-			t.Errorf("PatchExcept(%s): %v", p, err)
+		if _, _, err := o.PatchWith(json.RawMessage(p), Tag{Seq: 1}, Rules{Fixed: fixed}); err != nil {
+			t.Errorf("PatchWith(%s): %v", p, err)
 		}
 	}
 	bad := []struct{ patch, key string }{
@@ -294,19 +294,36 @@ func TestPatchExceptFixedKeys(t *testing.T) {
 		{`{"meta":{"x":2}}`, "meta"},
 	}
 	for _, tt := range bad {
-		next, _, err := o.PatchExcept(json.RawMessage(tt.patch), Tag{Seq: 1}, fixed...)
+		next, _, err := o.PatchWith(json.RawMessage(tt.patch), Tag{Seq: 1}, Rules{Fixed: fixed})
 		var ke *KeyError
 		if !errors.As(err, &ke) || ke.Key != tt.key || !errors.Is(err, ErrFixed) {
-			t.Errorf("PatchExcept(%s) error = %v, want KeyError{%s, ErrFixed}", tt.patch, err, tt.key)
+			t.Errorf("PatchWith(%s) error = %v, want KeyError{%s, ErrFixed}", tt.patch, err, tt.key)
 		}
 		if next != o {
-			t.Errorf("PatchExcept(%s) applied part of the patch", tt.patch)
+			t.Errorf("PatchWith(%s) applied part of the patch", tt.patch)
 		}
 	}
 	// A fixed key the object lacks cannot be introduced.
 	o2 := mustObject(t, `{"text":"go"}`, Tag{})
-	if _, _, err := o2.PatchExcept(json.RawMessage(`{"kind":"button"}`), Tag{Seq: 1}, "kind"); !errors.Is(err, ErrFixed) {
+	if _, _, err := o2.PatchWith(json.RawMessage(`{"kind":"button"}`), Tag{Seq: 1}, Rules{Fixed: []string{"kind"}}); !errors.Is(err, ErrFixed) {
 		t.Errorf("setting an absent fixed key: err = %v", err)
+	}
+}
+
+func TestPatchWithIgnoredKeys(t *testing.T) {
+	scene := mustObject(t, `{"sceneID":"default","controls":[],"title":"a"}`, Tag{})
+	rules := Rules{Fixed: []string{"sceneID"}, Ignored: func(k string) bool { return k == "controls" || k == "etag" }}
+	next, changed, err := scene.PatchWith(json.RawMessage(`{"sceneID":"default","controls":[{"controlID":"x"}],"etag":"1","title":"b"}`), Tag{Seq: 1}, rules)
+	if err != nil || !changed {
+		t.Fatalf("changed %v, err %v", changed, err)
+	}
+	if got, want := encode(next), `{"sceneID":"default","controls":[],"title":"b"}`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	// Ignored keys do not escape the fixed-key check.
+	rules.Ignored = func(string) bool { return true }
+	if _, _, err := scene.PatchWith(json.RawMessage(`{"sceneID":"other"}`), Tag{Seq: 1}, rules); !errors.Is(err, ErrFixed) {
+		t.Errorf("fixed key changed under an ignore-all rule: err = %v", err)
 	}
 }
 
