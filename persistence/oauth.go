@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -71,11 +72,16 @@ func (db *DB) DeleteOAuthClient(ctx context.Context, clientID string) error {
 	return nil
 }
 
+// ErrInvalidClient marks a refused client (OAuth's invalid_client, as
+// opposed to a refused code or token); such errors are also
+// studio.ErrUnauthorized.
+var ErrInvalidClient = errors.New("invalid client")
+
 // authenticateClient checks a client_id and, for a client that has one, its
 // secret (hashes compared in constant time). Every failure is the same
 // studio.ErrUnauthorized.
 func authenticateClient(ctx context.Context, q queryer, clientID, secret string) (studio.OAuthClient, error) {
-	refused := studio.Errorf(studio.EUNAUTHORIZED, "unknown client or wrong client secret")
+	refused := fmt.Errorf("%w (%w)", ErrInvalidClient, studio.Errorf(studio.EUNAUTHORIZED, "unknown client or wrong client secret"))
 	var c studio.OAuthClient
 	var stored []byte
 	var created int64

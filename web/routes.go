@@ -11,4 +11,7 @@ import (
 func (s *Server) routes(e *echo.Echo) {
 	e.GET("/healthz", s.handleHealth)
 	e.StaticFS("/static", static.FS)
+	// Identity: /api/v1/users/current, /api/v1/interactive/:channelID, the
+	// OAuth shortcode endpoints, /go, sign-in/up/out and /account pages.
+	s.identityRoutes(e)
 }
