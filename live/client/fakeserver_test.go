@@ -53,7 +53,9 @@ func newFakeServer(t *testing.T, script func(s *session)) *fakeServer {
 }
 
 // addr is the game-client address of this server.
-func (f *fakeServer) addr() string { return "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/gameClient" }
+func (f *fakeServer) addr() string {
+	return "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/gameClient"
+}
 
 func (f *fakeServer) close() {
 	f.mu.Lock()
