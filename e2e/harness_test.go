@@ -21,7 +21,8 @@ import (
 	"time"
 )
 
-// binary is the mixstudio executable TestMain builds once for every test.
+// binary is the mixstudio executable TestMain builds once for every test
+// ($MIXSTUDIO_BINARY instead, when set).
 var binary string
 
 // moduleRoot is the directory holding go.mod (the binary's source).
@@ -38,6 +39,12 @@ func buildAndRun(m *testing.M) int {
 		return 1
 	}
 	moduleRoot = root
+	// A prebuilt binary may be given (for example one built from a clean
+	// checkout while the work tree is mid-edit).
+	if prebuilt := os.Getenv("MIXSTUDIO_BINARY"); prebuilt != "" {
+		binary = prebuilt
+		return m.Run()
+	}
 	dir, err := os.MkdirTemp("", "mixstudio-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
