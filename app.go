@@ -100,10 +100,16 @@ func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app,
 	if err != nil {
 		return nil, err
 	}
+	requireSignIn, err := prepareIdentity(ctx, db, opts, logger)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	w := web.New(web.Config{
-		Logger:       logger,
-		PublicURL:    opts.publicURL,
-		MediatorOnly: opts.mediatorOnly,
+		Logger:        logger,
+		PublicURL:     opts.publicURL,
+		MediatorOnly:  opts.mediatorOnly,
+		RequireSignIn: requireSignIn,
 	}, db)
 	return &app{db: db, web: w}, nil
 }
