@@ -1,0 +1,286 @@
+package mediator
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
+
+	"github.com/mixstudio/mixstudio/live/wire"
+	"github.com/mixstudio/mixstudio/studio"
+)
+
+// Paths the mediator serves (Mixer's, so existing clients only change host).
+const (
+	HostsPath       = "/api/v1/interactive/hosts"
+	GameClientPath  = "/gameClient"
+	ParticipantPath = "/participant"
+	FilesPath       = "/interactive/files/"
+)
+
+// Handler serves every mediator path (for `mixstudio mediator` and tests).
+func (m *Mediator) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+HostsPath, m.ServeHosts)
+	mux.HandleFunc(GameClientPath, m.ServeGameClient)
+	mux.HandleFunc(ParticipantPath, m.ServeParticipant)
+	mux.HandleFunc(FilesPath, m.ServeFiles)
+	return mux
+}
+
+// param reads a handshake header, or the query parameter of the same name
+// in any case (for clients that cannot set headers).
+func param(r *http.Request, name string) string {
+	if v := r.Header.Get(name); v != "" {
+		return v
+	}
+	for k, vs := range r.URL.Query() {
+		if strings.EqualFold(k, name) && len(vs) > 0 {
+			return vs[0]
+		}
+	}
+	return ""
+}
+
+// bearer accepts "Bearer TOKEN" and a bare token (some C++/Unity callers).
+func bearer(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+		return strings.TrimSpace(v[7:])
+	}
+	return v
+}
+
+// protocolOK accepts 2.0 (the version this document specifies).
+func protocolOK(v string) bool {
+	return v == "2.0" || v == "2"
+}
+
+// baseURL is scheme://host for URLs handed back to this request's client.
+func (m *Mediator) baseURL(r *http.Request, ws bool) string {
+	if m.opts.PublicURL != "" {
+		u := strings.TrimRight(m.opts.PublicURL, "/")
+		if ws {
+			u = strings.Replace(strings.Replace(u, "https://", "wss://", 1), "http://", "ws://", 1)
+		}
+		return u
+	}
+	secure := r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+	switch {
+	case ws && secure:
+		return "wss://" + r.Host
+	case ws:
+		return "ws://" + r.Host
+	case secure:
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
+}
+
+// ServeHosts is endpoint discovery: this server is the only host.
+func (m *Mediator) ServeHosts(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(mustJSON([]map[string]string{{"address": m.baseURL(r, true) + GameClientPath}}))
+}
+
+// rejectAfterUpgrade completes the handshake and closes with code: that is
+// how clients see 4019, 4020, 4021 and 4022.
+func (m *Mediator) rejectAfterUpgrade(w http.ResponseWriter, r *http.Request, code int, reason string) {
+	ws, err := m.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	c := newConn(ws, false, 4, 1<<16, m.timeouts())
+	c.closeWith(code, reason)
+	// Read until the peer answers the close (or the timeout cuts it off).
+	for {
+		if _, _, err := ws.NextReader(); err != nil {
+			c.kill()
+			return
+		}
+	}
+}
+
+func (m *Mediator) timeouts() timeouts {
+	return timeouts{write: m.opts.WriteTimeout, pong: 2 * m.opts.PingInterval, close: 2 * 1e9}
+}
+
+// ServeGameClient is the game client's socket. The checks run in the
+// spec's order: credentials (4019), version and access (4020), protocol
+// version (HTTP 400: before the upgrade), a session already running (4021).
+func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	token := bearer(param(r, "Authorization"))
+	user, authErr := m.authenticate(ctx, token)
+	if !websocket.IsWebSocketUpgrade(r) {
+		// The Unity plugin checks its token with a plain GET.
+		if authErr != nil {
+			http.Error(w, "authentication failed", http.StatusUnauthorized)
+			return
+		}
+		http.Error(w, "this endpoint speaks WebSocket", http.StatusBadRequest)
+		return
+	}
+	if authErr != nil {
+		code, reason := codeAuthFailed, "Authentication failed."
+		if !errors.Is(authErr, studio.ErrUnauthorized) {
+			m.log.Error("game client authentication", "err", authErr)
+			code, reason = codeInternal, "internal error"
+		}
+		m.rejectAfterUpgrade(w, r, code, reason)
+		return
+	}
+	versionID, err := strconv.ParseInt(strings.TrimSpace(param(r, "X-Interactive-Version")), 10, 64)
+	if err != nil {
+		m.rejectAfterUpgrade(w, r, codeVersionNotFound, "The interactive version is not found, or you do not have access to it.")
+		return
+	}
+	layout, err := m.store.LayoutForGameClient(ctx, versionID, user.ID, param(r, "X-Interactive-Sharecode"))
+	if err != nil {
+		code, reason := codeVersionNotFound, "The interactive version is not found, or you do not have access to it."
+		if !errors.Is(err, studio.ErrNotFound) && !errors.Is(err, studio.ErrForbidden) {
+			m.log.Error("game client layout", "version", versionID, "err", err)
+			code, reason = codeInternal, "internal error"
+		}
+		m.rejectAfterUpgrade(w, r, code, reason)
+		return
+	}
+	if !protocolOK(param(r, "X-Protocol-Version")) {
+		http.Error(w, "unsupported X-Protocol-Version (this server speaks 2.0)", http.StatusBadRequest)
+		return
+	}
+	s, err := m.newSession(user, layout, m.baseURL(r, false))
+	if err != nil {
+		m.log.Warn("game client layout refused", "version", versionID, "err", err)
+		m.rejectAfterUpgrade(w, r, codeVersionNotFound, "The interactive version's layout is not usable: "+err.Error())
+		return
+	}
+	if !m.claim(s) {
+		m.rejectAfterUpgrade(w, r, codeAlreadyRunning, "A different interactive session is already running for the channel.")
+		return
+	}
+	ws, err := m.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		m.release(s)
+		return
+	}
+	c := newConn(ws, param(r, "batch") == "1", m.opts.GameClientQueue, 256<<20, m.timeouts())
+	if !m.addConn(c) {
+		m.release(s)
+		c.abort(codeRestart, "server restarting")
+		return
+	}
+	defer m.removeConn(c)
+	s.mu.Lock()
+	s.game = c
+	s.toGame("hello", nil)
+	s.mu.Unlock()
+	m.log.Info("game client connected", "channel", s.channelID, "user", user.Username, "version", versionID)
+	m.readLoop(c, 4<<20, func(p *wire.Packet, e *Error) { s.handleGame(c, p, e) })
+	s.end()
+	m.release(s)
+	m.log.Info("game client disconnected", "channel", s.channelID)
+}
+
+func (m *Mediator) authenticate(ctx context.Context, token string) (User, error) {
+	if token == "" {
+		return User{}, studio.ErrUnauthorized
+	}
+	return m.store.UserByToken(ctx, token)
+}
+
+// claim makes s the channel's session, unless one is running.
+func (m *Mediator) claim(s *session) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, busy := m.sessions[s.channelID]; busy || m.stopping {
+		return false
+	}
+	m.sessions[s.channelID] = s
+	m.files[s.storageID] = s
+	return true
+}
+
+func (m *Mediator) release(s *session) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sessions[s.channelID] == s {
+		delete(m.sessions, s.channelID)
+	}
+	delete(m.files, s.storageID)
+}
+
+func (m *Mediator) sessionFor(channelID int64) *session {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.sessions[channelID]
+}
+
+// ServeParticipant is a viewer's socket: /participant?channel=ID with an
+// optional key (or Authorization); no credential means anonymous.
+func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
+	if v := param(r, "X-Protocol-Version"); v != "" && !protocolOK(v) {
+		http.Error(w, "unsupported X-Protocol-Version (this server speaks 2.0)", http.StatusBadRequest)
+		return
+	}
+	if !websocket.IsWebSocketUpgrade(r) {
+		http.Error(w, "this endpoint speaks WebSocket", http.StatusBadRequest)
+		return
+	}
+	token := param(r, "key")
+	if token == "" {
+		token = bearer(param(r, "Authorization"))
+	}
+	var user User
+	anonymous := token == ""
+	if !anonymous {
+		u, err := m.store.UserByToken(r.Context(), token)
+		if err != nil {
+			code, reason := codeAuthFailed, "Authentication failed."
+			if !errors.Is(err, studio.ErrUnauthorized) {
+				m.log.Error("participant authentication", "err", err)
+				code, reason = codeInternal, "internal error"
+			}
+			m.rejectAfterUpgrade(w, r, code, reason)
+			return
+		}
+		user = u
+	}
+	channelID, err := strconv.ParseInt(param(r, "channel"), 10, 64)
+	var s *session
+	if err == nil {
+		s = m.sessionFor(channelID)
+	}
+	if s == nil {
+		m.rejectAfterUpgrade(w, r, codeChannelOffline, "The channel is not online.")
+		return
+	}
+	ws, err := m.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	c := newConn(ws, param(r, "batch") == "1", m.opts.ParticipantQueue, 4<<20, m.timeouts())
+	if !m.addConn(c) {
+		c.abort(codeRestart, "server restarting")
+		return
+	}
+	defer m.removeConn(c)
+	p := &participant{
+		sessionID: uuid.NewString(),
+		userID:    user.ID,
+		username:  user.Username,
+		level:     user.Level,
+		anonymous: anonymous,
+		conn:      c,
+	}
+	if !s.join(p) {
+		c.closeWith(codeChannelOffline, "The channel is not online.")
+	}
+	m.readLoop(c, 64<<10, func(pk *wire.Packet, e *Error) { s.handleParticipant(p, pk, e) })
+	s.leave(p)
+}

@@ -1,0 +1,192 @@
+package mediator
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// inputEnv is a ready session with one signed-in participant.
+func inputEnv(t *testing.T) (*env, *tclient, *tclient, string) {
+	e := newEnv(t, Options{})
+	g := e.game()
+	g.call("ready", map[string]any{"isReady": true})
+	_, key := e.user("viewer")
+	p := e.participant(key)
+	sid := decodeJSON[participantsParamsJSON](t, g.expect("onParticipantJoin").Params).Participants[0].SessionID
+	return e, g, p, sid
+}
+
+func TestValidInputReachesTheGameClientFlatOrWrapped(t *testing.T) {
+	_, g, p, sid := inputEnv(t)
+	cases := []struct {
+		params any
+		want   string
+	}{
+		{json.RawMessage(`{"button":0,"event":"mousedown","controlID":"btn"}`), `{"controlID":"btn","event":"mousedown","button":0}`},
+		{map[string]any{"input": map[string]any{"controlID": "btn", "event": "keyup"}}, `{"controlID":"btn","event":"keyup"}`},
+		{map[string]any{"controlID": "box", "event": "submit", "value": "hello"}, `{"controlID":"box","event":"submit","value":"hello"}`},
+		{map[string]any{"controlID": "box", "event": "change", "value": ""}, `{"controlID":"box","event":"change","value":""}`},
+		{json.RawMessage(`{"controlID":"stick","event":"move","x":0.6,"y":-0.8}`), `{"controlID":"stick","event":"move","x":0.6,"y":-0.8}`},
+	}
+	for _, tc := range cases {
+		if r := p.call("giveInput", tc.params); string(r) != "null" {
+			t.Fatalf("reply %s", r)
+		}
+		in := g.expect("giveInput")
+		want := `{"participantID":"` + sid + `","input":` + tc.want + `}`
+		if string(in.Params) != want {
+			t.Fatalf("giveInput %s\nwant %s", in.Params, want)
+		}
+	}
+	// lastInputAt moved and getActiveParticipants sees it.
+	act := decodeJSON[participantsParamsJSON](t, g.call("getActiveParticipants", map[string]any{"threshold": 0}))
+	if act.Total != 1 || act.Participants[0].LastInputAt != 1_700_000_000_000 {
+		t.Fatalf("active %+v", act)
+	}
+}
+
+func TestInvalidInputIsRefusedWith4099AndNeverReachesTheGameClient(t *testing.T) {
+	e, g, p, sid := inputEnv(t)
+	g.call("createControls", map[string]any{"sceneID": "default", "controls": []any{
+		map[string]any{"controlID": "off", "kind": "button", "disabled": true},
+		map[string]any{"controlID": "cool", "kind": "button", "cooldown": 1_700_000_005_000},
+		map[string]any{"controlID": "wheel", "kind": "spinner"},
+	}})
+	cases := []struct {
+		name   string
+		params map[string]any
+	}{
+		{"no controlID", map[string]any{"event": "mousedown"}},
+		{"unknown control", map[string]any{"controlID": "nope", "event": "mousedown"}},
+		{"control of another scene", map[string]any{"controlID": "wait", "event": "mousedown"}},
+		{"wrong event for a button", map[string]any{"controlID": "btn", "event": "move"}},
+		{"button not a number", map[string]any{"controlID": "btn", "event": "mousedown", "button": "left"}},
+		{"joystick out of the unit circle", map[string]any{"controlID": "stick", "event": "move", "x": 0.9, "y": 0.9}},
+		{"joystick without y", map[string]any{"controlID": "stick", "event": "move", "x": 0.1}},
+		{"joystick click", map[string]any{"controlID": "stick", "event": "mousedown"}},
+		{"textbox without value", map[string]any{"controlID": "box", "event": "submit"}},
+		{"label", map[string]any{"controlID": "lbl", "event": "mousedown"}},
+		{"disabled control", map[string]any{"controlID": "off", "event": "mousedown"}},
+		{"cooldown", map[string]any{"controlID": "cool", "event": "mousedown"}},
+		{"empty event", map[string]any{"controlID": "wheel", "event": ""}},
+	}
+	for _, tc := range cases {
+		if got := p.callErr("giveInput", tc.params); got != 4099 {
+			t.Errorf("%s: code %d, want 4099", tc.name, got)
+		}
+	}
+	g.none("giveInput")
+	// A custom kind passes through with its own events.
+	p.call("giveInput", map[string]any{"controlID": "wheel", "event": "spin", "speed": 3})
+	if in := g.expect("giveInput"); !strings.Contains(string(in.Params), `"event":"spin","speed":3`) {
+		t.Fatalf("custom input %s", in.Params)
+	}
+	// The cooldown passes; joystick moves faster than the sample rate don't.
+	e.clock.Advance(5 * time.Second)
+	p.call("giveInput", map[string]any{"controlID": "cool", "event": "mousedown"})
+	g.expect("giveInput")
+	p.call("giveInput", map[string]any{"controlID": "stick", "event": "move", "x": 0, "y": 0})
+	if got := p.callErr("giveInput", map[string]any{"controlID": "stick", "event": "move", "x": 0.1, "y": 0}); got != 4099 {
+		t.Fatalf("move within the sample rate: %d", got)
+	}
+	e.clock.Advance(50 * time.Millisecond)
+	p.call("giveInput", map[string]any{"controlID": "stick", "event": "move", "x": 0.1, "y": 0})
+	// A disabled participant gives no input.
+	g.call("updateParticipants", map[string]any{"participants": []any{map[string]any{"sessionID": sid, "disabled": true}}})
+	if got := p.callErr("giveInput", map[string]any{"controlID": "btn", "event": "mousedown"}); got != 4099 {
+		t.Fatalf("disabled participant: %d", got)
+	}
+}
+
+func TestNoInputBeforeReady(t *testing.T) {
+	e := newEnv(t, Options{})
+	g := e.game()
+	p := e.participant("")
+	if got := p.callErr("giveInput", map[string]any{"controlID": "btn", "event": "mousedown"}); got != 4099 {
+		t.Fatalf("input while staging: %d, want 4099", got)
+	}
+	g.call("ready", map[string]any{"isReady": true})
+	if on := p.expect("onReady"); string(on.Params) != `{"isReady":true}` {
+		t.Fatalf("participant onReady %s", on.Params)
+	}
+	if on := g.expect("onReady"); string(on.Params) != `{"isReady":true}` {
+		t.Fatalf("game client onReady %s", on.Params)
+	}
+	p.call("giveInput", map[string]any{"controlID": "btn", "event": "mousedown"})
+	g.expect("giveInput")
+	g.call("ready", map[string]any{"isReady": false})
+	p.expect("onReady")
+	if got := p.callErr("giveInput", map[string]any{"controlID": "btn", "event": "mousedown"}); got != 4099 {
+		t.Fatalf("input after ready false: %d", got)
+	}
+	if got := g.callErr("ready", map[string]any{}); got != 4004 {
+		t.Fatalf("ready without isReady: %d", got)
+	}
+}
+
+func TestCostlyButtonsChargeAndCaptureOnce(t *testing.T) {
+	e, g, p, sid := inputEnv(t)
+	ctx := context.Background()
+	viewer, err := e.store.UserByName(ctx, "viewer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.call("updateControls", map[string]any{"sceneID": "default", "controls": []any{map[string]any{"controlID": "btn", "cost": 10}}})
+	// Not enough sparks: refused before it reaches the game client.
+	if got := p.callErr("giveInput", map[string]any{"controlID": "btn", "event": "mousedown"}); got != 4007 {
+		t.Fatalf("no sparks: %d, want 4007", got)
+	}
+	if _, err := e.store.CreditSparks(ctx, viewer.ID, 25, "gift"); err != nil {
+		t.Fatal(err)
+	}
+	p.call("giveInput", map[string]any{"controlID": "btn", "event": "mousedown", "button": 0})
+	in := decodeJSON[struct {
+		ParticipantID string `json:"participantID"`
+		TransactionID string `json:"transactionID"`
+	}](t, g.expect("giveInput").Params)
+	if in.ParticipantID != sid || !uuidRE.MatchString(in.TransactionID) {
+		t.Fatalf("costly input %+v", in)
+	}
+	// mouseup carries no transaction.
+	p.call("giveInput", map[string]any{"controlID": "btn", "event": "mouseup", "button": 0})
+	if up := g.expect("giveInput"); strings.Contains(string(up.Params), "transactionID") {
+		t.Fatalf("mouseup with a transaction: %s", up.Params)
+	}
+	g.call("capture", map[string]any{"transactionID": in.TransactionID})
+	if got := g.callErr("capture", map[string]any{"transactionID": in.TransactionID}); got != 4006 {
+		t.Fatalf("second capture: %d, want 4006", got)
+	}
+	if b, _ := e.store.SparksBalance(ctx, viewer.ID); b != 15 {
+		t.Fatalf("balance %d, want 15", b)
+	}
+	// Two charges of 10 with 15 left: the second capture is short (4007).
+	p.call("giveInput", map[string]any{"controlID": "btn", "event": "keydown"})
+	t1 := decodeJSON[struct{ TransactionID string }](t, g.expect("giveInput").Params).TransactionID
+	p.call("giveInput", map[string]any{"controlID": "btn", "event": "keydown"})
+	t2 := decodeJSON[struct{ TransactionID string }](t, g.expect("giveInput").Params).TransactionID
+	g.call("capture", map[string]any{"transactionID": t1})
+	if got := g.callErr("capture", map[string]any{"transactionID": t2}); got != 4007 {
+		t.Fatalf("short capture: %d, want 4007", got)
+	}
+	// Expired after five minutes; unknown ids and numbers are 4006.
+	if _, err := e.store.CreditSparks(ctx, viewer.ID, 100, "gift"); err != nil {
+		t.Fatal(err)
+	}
+	p.call("giveInput", map[string]any{"controlID": "btn", "event": "keydown"})
+	t3 := decodeJSON[struct{ TransactionID string }](t, g.expect("giveInput").Params).TransactionID
+	e.clock.Advance(5 * time.Minute)
+	for _, id := range []any{t3, "nope", 1} {
+		if got := g.callErr("capture", map[string]any{"transactionID": id}); got != 4006 {
+			t.Fatalf("capture %v: %d, want 4006", id, got)
+		}
+	}
+	// An anonymous viewer cannot press a costly button: 4026.
+	anon := e.participant("")
+	if got := anon.callErr("giveInput", map[string]any{"controlID": "btn", "event": "mousedown"}); got != 4026 {
+		t.Fatalf("anonymous on a costly button: %d, want 4026", got)
+	}
+	g.none("giveInput")
+}

@@ -1,0 +1,201 @@
+// Package mediator is the server side of the Interactive 2 protocol: one
+// session per channel, the game client's and the participants' sockets,
+// every method the server implements, throttling, spark transactions and
+// session-bound file storage.
+package mediator
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Store is what the mediator needs from the database. *persistence.DB
+// implements it.
+type Store interface {
+	// UserByToken returns the token's user; the error wraps
+	// studio.ErrUnauthorized for unknown, expired or revoked tokens.
+	UserByToken(ctx context.Context, token string) (User, error)
+	// UserByChannel returns the channel's owner (studio.ErrNotFound).
+	UserByChannel(ctx context.Context, channelID int64) (User, error)
+	// LayoutForGameClient returns the version's saved scenes and groups if
+	// the user may run it (studio.ErrNotFound / studio.ErrForbidden).
+	LayoutForGameClient(ctx context.Context, versionID int64, userID int64, sharecode string) (Layout, error)
+	Transactions
+}
+
+// Options tune the limits; zero values take the defaults.
+type Options struct {
+	// PublicURL is the base URL clients reach this server at; empty means
+	// the request's own host.
+	PublicURL string
+	// MemoryLimit is the per-session estimate past which the game client
+	// is closed with 4017 (a warning is issued at 80%).
+	MemoryLimit int64
+	// UploadQuota is the total size of the files one session may store.
+	UploadQuota int64
+	// ParticipantQueue and GameClientQueue bound each socket's outgoing
+	// queue (packets); past them the socket is a slow reader and dropped.
+	ParticipantQueue int
+	GameClientQueue  int
+	// PingInterval is how often sockets are pinged; a socket silent for
+	// twice that long is dropped.
+	PingInterval time.Duration
+	// WriteTimeout bounds one frame's write.
+	WriteTimeout time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.MemoryLimit == 0 {
+		o.MemoryLimit = 16 << 20
+	}
+	if o.UploadQuota == 0 {
+		o.UploadQuota = 32 << 20
+	}
+	if o.ParticipantQueue == 0 {
+		o.ParticipantQueue = 512
+	}
+	if o.GameClientQueue == 0 {
+		o.GameClientQueue = 1 << 16
+	}
+	if o.PingInterval == 0 {
+		o.PingInterval = 20 * time.Second
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = 10 * time.Second
+	}
+}
+
+// Mediator holds every live session.
+type Mediator struct {
+	store Store
+	now   func() time.Time
+	log   *slog.Logger
+	opts  Options
+
+	upgrader websocket.Upgrader
+
+	mu       sync.Mutex
+	sessions map[int64]*session // by channel ID
+	files    map[string]*session
+	conns    map[*conn]struct{}
+	stopping bool
+
+	stopPing      chan struct{}
+	pingerRunning bool
+	pingOnce      sync.Once
+}
+
+// New builds a mediator. clock is the time source for cooldowns,
+// transaction expiry and throttles.
+func New(store Store, clock func() time.Time, logger *slog.Logger, opts Options) *Mediator {
+	if clock == nil {
+		clock = time.Now
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	opts.defaults()
+	m := &Mediator{
+		store:    store,
+		now:      clock,
+		log:      logger,
+		opts:     opts,
+		sessions: map[int64]*session{},
+		files:    map[string]*session{},
+		conns:    map[*conn]struct{}{},
+		stopPing: make(chan struct{}),
+	}
+	m.upgrader = websocket.Upgrader{
+		ReadBufferSize:  1024,
+		WriteBufferSize: 1024,
+		WriteBufferPool: &sync.Pool{},
+		// Game clients and SDKs are not browsers; the participant page is
+		// served from this origin or embedded elsewhere on purpose.
+		CheckOrigin: func(*http.Request) bool { return true },
+	}
+	return m
+}
+
+// Shutdown closes every socket with 1012 (clients should reconnect) and
+// waits until they are gone or ctx ends.
+func (m *Mediator) Shutdown(ctx context.Context) {
+	m.mu.Lock()
+	m.stopping = true
+	conns := make([]*conn, 0, len(m.conns))
+	for c := range m.conns {
+		conns = append(conns, c)
+	}
+	m.mu.Unlock()
+	m.pingOnce.Do(func() { close(m.stopPing) })
+	for _, c := range conns {
+		c.closeWith(codeRestart, "server restarting")
+	}
+	for _, c := range conns {
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			c.kill()
+		}
+	}
+}
+
+func (m *Mediator) addConn(c *conn) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stopping {
+		return false
+	}
+	if len(m.conns) == 0 {
+		m.startPinger()
+	}
+	m.conns[c] = struct{}{}
+	return true
+}
+
+func (m *Mediator) removeConn(c *conn) {
+	m.mu.Lock()
+	delete(m.conns, c)
+	m.mu.Unlock()
+}
+
+// startPinger runs one goroutine for all sockets: it queues a ping on each
+// (never blocking on a slow one); pongs extend the read deadline.
+func (m *Mediator) startPinger() {
+	if m.pingerRunning {
+		return
+	}
+	m.pingerRunning = true
+	go func() {
+		t := time.NewTicker(m.opts.PingInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-m.stopPing:
+				return
+			case <-t.C:
+			}
+			m.mu.Lock()
+			conns := make([]*conn, 0, len(m.conns))
+			for c := range m.conns {
+				conns = append(conns, c)
+			}
+			m.mu.Unlock()
+			for _, c := range conns {
+				c.enqueue(outItem{kind: itemPing})
+			}
+		}
+	}()
+}
+
+// Session returns whether a session is live on the channel (for pages).
+func (m *Mediator) Live(channelID int64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.sessions[channelID]
+	return ok
+}

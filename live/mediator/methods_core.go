@@ -1,0 +1,152 @@
+package mediator
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/mixstudio/mixstudio/live/state"
+	"github.com/mixstudio/mixstudio/live/wire"
+)
+
+// decode reads params into v; a type mismatch is 4004 with its path.
+func decode(r *request, v any) *Error {
+	if err := json.Unmarshal(r.params, v); err != nil {
+		path := ""
+		if te, ok := err.(*json.UnmarshalTypeError); ok {
+			path = te.Field
+		}
+		return perr(codeBadArguments, path, "Error parsing method arguments: %v", err)
+	}
+	return nil
+}
+
+// ready switches between staging and interactive mode; participants and
+// the game client hear onReady.
+func (s *session) ready(r *request) ([]byte, *Error) {
+	var p struct {
+		IsReady *bool `json:"isReady"`
+	}
+	if e := decode(r, &p); e != nil {
+		return nil, e
+	}
+	if p.IsReady == nil {
+		return nil, perr(codeBadArguments, "isReady", "isReady must be a boolean.")
+	}
+	s.isReady = *p.IsReady
+	s.everywhere(s.allParticipants(), "onReady", readyParams(s.isReady))
+	return nil, nil
+}
+
+func (s *session) getTime(*request) ([]byte, *Error) {
+	return mustJSON(map[string]int64{"time": s.m.now().UnixMilli()}), nil
+}
+
+// setCompression answers in the current scheme's absence (plain text) and
+// switches both directions from the next message. A request without a
+// usable scheme list (the node SDK sends one) gets none, not an error.
+func (s *session) setCompression(c *conn, r *request) {
+	scheme := wire.NegotiateParams(r.params)
+	s.mu.Lock()
+	c.enqueue(outItem{kind: itemSwitch, scheme: wire.None})
+	s.reply(c, r.id, mustJSON(map[string]string{"scheme": string(scheme)}), nil)
+	c.enqueue(outItem{kind: itemSwitch, scheme: scheme})
+	s.mu.Unlock()
+	// Only this goroutine reads, so the next frame is decoded with it.
+	c.dec = wire.NewDecoder(scheme)
+}
+
+type memoryResource struct {
+	ID              string           `json:"id"`
+	OwnBytes        int64            `json:"ownBytes"`
+	CumulativeBytes int64            `json:"cumulativeBytes"`
+	Resources       []memoryResource `json:"resources"`
+}
+
+type memoryStats struct {
+	UsedBytes  int64            `json:"usedBytes"`
+	TotalBytes int64            `json:"totalBytes"`
+	Resources  []memoryResource `json:"resources"`
+}
+
+// memoryStats breaks the session's estimated memory down by resource.
+func (s *session) memoryStats() memoryStats {
+	world := memoryResource{ID: "world", OwnBytes: objectSize(s.world), Resources: []memoryResource{}}
+	world.CumulativeBytes = world.OwnBytes
+	scenes := memoryResource{ID: "scenes", Resources: []memoryResource{}}
+	for _, sc := range s.scenes {
+		r := memoryResource{ID: sc.id, OwnBytes: objectSize(sc.props), Resources: []memoryResource{}}
+		r.CumulativeBytes = r.OwnBytes
+		for _, c := range sc.controls {
+			n := objectSize(c.props)
+			r.Resources = append(r.Resources, memoryResource{ID: c.id, OwnBytes: n, CumulativeBytes: n, Resources: []memoryResource{}})
+			r.CumulativeBytes += n
+		}
+		scenes.Resources = append(scenes.Resources, r)
+		scenes.CumulativeBytes += r.CumulativeBytes
+	}
+	groups := memoryResource{ID: "groups", Resources: []memoryResource{}}
+	for _, g := range s.groups {
+		n := objectSize(g.props)
+		groups.Resources = append(groups.Resources, memoryResource{ID: g.id, OwnBytes: n, CumulativeBytes: n, Resources: []memoryResource{}})
+		groups.CumulativeBytes += n
+	}
+	parts := memoryResource{ID: "participants", Resources: []memoryResource{}}
+	for _, p := range s.parts {
+		parts.CumulativeBytes += objectSize(p.props)
+	}
+	used := world.CumulativeBytes + scenes.CumulativeBytes + groups.CumulativeBytes + parts.CumulativeBytes
+	return memoryStats{UsedBytes: used, TotalBytes: s.memoryLimit, Resources: []memoryResource{world, scenes, groups, parts}}
+}
+
+func (s *session) getMemoryStats(*request) ([]byte, *Error) {
+	return mustJSON(s.memoryStats()), nil
+}
+
+// checkMemory warns the game client at 80% of its limit and closes it
+// with 4017 past the limit. It reports whether the socket was closed.
+func (s *session) checkMemory() bool {
+	used := s.memoryUsed()
+	switch {
+	case used > s.memoryLimit:
+		s.game.closeWith(codeMemoryLimit, fmt.Sprintf("memory limit exceeded: %d of %d bytes", used, s.memoryLimit))
+		return true
+	case used*5 >= s.memoryLimit*4:
+		if !s.memWarned {
+			s.memWarned = true
+			s.toGame("issueMemoryWarning", mustJSON(s.memoryStats()))
+		}
+	default:
+		s.memWarned = false
+	}
+	return false
+}
+
+// updateWorld merges into the world's custom properties; the reply and
+// onWorldUpdate carry the scenes too.
+func (s *session) updateWorld(r *request) ([]byte, *Error) {
+	var p struct {
+		Priority int64           `json:"priority"`
+		World    json.RawMessage `json:"world"`
+	}
+	if e := decode(r, &p); e != nil {
+		return nil, e
+	}
+	if len(p.World) == 0 || string(p.World) == "null" {
+		return nil, perr(codeBadArguments, "world", "world must be an object.")
+	}
+	next, _, err := s.world.PatchWith(p.World, changeTag(p.Priority, r.seq), state.Rules{Ignored: func(k string) bool { return k == "scenes" }})
+	if err != nil {
+		return nil, perr(codeBadArguments, "world", "world must be an object.")
+	}
+	s.world = next
+	params := s.worldJSON()
+	s.everywhere(s.allParticipants(), "onWorldUpdate", params)
+	return params, nil
+}
+
+// worldJSON is {"scenes": [...], ...world properties}.
+func (s *session) worldJSON() []byte {
+	b := append([]byte(`{"scenes":`), s.scenesJSON()...)
+	b = appendMembers(b, s.world, func(k string) bool { return k == "scenes" })
+	return append(b, '}')
+}

@@ -1,0 +1,435 @@
+package mediator
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/mixstudio/mixstudio/live/state"
+)
+
+// Built-in control kinds; other well-formed kinds are custom controls,
+// whose input passes through unchecked beyond the common rules.
+const (
+	kindButton   = "button"
+	kindJoystick = "joystick"
+	kindLabel    = "label"
+	kindTextbox  = "textbox"
+)
+
+// validKind accepts the built-ins and custom kinds: 1-64 characters of
+// letters, digits, '-', '_' and '.'; anything else is 4014.
+func validKind(k string) bool {
+	if k == "" || len(k) > 64 {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkControlProps validates the built-in properties whose types the
+// mediator relies on (input validation, charging).
+func checkControlProps(o *state.Object, path string) *Error {
+	set := func(k string) bool {
+		raw, ok := o.Get(k)
+		return ok && string(raw) != "null"
+	}
+	if set("cost") {
+		n, ok := o.Int64("cost")
+		if !ok || n < 0 || n > math.MaxInt32 {
+			return perr(codeBadArguments, path+".cost", "cost must be a non-negative integer.")
+		}
+	}
+	for _, k := range []string{"cooldown", "sampleRate"} {
+		if set(k) {
+			if _, ok := o.Float64(k); !ok {
+				return perr(codeBadArguments, path+"."+k, "%s must be a number.", k)
+			}
+		}
+	}
+	if set("disabled") {
+		if _, ok := o.Bool("disabled"); !ok {
+			return perr(codeBadArguments, path+".disabled", "disabled must be a boolean.")
+		}
+	}
+	if set("position") {
+		if raw, _ := o.Get("position"); raw[0] != '[' {
+			return perr(codeBadArguments, path+".position", "position must be an array.")
+		}
+	}
+	return nil
+}
+
+func parseControl(raw json.RawMessage, t state.Tag, path string) (*control, *Error) {
+	o, err := state.NewObject(raw, t)
+	if err != nil {
+		return nil, perr(codeBadArguments, path, "A control must be an object.")
+	}
+	id, ok := o.String("controlID")
+	if !ok || id == "" {
+		return nil, perr(codeBadArguments, path+".controlID", "controlID must be a non-empty string.")
+	}
+	kind, ok := o.String("kind")
+	if !ok || !validKind(kind) {
+		return nil, perr(codeUnknownKind, path+".kind", "Unknown control type.")
+	}
+	if e := checkControlProps(o, path); e != nil {
+		return nil, e
+	}
+	return &control{id: id, kind: kind, props: o}, nil
+}
+
+func parseScene(raw json.RawMessage, t state.Tag, path string) (*scene, *Error) {
+	o, err := state.NewObject(raw, t)
+	if err != nil {
+		return nil, perr(codeBadArguments, path, "A scene must be an object.")
+	}
+	id, ok := o.String("sceneID")
+	if !ok || id == "" {
+		return nil, perr(codeBadArguments, path+".sceneID", "sceneID must be a non-empty string.")
+	}
+	sc := &scene{id: id, ctrlIdx: map[string]*control{}}
+	if cs, ok := o.Get("controls"); ok && string(cs) != "null" {
+		var list []json.RawMessage
+		if err := json.Unmarshal(cs, &list); err != nil {
+			return nil, perr(codeBadArguments, path+".controls", "controls must be an array.")
+		}
+		for i, craw := range list {
+			c, e := parseControl(craw, t, fmt.Sprintf("%s.controls.%d", path, i))
+			if e != nil {
+				return nil, e
+			}
+			if sc.ctrlIdx[c.id] != nil {
+				return nil, perr(codeControlExists, fmt.Sprintf("%s.controls.%d.controlID", path, i), "The specified control already exists.")
+			}
+			sc.controls = append(sc.controls, c)
+			sc.ctrlIdx[c.id] = c
+		}
+	}
+	sc.props = o.Delete("controls", t)
+	return sc, nil
+}
+
+func parseGroup(raw json.RawMessage, t state.Tag, path string) (*group, *Error) {
+	o, err := state.NewObject(raw, t)
+	if err != nil {
+		return nil, perr(codeBadArguments, path, "A group must be an object.")
+	}
+	id, ok := o.String("groupID")
+	if !ok || id == "" {
+		return nil, perr(codeBadArguments, path+".groupID", "groupID must be a non-empty string.")
+	}
+	if sid, ok := o.Get("sceneID"); !ok || string(sid) == "null" {
+		o, _ = o.Set("sceneID", mustJSON(defaultID), t)
+	} else if _, ok := o.String("sceneID"); !ok {
+		return nil, perr(codeBadArguments, path+".sceneID", "sceneID must be a string.")
+	}
+	return &group{id: id, props: o}, nil
+}
+
+func scenesParams(scs []*scene) []byte {
+	return mustJSON(map[string]any{"scenes": scs})
+}
+
+// controlsParams is {"sceneID": ..., "controls": [...]}, sceneID first.
+func controlsParams(sceneID string, cs []*control) []byte {
+	b := append([]byte(`{"sceneID":`), mustJSON(sceneID)...)
+	b = append(b, `,"controls":`...)
+	b = append(b, mustJSON(cs)...)
+	return append(b, '}')
+}
+
+// createScenes creates every scene or none.
+func (s *session) createScenes(r *request) ([]byte, *Error) {
+	var p struct {
+		Scenes []json.RawMessage `json:"scenes"`
+	}
+	if e := decode(r, &p); e != nil {
+		return nil, e
+	}
+	t := changeTag(0, r.seq)
+	var created []*scene
+	seen := map[string]bool{}
+	for i, raw := range p.Scenes {
+		path := fmt.Sprintf("scenes.%d", i)
+		sc, e := parseScene(raw, t, path)
+		if e != nil {
+			return nil, e
+		}
+		if s.sceneIdx[sc.id] != nil || seen[sc.id] {
+			return nil, perr(codeSceneExists, path+".sceneID", "The specified scene already exists.")
+		}
+		seen[sc.id] = true
+		created = append(created, sc)
+	}
+	for _, sc := range created {
+		s.addScene(sc)
+	}
+	params := scenesParams(created)
+	if len(created) > 0 {
+		s.toGame("onSceneCreate", params)
+	}
+	return params, nil
+}
+
+func (s *session) getScenes(*request) ([]byte, *Error) {
+	return scenesParams(s.scenes), nil
+}
+
+// updateScenes patches scenes' own properties, all or nothing. Controls
+// change through createControls/updateControls; a "controls" member here
+// is ignored.
+func (s *session) updateScenes(r *request) ([]byte, *Error) {
+	var p struct {
+		Priority int64             `json:"priority"`
+		Scenes   []json.RawMessage `json:"scenes"`
+	}
+	if e := decode(r, &p); e != nil {
+		return nil, e
+	}
+	t := changeTag(p.Priority, r.seq)
+	rules := state.Rules{Fixed: []string{"sceneID"}, Ignored: func(k string) bool { return k == "controls" }}
+	type change struct {
+		sc   *scene
+		next *state.Object
+	}
+	var changes []change
+	for i, raw := range p.Scenes {
+		path := fmt.Sprintf("scenes.%d", i)
+		patch, ok := parseObject(raw)
+		if !ok {
+			return nil, perr(codeBadArguments, path, "A scene must be an object.")
+		}
+		id, ok := patch.String("sceneID")
+		if !ok {
+			return nil, perr(codeBadArguments, path+".sceneID", "sceneID must be a string.")
+		}
+		sc := s.sceneIdx[id]
+		if sc == nil {
+			return nil, perr(codeUnknownScene, path+".sceneID", "Unknown scene ID specified.")
+		}
+		base := sc.props
+		for _, ch := range changes { // the same scene twice: patch the pending one
+			if ch.sc == sc {
+				base = ch.next
+			}
+		}
+		next, _, err := base.PatchWith(raw, t, rules)
+		if err != nil {
+			return nil, perr(codeBadArguments, path, "Error parsing method arguments: %v", err)
+		}
+		changes = append(changes, change{sc, next})
+	}
+	var updated []*scene
+	for _, ch := range changes {
+		ch.sc.props = ch.next
+		if !slices.Contains(updated, ch.sc) {
+			updated = append(updated, ch.sc)
+		}
+	}
+	for _, sc := range updated {
+		one := scenesParams([]*scene{sc})
+		s.everywhere(s.onScene(sc.id), "onSceneUpdate", one)
+	}
+	return scenesParams(updated), nil
+}
+
+// deleteScene moves the scene's groups to reassignSceneID (default
+// "default") and removes it. The default scene cannot go (4018).
+func (s *session) deleteScene(r *request) ([]byte, *Error) {
+	var p struct {
+		SceneID         string `json:"sceneID"`
+		ReassignSceneID string `json:"reassignSceneID"`
+	}
+	if e := decode(r, &p); e != nil {
+		return nil, e
+	}
+	if p.SceneID == defaultID {
+		return nil, perr(codeDefaultResource, "sceneID", "You cannot delete a default resource.")
+	}
+	if p.ReassignSceneID == "" {
+		p.ReassignSceneID = defaultID
+	}
+	to := s.sceneIdx[p.ReassignSceneID]
+	if to == nil || p.ReassignSceneID == p.SceneID {
+		return nil, perr(codeUnknownScene, "reassignSceneID", "Unknown scene ID specified.")
+	}
+	sc := s.sceneIdx[p.SceneID]
+	if sc == nil {
+		return nil, nil // the spec lets a missing scene pass
+	}
+	delete(s.sceneIdx, sc.id)
+	for i, x := range s.scenes {
+		if x == sc {
+			s.scenes = append(s.scenes[:i:i], s.scenes[i+1:]...)
+			break
+		}
+	}
+	s.toGame("onSceneDelete", mustJSON(map[string]string{"sceneID": p.SceneID, "reassignSceneID": p.ReassignSceneID}))
+	for _, g := range s.groups {
+		if g.sceneID() == p.SceneID {
+			g.props, _ = g.props.Set("sceneID", mustJSON(p.ReassignSceneID), authority) // must stick
+			members := s.inGroup(g.id)
+			s.showViews(members)
+			s.everywhere(members, "onGroupUpdate", mustJSON(map[string]any{"groups": []*group{g}}))
+		}
+	}
+	return nil, nil
+}
+
+// createControls adds controls to a scene, all or nothing; the reply is
+// {sceneID, controls} (the SDKs read the created controls from it).
+func (s *session) createControls(r *request) ([]byte, *Error) {
+	var p struct {
+		SceneID  string            `json:"sceneID"`
+		Controls []json.RawMessage `json:"controls"`
+	}
+	if e := decode(r, &p); e != nil {
+		return nil, e
+	}
+	sc := s.sceneIdx[p.SceneID]
+	if sc == nil {
+		return nil, perr(codeUnknownScene, "sceneID", "Unknown scene ID specified.")
+	}
+	t := changeTag(0, r.seq)
+	var created []*control
+	seen := map[string]bool{}
+	for i, raw := range p.Controls {
+		path := fmt.Sprintf("controls.%d", i)
+		c, e := parseControl(raw, t, path)
+		if e != nil {
+			return nil, e
+		}
+		if sc.ctrlIdx[c.id] != nil || seen[c.id] {
+			return nil, perr(codeControlExists, path+".controlID", "The specified control already exists.")
+		}
+		seen[c.id] = true
+		created = append(created, c)
+	}
+	for _, c := range created {
+		sc.controls = append(sc.controls, c)
+		sc.ctrlIdx[c.id] = c
+	}
+	params := controlsParams(sc.id, created)
+	if len(created) > 0 {
+		s.everywhere(s.onScene(sc.id), "onControlCreate", params)
+	}
+	return params, nil
+}
+
+// updateControls patches controls of one scene, all or nothing.
+func (s *session) updateControls(r *request) ([]byte, *Error) {
+	var p struct {
+		Priority int64             `json:"priority"`
+		SceneID  string            `json:"sceneID"`
+		Controls []json.RawMessage `json:"controls"`
+	}
+	if e := decode(r, &p); e != nil {
+		return nil, e
+	}
+	sc := s.sceneIdx[p.SceneID]
+	if sc == nil {
+		return nil, perr(codeUnknownScene, "sceneID", "Unknown scene ID specified.")
+	}
+	t := changeTag(p.Priority, r.seq)
+	rules := state.Rules{Fixed: []string{"controlID", "kind"}}
+	type change struct {
+		c    *control
+		next *state.Object
+	}
+	var changes []change
+	for i, raw := range p.Controls {
+		path := fmt.Sprintf("controls.%d", i)
+		patch, ok := parseObject(raw)
+		if !ok {
+			return nil, perr(codeBadArguments, path, "A control must be an object.")
+		}
+		id, ok := patch.String("controlID")
+		if !ok {
+			return nil, perr(codeBadArguments, path+".controlID", "controlID must be a string.")
+		}
+		c := sc.ctrlIdx[id]
+		if c == nil {
+			return nil, perr(codeUnknownControl, path+".controlID", "Unknown control ID specified.")
+		}
+		if e := checkControlProps(patch, path); e != nil {
+			return nil, e
+		}
+		base := c.props
+		for _, ch := range changes {
+			if ch.c == c {
+				base = ch.next
+			}
+		}
+		next, _, err := base.PatchWith(raw, t, rules)
+		if isFixedError(err) {
+			return nil, perr(codeBadArguments, path+".kind", "A control's controlID and kind are not settable.")
+		}
+		if err != nil {
+			return nil, perr(codeBadArguments, path, "Error parsing method arguments: %v", err)
+		}
+		changes = append(changes, change{c, next})
+	}
+	var updated []*control
+	for _, ch := range changes {
+		ch.c.props = ch.next
+		if !slices.Contains(updated, ch.c) {
+			updated = append(updated, ch.c)
+		}
+	}
+	params := controlsParams(sc.id, updated)
+	if len(updated) > 0 {
+		s.everywhere(s.onScene(sc.id), "onControlUpdate", params)
+	}
+	return mustJSON(map[string]any{"controls": updated}), nil
+}
+
+// deleteControls removes controls of one scene, all or nothing.
+func (s *session) deleteControls(r *request) ([]byte, *Error) {
+	var p struct {
+		SceneID    string   `json:"sceneID"`
+		ControlIDs []string `json:"controlIDs"`
+	}
+	if e := decode(r, &p); e != nil {
+		return nil, e
+	}
+	sc := s.sceneIdx[p.SceneID]
+	if sc == nil {
+		return nil, perr(codeUnknownScene, "sceneID", "Unknown scene ID specified.")
+	}
+	for i, id := range p.ControlIDs {
+		if sc.ctrlIdx[id] == nil {
+			return nil, perr(codeUnknownControl, fmt.Sprintf("controlIDs.%d", i), "Unknown control ID specified.")
+		}
+	}
+	gone := map[string]bool{}
+	var removed []map[string]string
+	for _, id := range p.ControlIDs {
+		if gone[id] {
+			continue
+		}
+		gone[id] = true
+		delete(sc.ctrlIdx, id)
+		removed = append(removed, map[string]string{"controlID": id})
+	}
+	kept := sc.controls[:0:0]
+	for _, c := range sc.controls {
+		if !gone[c.id] {
+			kept = append(kept, c)
+		}
+	}
+	sc.controls = kept
+	if len(removed) > 0 {
+		b := append([]byte(`{"sceneID":`), mustJSON(sc.id)...)
+		b = append(b, `,"controls":`...)
+		b = append(b, mustJSON(removed)...)
+		b = append(b, '}')
+		s.everywhere(s.onScene(sc.id), "onControlDelete", b)
+	}
+	return nil, nil
+}

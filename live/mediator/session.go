@@ -1,0 +1,202 @@
+package mediator
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/mixstudio/mixstudio/live/state"
+)
+
+// session is one channel's interactive session: the game client, its
+// participants and the world they share. Every change and every send
+// happens under mu; sends only queue bytes, so mu is never held across
+// I/O (network or database).
+type session struct {
+	m         *Mediator
+	channelID int64
+	owner     User
+	storageID string // names the session's file storage in URLs
+	baseURL   string // scheme://host the game client reached us at
+
+	mu      sync.Mutex
+	game    *conn
+	isReady bool
+	ended   bool
+	seq     uint32 // incremented on every packet sent
+	lastID  uint32 // ids of server-sent methods, kept ≤ 2^31-1
+
+	world       *state.Object
+	scenes      []*scene
+	sceneIdx    map[string]*scene
+	groups      []*group
+	groupIdx    map[string]*group
+	parts       map[string]*participant // by sessionID
+	byUser      map[int64]*participant
+	lastJoinAt  int64 // connectedAt values are made unique (see join)
+	throttle    *throttles
+	files       *fileStore
+	memWarned   bool
+	memoryLimit int64
+}
+
+type scene struct {
+	id       string
+	props    *state.Object // sceneID and custom properties; controls live apart
+	controls []*control
+	ctrlIdx  map[string]*control
+}
+
+type control struct {
+	id    string
+	kind  string
+	props *state.Object // the whole control object
+}
+
+type group struct {
+	id    string
+	props *state.Object // groupID, sceneID and custom properties
+}
+
+func (g *group) sceneID() string {
+	s, _ := g.props.String("sceneID")
+	return s
+}
+
+// nextSeq returns the seq of the next packet sent.
+func (s *session) nextSeq() uint32 {
+	s.seq++
+	if s.seq > math.MaxInt32 {
+		s.seq = 1
+	}
+	return s.seq
+}
+
+func (s *session) nextID() uint32 {
+	s.lastID++
+	if s.lastID > math.MaxInt32 { // Unity, Java and Unreal read int32
+		s.lastID = 1
+	}
+	return s.lastID
+}
+
+// method encodes a discard method packet once.
+func (s *session) method(name string, params []byte) []byte {
+	return appendMethod(make([]byte, 0, len(params)+96), s.nextID(), name, params, true, s.nextSeq())
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("mediator: marshal %T: %v", v, err))
+	}
+	return b
+}
+
+// toGame sends an event to the game client, through its throttles.
+func (s *session) toGame(name string, params []byte) {
+	if s.game == nil {
+		return
+	}
+	b := s.method(name, params)
+	if !s.throttle.allow(name, len(b), s.m.now()) {
+		return
+	}
+	s.game.send(b)
+}
+
+// toParticipants sends one event to many participants, encoded once.
+func (s *session) toParticipants(ps []*participant, name string, params []byte) {
+	if len(ps) == 0 {
+		return
+	}
+	b := s.method(name, params)
+	for _, p := range ps {
+		p.conn.send(b)
+	}
+}
+
+// everywhere sends an event to the game client and to participants.
+func (s *session) everywhere(ps []*participant, name string, params []byte) {
+	s.toGame(name, params)
+	s.toParticipants(ps, name, params)
+}
+
+// reply answers a client's method.
+func (s *session) reply(c *conn, id uint32, result []byte, e *Error) {
+	c.send(appendReply(make([]byte, 0, len(result)+64), id, result, e, s.nextSeq()))
+}
+
+// allParticipants lists the connected participants.
+func (s *session) allParticipants() []*participant {
+	out := make([]*participant, 0, len(s.parts))
+	for _, p := range s.parts {
+		out = append(out, p)
+	}
+	return out
+}
+
+// onScene lists the participants whose group shows sceneID.
+func (s *session) onScene(sceneID string) []*participant {
+	var out []*participant
+	for _, p := range s.parts {
+		if s.sceneOf(p) == sceneID {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// inGroup lists the participants of group id.
+func (s *session) inGroup(id string) []*participant {
+	var out []*participant
+	for _, p := range s.parts {
+		if p.groupID() == id {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// sceneOf is the scene a participant sees: its group's.
+func (s *session) sceneOf(p *participant) string {
+	if g := s.groupIdx[p.groupID()]; g != nil {
+		return g.sceneID()
+	}
+	return defaultID
+}
+
+const defaultID = "default"
+
+// sceneJSON is a scene as the protocol shows it: sceneID, controls, then
+// custom properties.
+func (sc *scene) appendJSON(b []byte) []byte {
+	b = append(b, `{"sceneID":`...)
+	b = append(b, mustJSON(sc.id)...)
+	b = append(b, `,"controls":[`...)
+	for i, c := range sc.controls {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = c.props.AppendJSON(b)
+	}
+	b = append(b, ']')
+	b = appendMembers(b, sc.props, func(k string) bool { return k == "sceneID" || k == "controls" })
+	return append(b, '}')
+}
+
+func (sc *scene) MarshalJSON() ([]byte, error) { return sc.appendJSON(nil), nil }
+
+func (g *group) MarshalJSON() ([]byte, error) { return g.props.AppendJSON(nil), nil }
+
+func (c *control) MarshalJSON() ([]byte, error) { return c.props.AppendJSON(nil), nil }
+
+// scenesJSON is the list of every scene.
+func (s *session) scenesJSON() []byte {
+	return mustJSON(s.scenes)
+}
+
+func (s *session) memoryUsed() int64 {
+	return s.memoryStats().UsedBytes
+}
