@@ -75,6 +75,24 @@ func (c *Collection) AppendJSON(dst []byte) []byte {
 	return append(dst, ']')
 }
 
+// MarshalJSON implements json.Marshaler.
+func (c *Collection) MarshalJSON() ([]byte, error) { return c.AppendJSON(nil), nil }
+
+// Put stores o under the id it carries, replacing the object with that id
+// in its place or adding it at the end: for objects the server changed
+// with Set or Delete, which Put does not check against any rule.
+func (c *Collection) Put(o *Object) error {
+	id, ok := o.String(c.idKey)
+	if !ok {
+		return &KeyError{Key: c.idKey, Err: ErrMissingID}
+	}
+	if _, exists := c.byID[id]; !exists {
+		c.order = append(c.order, id)
+	}
+	c.byID[id] = o
+	return nil
+}
+
 // Create adds one object per raw JSON object, all tagged with tag, in
 // order. Each needs a string idKey not yet used (nor repeated in the
 // batch); otherwise nothing is added and the error is a *BatchError.

@@ -134,6 +134,30 @@ func TestCollectionCreateAndDelete(t *testing.T) {
 	}
 }
 
+func TestCollectionPut(t *testing.T) {
+	c := newControls(t)
+	a, _ := c.Get("a")
+	a2, err := a.Set("cooldown", json.RawMessage(`1700000000000`), Tag{Seq: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Put(a2); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Put(mustObject(t, `{"controlID":"d","kind":"label"}`, Tag{})); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Put(mustObject(t, `{"kind":"label"}`, Tag{})); !errors.Is(err, ErrMissingID) {
+		t.Errorf("Put without an id: %v", err)
+	}
+	b, err := json.Marshal(c)
+	want := `[{"controlID":"a","kind":"button","disabled":false,"cooldown":1700000000000},` +
+		`{"controlID":"b","kind":"button","disabled":false},{"controlID":"c","kind":"joystick"},{"controlID":"d","kind":"label"}]`
+	if err != nil || string(b) != want {
+		t.Errorf("got %s, %v\nwant %s", b, err, want)
+	}
+}
+
 // Objects are shared between the goroutine that patches and those that
 // encode; run with -race to prove nothing is written after publication.
 func TestObjectsAreSafeToShareWhilePatching(t *testing.T) {
