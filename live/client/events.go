@@ -3,6 +3,8 @@ package client
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -85,7 +87,7 @@ func (t *TransactionID) UnmarshalJSON(b []byte) error {
 // Input decodes giveInput params.
 func (e Event) Input() (GiveInput, error) {
 	var v GiveInput
-	return v, e.decode("giveInput", &v)
+	return v, e.decode(&v, "giveInput")
 }
 
 // Participants decodes onParticipantJoin/Leave/Update params.
@@ -93,7 +95,7 @@ func (e Event) Participants() ([]Participant, error) {
 	var v struct {
 		Participants []Participant `json:"participants"`
 	}
-	return v.Participants, e.decode("participants", &v)
+	return v.Participants, e.decode(&v, "onParticipantJoin", "onParticipantLeave", "onParticipantUpdate")
 }
 
 // Groups decodes onGroupCreate/onGroupUpdate params.
@@ -101,7 +103,7 @@ func (e Event) Groups() ([]Group, error) {
 	var v struct {
 		Groups []Group `json:"groups"`
 	}
-	return v.Groups, e.decode("groups", &v)
+	return v.Groups, e.decode(&v, "onGroupCreate", "onGroupUpdate")
 }
 
 // Scenes decodes onSceneCreate/onSceneUpdate (and onWorldUpdate's scenes).
@@ -109,7 +111,7 @@ func (e Event) Scenes() ([]Scene, error) {
 	var v struct {
 		Scenes []Scene `json:"scenes"`
 	}
-	return v.Scenes, e.decode("scenes", &v)
+	return v.Scenes, e.decode(&v, "onSceneCreate", "onSceneUpdate", "onWorldUpdate")
 }
 
 // Controls decodes onControlCreate/Update/Delete params: the scene and its
@@ -119,7 +121,7 @@ func (e Event) Controls() (sceneID string, controls []Control, err error) {
 		SceneID  string    `json:"sceneID"`
 		Controls []Control `json:"controls"`
 	}
-	err = e.decode("controls", &v)
+	err = e.decode(&v, "onControlCreate", "onControlUpdate", "onControlDelete")
 	return v.SceneID, v.Controls, err
 }
 
@@ -132,7 +134,7 @@ func (e Event) Deletion() (id, reassignTo string, err error) {
 		GroupID         string `json:"groupID"`
 		ReassignGroupID string `json:"reassignGroupID"`
 	}
-	if err := e.decode("deletion", &v); err != nil {
+	if err := e.decode(&v, "onSceneDelete", "onGroupDelete"); err != nil {
 		return "", "", err
 	}
 	if v.GroupID != "" {
@@ -146,21 +148,26 @@ func (e Event) Ready() (bool, error) {
 	var v struct {
 		IsReady bool `json:"isReady"`
 	}
-	return v.IsReady, e.decode("onReady", &v)
+	return v.IsReady, e.decode(&v, "onReady")
 }
 
 // MemoryStats decodes issueMemoryWarning params.
 func (e Event) MemoryStats() (MemoryStats, error) {
 	var v MemoryStats
-	return v, e.decode("issueMemoryWarning", &v)
+	return v, e.decode(&v, "issueMemoryWarning")
 }
 
-func (e Event) decode(what string, v any) error {
+// decode unmarshals Params after checking the event is one of methods, so
+// a helper used on the wrong event fails instead of returning zero values.
+func (e Event) decode(v any, methods ...string) error {
+	if !slices.Contains(methods, e.Method) {
+		return fmt.Errorf("event %q is not %s", e.Method, strings.Join(methods, " or "))
+	}
 	if isNull(e.Params) {
-		return fmt.Errorf("%s: %s event has no params", what, e.Method)
+		return fmt.Errorf("%s event has no params", e.Method)
 	}
 	if err := json.Unmarshal(e.Params, v); err != nil {
-		return fmt.Errorf("%s: decode %s params: %w", what, e.Method, err)
+		return fmt.Errorf("decode %s params: %w", e.Method, err)
 	}
 	return nil
 }

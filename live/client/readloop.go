@@ -140,14 +140,14 @@ func (c *conn) switchScheme(p *wire.Packet) *wire.Decoder {
 // onMethod delivers a server method as an event and answers it unless the
 // server asked us to discard the reply.
 func (c *conn) onMethod(p *wire.Packet) {
-	if p.Method == "hello" {
-		c.helloed.Do(func() { close(c.hello) })
-	} else {
-		c.cl.emit(Event{Method: p.Method, Params: append(json.RawMessage(nil), p.Params...), Seq: p.Seq})
-	}
 	if !p.Discard {
 		c.sendReply(wire.Reply(p.ID, nil))
 	}
+	if p.Method == "hello" {
+		c.helloed.Do(func() { close(c.hello) })
+		return
+	}
+	c.cl.emit(Event{Method: p.Method, Params: append(json.RawMessage(nil), p.Params...), Seq: p.Seq})
 }
 
 // readError turns a read failure into the reason the connection ended: a
