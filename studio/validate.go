@@ -1,6 +1,7 @@
 package studio
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -266,4 +267,24 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Validate checks a group on its own: id and custom properties (whether its
+// scene exists needs the layout).
+func (g *Group) Validate() error {
+	var ps problems
+	g.validate(&ps)
+	return ps.err()
+}
+
+// ValidateProjectName checks a project's name: 1 to MaxNameLen characters
+// of text, not only spaces.
+func ValidateProjectName(name string) error {
+	if strings.TrimSpace(name) == "" {
+		return &Error{Code: EINVALID, Field: "name", Message: "a project needs a name"}
+	}
+	if n := utf8.RuneCountInString(name); n > MaxNameLen || !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return &Error{Code: EINVALID, Field: "name", Message: fmt.Sprintf("a project name is text of at most %d characters", MaxNameLen)}
+	}
+	return nil
 }

@@ -1,0 +1,205 @@
+package persistence
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/mixstudio/mixstudio/studio"
+)
+
+func insertScene(ctx context.Context, tx *sql.Tx, versionID int64, s *studio.Scene, ord int) (int64, error) {
+	custom, err := studio.CustomJSON(s.Custom)
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO scenes(version_id, scene_id, ord, custom) VALUES (?, ?, ?, ?)`,
+		versionID, s.SceneID, ord, custom)
+	if isUniqueViolation(err) {
+		return 0, &studio.Error{Code: studio.ECONFLICT, Field: "sceneID", Message: fmt.Sprintf("a scene %q already exists", s.SceneID)}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("insert scene %q: %w", s.SceneID, err)
+	}
+	s.Revision = 1
+	return res.LastInsertId()
+}
+
+// sceneRef returns the row id of a scene of a version; ENOTFOUND if none.
+func sceneRef(ctx context.Context, q queryer, versionID int64, sceneID string) (int64, error) {
+	var ref int64
+	err := q.QueryRowContext(ctx, `SELECT id FROM scenes WHERE version_id = ? AND scene_id = ?`, versionID, sceneID).Scan(&ref)
+	if noRows(err) {
+		return 0, studio.Errorf(studio.ENOTFOUND, "version %d has no scene %q", versionID, sceneID)
+	}
+	return ref, err
+}
+
+// sceneForEdit checks the version is a draft and loads one scene with its
+// controls, inside the transaction that will save the change.
+func sceneForEdit(ctx context.Context, tx *sql.Tx, versionID int64, sceneID string) (int64, studio.Scene, error) {
+	if _, err := editable(ctx, tx, versionID); err != nil {
+		return 0, studio.Scene{}, err
+	}
+	ref, err := sceneRef(ctx, tx, versionID, sceneID)
+	if err != nil {
+		return 0, studio.Scene{}, err
+	}
+	scenes, err := loadScenes(ctx, tx, versionID, sceneID)
+	if err != nil {
+		return 0, studio.Scene{}, err
+	}
+	if len(scenes) != 1 {
+		return 0, studio.Scene{}, studio.Errorf(studio.ENOTFOUND, "version %d has no scene %q", versionID, sceneID)
+	}
+	return ref, scenes[0], nil
+}
+
+// FindScene returns one scene of a version with its controls (what the
+// editor shows at a time).
+func (db *DB) FindScene(ctx context.Context, versionID int64, sceneID string) (studio.Scene, error) {
+	tx, err := db.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return studio.Scene{}, err
+	}
+	defer tx.Rollback()
+	if _, err := versionSummary(ctx, tx, versionID); err != nil {
+		return studio.Scene{}, err
+	}
+	scenes, err := loadScenes(ctx, tx, versionID, sceneID)
+	if err != nil {
+		return studio.Scene{}, err
+	}
+	if len(scenes) != 1 {
+		return studio.Scene{}, studio.Errorf(studio.ENOTFOUND, "version %d has no scene %q", versionID, sceneID)
+	}
+	return scenes[0], nil
+}
+
+// CreateScene adds an empty scene to a draft.
+func (db *DB) CreateScene(ctx context.Context, versionID int64, sceneID string) (studio.Scene, error) {
+	s := studio.Scene{SceneID: sceneID}
+	if err := s.Validate(); err != nil {
+		return s, err
+	}
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := editable(ctx, tx, versionID); err != nil {
+			return err
+		}
+		var n, ord int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(ord), -1) + 1 FROM scenes WHERE version_id = ?`, versionID).Scan(&n, &ord); err != nil {
+			return err
+		}
+		if n >= studio.MaxScenes {
+			return studio.Errorf(studio.EINVALID, "a version holds at most %d scenes", studio.MaxScenes)
+		}
+		if _, err := insertScene(ctx, tx, versionID, &s, ord); err != nil {
+			return err
+		}
+		return db.touch(ctx, tx, versionID)
+	})
+	return s, err
+}
+
+// RenameScene changes a scene's id; the groups showing it follow. The
+// default scene keeps its id.
+func (db *DB) RenameScene(ctx context.Context, versionID int64, sceneID, newID string) error {
+	if sceneID == studio.DefaultSceneID {
+		return &studio.Error{Code: studio.EINVALID, Field: "sceneID", Message: "the default scene cannot be renamed"}
+	}
+	if err := (&studio.Scene{SceneID: newID}).Validate(); err != nil {
+		return err
+	}
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := editable(ctx, tx, versionID); err != nil {
+			return err
+		}
+		ref, err := sceneRef(ctx, tx, versionID, sceneID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE scenes SET scene_id = ?, revision = revision + 1 WHERE id = ?`, newID, ref)
+		if isUniqueViolation(err) {
+			return &studio.Error{Code: studio.ECONFLICT, Field: "sceneID", Message: fmt.Sprintf("a scene %q already exists", newID)}
+		}
+		if err != nil {
+			return fmt.Errorf("rename scene: %w", err)
+		}
+		return db.touch(ctx, tx, versionID)
+	})
+}
+
+// DeleteScene deletes a scene and its controls; the groups that showed it
+// show reassignTo instead (the protocol's deleteScenes works the same way).
+// The default scene cannot be deleted.
+func (db *DB) DeleteScene(ctx context.Context, versionID int64, sceneID, reassignTo string) error {
+	if sceneID == studio.DefaultSceneID {
+		return &studio.Error{Code: studio.EINVALID, Field: "sceneID", Message: "the default scene cannot be deleted"}
+	}
+	if reassignTo == sceneID {
+		return &studio.Error{Code: studio.EINVALID, Field: "reassignSceneID", Message: "groups cannot be moved to the scene being deleted"}
+	}
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := editable(ctx, tx, versionID); err != nil {
+			return err
+		}
+		ref, err := sceneRef(ctx, tx, versionID, sceneID)
+		if err != nil {
+			return err
+		}
+		to, err := sceneRef(ctx, tx, versionID, reassignTo)
+		if err != nil {
+			return &studio.Error{Code: studio.EINVALID, Field: "reassignSceneID", Message: fmt.Sprintf("scene %q to move the groups to does not exist", reassignTo)}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE participant_groups SET scene_ref = ?, revision = revision + 1 WHERE scene_ref = ?`, to, ref); err != nil {
+			return fmt.Errorf("reassign groups: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM scenes WHERE id = ?`, ref); err != nil {
+			return fmt.Errorf("delete scene: %w", err)
+		}
+		return db.touch(ctx, tx, versionID)
+	})
+}
+
+// SaveScene saves a scene's custom properties. s.Revision must be the
+// revision loaded; the saved scene (new revision) is returned.
+func (db *DB) SaveScene(ctx context.Context, versionID int64, s studio.Scene) (studio.Scene, error) {
+	if err := (&studio.Scene{SceneID: s.SceneID, Custom: s.Custom}).Validate(); err != nil {
+		return s, err
+	}
+	custom, err := studio.CustomJSON(s.Custom)
+	if err != nil {
+		return s, err
+	}
+	err = db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := editable(ctx, tx, versionID); err != nil {
+			return err
+		}
+		ref, err := sceneRef(ctx, tx, versionID, s.SceneID)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE scenes SET custom = ?, revision = revision + 1 WHERE id = ? AND revision = ?`, custom, ref, s.Revision)
+		if err != nil {
+			return fmt.Errorf("save scene: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return studio.Errorf(studio.ECONFLICT, "scene %q was changed elsewhere (another tab?) since you loaded it; reload to see that change, then edit again", s.SceneID)
+		}
+		s.Revision++
+		return db.touch(ctx, tx, versionID)
+	})
+	return s, err
+}
+
+// decodeControl fills c (id and kind set) from its stored columns.
+func decodeControl(c *studio.Control, positions, props []byte) error {
+	if err := json.Unmarshal(positions, &c.Position); err != nil {
+		return fmt.Errorf("control %q: stored positions: %w", c.ControlID, err)
+	}
+	if err := studio.DecodeProps(c, props); err != nil {
+		return fmt.Errorf("control %q: stored properties: %w", c.ControlID, err)
+	}
+	return nil
+}
