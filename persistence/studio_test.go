@@ -371,8 +371,14 @@ func TestPublishedVersionRefusesEdits(t *testing.T) {
 		"CreateScene":    func() error { _, err := db.CreateScene(ctx, vid, "new"); return err },
 		"RenameScene":    func() error { return db.RenameScene(ctx, vid, "shop", "store") },
 		"DeleteScene":    func() error { return db.DeleteScene(ctx, vid, "shop", "default") },
-		"SaveScene":      func() error { _, err := db.SaveScene(ctx, vid, studio.Scene{SceneID: "default", Revision: 1}); return err },
-		"CreateGroup":    func() error { _, err := db.CreateGroup(ctx, vid, studio.Group{GroupID: "g", SceneID: "default"}); return err },
+		"SaveScene": func() error {
+			_, err := db.SaveScene(ctx, vid, studio.Scene{SceneID: "default", Revision: 1})
+			return err
+		},
+		"CreateGroup": func() error {
+			_, err := db.CreateGroup(ctx, vid, studio.Group{GroupID: "g", SceneID: "default"})
+			return err
+		},
 		"UpdateGroup": func() error {
 			_, err := db.UpdateGroup(ctx, vid, studio.Group{GroupID: "default", SceneID: "shop", Revision: 1})
 			return err
