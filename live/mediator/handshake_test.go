@@ -227,7 +227,7 @@ func TestParticipantObjectsAreCompleteAndJoinComesFirst(t *testing.T) {
 	// The participant itself got its scene, group and join, in that order
 	// before onReady.
 	var order []string
-	for _, m := range p.pending {
+	for _, m := range p.arrival {
 		order = append(order, m.Method)
 	}
 	if got := strings.Join(order, ","); got != "hello,onSceneCreate,onGroupCreate,onParticipantJoin" {
@@ -240,9 +240,9 @@ func TestParticipantObjectsAreCompleteAndJoinComesFirst(t *testing.T) {
 				ControlID string `json:"controlID"`
 			} `json:"controls"`
 		} `json:"scenes"`
-	}](t, p.pending[1].Params)
+	}](t, p.arrival[1].Params)
 	if len(sc.Scenes) != 1 || sc.Scenes[0].SceneID != "default" || len(sc.Scenes[0].Controls) != 4 {
-		t.Fatalf("onSceneCreate %s", p.pending[1].Params)
+		t.Fatalf("onSceneCreate %s", p.arrival[1].Params)
 	}
 	// An anonymous viewer: userID 0, anonymous true.
 	e.participant("")

@@ -164,6 +164,7 @@ type tclient struct {
 	frames  [][]byte // raw frames as received (decoded)
 	batches int
 	closed  *websocket.CloseError
+	arrival []*msg // a participant's packets before onReady
 }
 
 type msg struct {
@@ -227,6 +228,7 @@ func (e *env) participant(key string, extra ...string) *tclient {
 		e.t.Fatal(err)
 	}
 	c.expect("onReady")
+	c.arrival, c.pending = c.pending, nil
 	return c
 }
 

@@ -195,8 +195,9 @@ func (s *session) updateScenes(r *request) ([]byte, *Error) {
 	t := changeTag(p.Priority, r.seq)
 	rules := state.Rules{Fixed: []string{"sceneID"}, Ignored: func(k string) bool { return k == "controls" }}
 	type change struct {
-		sc   *scene
-		next *state.Object
+		sc      *scene
+		next    *state.Object
+		changed bool
 	}
 	var changes []change
 	for i, raw := range p.Scenes {
@@ -219,20 +220,23 @@ func (s *session) updateScenes(r *request) ([]byte, *Error) {
 				base = ch.next
 			}
 		}
-		next, _, err := base.PatchWith(raw, t, rules)
+		next, changed, err := base.PatchWith(raw, t, rules)
 		if err != nil {
 			return nil, perr(codeBadArguments, path, "Error parsing method arguments: %v", err)
 		}
-		changes = append(changes, change{sc, next})
+		changes = append(changes, change{sc, next, changed})
 	}
-	var updated []*scene
+	var updated, changed []*scene
 	for _, ch := range changes {
 		ch.sc.props = ch.next
 		if !slices.Contains(updated, ch.sc) {
 			updated = append(updated, ch.sc)
 		}
+		if ch.changed && !slices.Contains(changed, ch.sc) {
+			changed = append(changed, ch.sc)
+		}
 	}
-	for _, sc := range updated {
+	for _, sc := range changed {
 		one := scenesParams([]*scene{sc})
 		s.everywhere(s.onScene(sc.id), "onSceneUpdate", one)
 	}
@@ -339,8 +343,9 @@ func (s *session) updateControls(r *request) ([]byte, *Error) {
 	t := changeTag(p.Priority, r.seq)
 	rules := state.Rules{Fixed: []string{"controlID", "kind"}}
 	type change struct {
-		c    *control
-		next *state.Object
+		c       *control
+		next    *state.Object
+		changed bool
 	}
 	var changes []change
 	for i, raw := range p.Controls {
@@ -366,25 +371,28 @@ func (s *session) updateControls(r *request) ([]byte, *Error) {
 				base = ch.next
 			}
 		}
-		next, _, err := base.PatchWith(raw, t, rules)
+		next, changed, err := base.PatchWith(raw, t, rules)
 		if isFixedError(err) {
 			return nil, perr(codeBadArguments, path+".kind", "A control's controlID and kind are not settable.")
 		}
 		if err != nil {
 			return nil, perr(codeBadArguments, path, "Error parsing method arguments: %v", err)
 		}
-		changes = append(changes, change{c, next})
+		changes = append(changes, change{c, next, changed})
 	}
-	var updated []*control
+	// The reply lists every control named; the event only those changed.
+	var updated, changed []*control
 	for _, ch := range changes {
 		ch.c.props = ch.next
 		if !slices.Contains(updated, ch.c) {
 			updated = append(updated, ch.c)
 		}
+		if ch.changed && !slices.Contains(changed, ch.c) {
+			changed = append(changed, ch.c)
+		}
 	}
-	params := controlsParams(sc.id, updated)
-	if len(updated) > 0 {
-		s.everywhere(s.onScene(sc.id), "onControlUpdate", params)
+	if len(changed) > 0 {
+		s.everywhere(s.onScene(sc.id), "onControlUpdate", controlsParams(sc.id, changed))
 	}
 	return mustJSON(map[string]any{"controls": updated}), nil
 }
