@@ -155,8 +155,13 @@ func (c *conn) onMethod(p *wire.Packet) {
 // error as is.
 func readError(err error) error {
 	var ce *websocket.CloseError
-	if errors.As(err, &ce) {
+	if errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure {
 		return &CloseError{Code: ce.Code, Reason: ce.Text}
+	}
+	if ce != nil {
+		// 1006 is gorilla's name for a socket that ended without a close
+		// frame: the network, not the server, ended it.
+		return fmt.Errorf("connection dropped without a close frame: %s", ce.Text)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
