@@ -1,0 +1,173 @@
+package persistence
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mixstudio/mixstudio/studio"
+)
+
+const crashChildEnv = "MIXSTUDIO_CRASH_CHILD_DB"
+
+// crashControls is how many controls each save moves, in one transaction.
+const crashControls = 20
+
+// TestCrashSafety kills a process with SIGKILL while it saves, over and
+// over. Each save moves every control of a scene to row y = n % 18 and bumps
+// every revision: a partial save would leave controls on different rows or
+// with different revisions. After each kill the database must open, pass
+// SQLite's integrity check and hold exactly the last save the child
+// reported as committed (or the one after it, committed but not yet
+// reported).
+func TestCrashSafety(t *testing.T) {
+	if path := os.Getenv(crashChildEnv); path != "" {
+		crashChild(path)
+		return
+	}
+	if testing.Short() {
+		t.Skip("kills child processes")
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "crash.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := db.CreateUser(ctx, "dev")
+	_, v, err := db.CreateProject(ctx, u.ID, "Crash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range crashControls {
+		if _, err := db.CreateControl(ctx, v.ID, "default", btn(fmt.Sprintf("c%02d", i), pos(studio.Large, i*4, 0, 3, 2))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	for round := range 12 {
+		last := runUntilKilled(t, path, time.Duration(30+round*17%120)*time.Millisecond)
+		db, err := Open(ctx, path)
+		if err != nil {
+			t.Fatalf("round %d: database does not open after SIGKILL: %v", round, err)
+		}
+		var check string
+		db.sql.QueryRow(`PRAGMA integrity_check`).Scan(&check)
+		if check != "ok" {
+			t.Fatalf("round %d: integrity_check: %s", round, check)
+		}
+		s, err := db.FindScene(ctx, v.ID, "default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rev := s.Controls[0].Revision
+		for _, c := range s.Controls {
+			if c.Revision != rev || c.Position[0].Y != int(rev-1)%18 {
+				t.Fatalf("round %d: partial save: %s at y=%d rev %d, %s at y=%d rev %d",
+					round, s.Controls[0].ControlID, s.Controls[0].Position[0].Y, rev, c.ControlID, c.Position[0].Y, c.Revision)
+			}
+		}
+		// Saves are numbered from revision 1: save n leaves revision n+1.
+		if saved := rev - 1; last >= 0 && saved != last && saved != last+1 {
+			t.Fatalf("round %d: child reported save %d committed, database holds save %d", round, last, saved)
+		}
+		t.Logf("round %d: child committed up to %d, database holds %d", round, last, rev-1)
+		db.Close()
+	}
+}
+
+// runUntilKilled starts the child, lets it save for d (after its first
+// save), kills it and returns the last save it reported committed.
+func runUntilKilled(t *testing.T, path string, d time.Duration) int64 {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashSafety$")
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan int64, 1024)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if n, err := strconv.ParseInt(strings.TrimPrefix(sc.Text(), "saved "), 10, 64); err == nil {
+				lines <- n
+			}
+		}
+		close(lines)
+	}()
+	last := int64(-1)
+	select {
+	case n, ok := <-lines:
+		if !ok {
+			t.Fatal("child exited before saving")
+		}
+		last = n
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("child never saved")
+	}
+	deadline := time.After(d)
+loop:
+	for {
+		select {
+		case n, ok := <-lines:
+			if !ok {
+				break loop
+			}
+			last = n
+		case <-deadline:
+			break loop
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	for n := range lines { // what it printed before dying was committed
+		last = n
+	}
+	cmd.Wait()
+	return last
+}
+
+// crashChild saves forever, printing each save's number once committed.
+func crashChild(path string) {
+	ctx := context.Background()
+	db, err := Open(ctx, path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		os.Exit(2)
+	}
+	var versionID int64
+	db.sql.QueryRow(`SELECT id FROM versions LIMIT 1`).Scan(&versionID)
+	for {
+		s, err := db.FindScene(ctx, versionID, "default")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			os.Exit(2)
+		}
+		n := s.Controls[0].Revision // this save's number
+		moves := make([]studio.ControlMove, len(s.Controls))
+		for i, c := range s.Controls {
+			p := c.Position[0]
+			p.Y = int(n) % 18
+			moves[i] = studio.ControlMove{ControlID: c.ControlID, Revision: c.Revision, Grid: studio.Large, Position: &p}
+		}
+		if _, err := db.MoveControls(ctx, versionID, "default", moves); err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			os.Exit(2)
+		}
+		fmt.Printf("saved %d\n", n)
+	}
+}
