@@ -30,5 +30,6 @@ const (
 	codeChannelOffline    = wire.CodeChannelOffline
 	codeBadScope          = wire.CodeBadBroadcastScope
 	codeAnonymousCost     = wire.CodeAnonymousNeedSparks
+	codeAccessRevoked     = wire.CodeAccessRevoked
 	codeBadInput          = wire.CodeBadInput
 )

@@ -266,7 +266,7 @@ func TestASecondSocketOfTheSameUserReplacesTheFirst(t *testing.T) {
 	if left.SessionID != j1.SessionID || j2.SessionID == j1.SessionID {
 		t.Fatalf("left %s, joined %s then %s", left.SessionID, j1.SessionID, j2.SessionID)
 	}
-	if got := first.closeCode(); got != 1000 {
+	if got := first.closeCode(); got != 4025 {
 		t.Fatalf("replaced socket closed with %d", got)
 	}
 	all := decodeJSON[participantsParamsJSON](t, g.call("getAllParticipants", map[string]any{"from": 0}))

@@ -163,8 +163,10 @@ type tclient struct {
 	dec     *wire.Decoder
 	frames  [][]byte // raw frames as received (decoded)
 	batches int
-	closed  *websocket.CloseError
-	arrival []*msg // a participant's packets before onReady
+	// binaryFrames counts compressed frames received.
+	binaryFrames int
+	closed       *websocket.CloseError
+	arrival      []*msg // a participant's packets before onReady
 }
 
 type msg struct {
@@ -241,6 +243,9 @@ func (c *tclient) readFrame(timeout time.Duration) error {
 			c.closed = ce
 		}
 		return err
+	}
+	if mt == websocket.BinaryMessage {
+		c.binaryFrames++
 	}
 	plain, werr := c.dec.Decode(data, mt == websocket.BinaryMessage)
 	if werr != nil {

@@ -100,7 +100,9 @@ func (s *session) join(p *participant) bool {
 	if !p.anonymous {
 		if old := s.byUser[p.userID]; old != nil {
 			s.removeLocked(old)
-			old.conn.closeWith(1000, "replaced by a newer connection of the same user")
+			// 4025, not 1000: the SDKs reconnect after 1000-1999, and two tabs
+			// of one viewer would then replace each other forever.
+			old.conn.closeWith(codeAccessRevoked, "replaced by a newer connection of the same user")
 		}
 		s.byUser[p.userID] = p
 	}
