@@ -108,3 +108,34 @@ func BenchmarkApplyAll(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkHostilePatches measures patches near the wire's size cap, to
+// show the cost grows with the input and not with its square.
+func BenchmarkHostilePatches(b *testing.B) {
+	wide := []byte{'{'}
+	for i := range 50000 {
+		if i > 0 {
+			wide = append(wide, ',')
+		}
+		wide = append(wide, `"k`+strconv.Itoa(i)+`":null`...)
+	}
+	wide = append(wide, '}')
+	deep := []byte(repeat(`{"a":`, 9000) + "1" + repeat("}", 9000))
+	for _, tc := range []struct {
+		name  string
+		patch []byte
+	}{{"50000-keys", wide}, {"9000-deep", deep}} {
+		b.Run(tc.name, func(b *testing.B) {
+			o := mustObject(b, typicalControl, Tag{})
+			b.SetBytes(int64(len(tc.patch)))
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				next, _, err := o.Patch(tc.patch, Tag{Seq: int32(i)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				_ = next.AppendJSON(nil)
+			}
+		})
+	}
+}
