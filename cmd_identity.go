@@ -9,6 +9,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/studio"
@@ -23,6 +24,11 @@ func prepareIdentity(ctx context.Context, db *persistence.DB, opts serveOptions,
 	owner, err := db.EnsureOwner(ctx)
 	if err != nil {
 		return false, fmt.Errorf("create the studio's owner: %w", err)
+	}
+	if n, err := db.PruneExpired(ctx, time.Now().Add(-7*24*time.Hour)); err != nil {
+		return false, err
+	} else if n > 0 {
+		logger.Info("pruned expired tokens, sessions and codes", "rows", n)
 	}
 	require := opts.publicURL != "" || !isLoopbackAddr(opts.addr)
 	if !require || opts.mediatorOnly {

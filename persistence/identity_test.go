@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -330,5 +331,107 @@ func TestWatchSparksRateDefaultsAndValidates(t *testing.T) {
 	}
 	if err := db.SetWatchSparksRate(ctx, 1001, -1); !errors.Is(err, studio.ErrInvalid) {
 		t.Fatalf("negative rate: %v", err)
+	}
+}
+
+func TestPruneExpiredKeepsLiveRows(t *testing.T) {
+	db, ctx := MustOpenDB(t), context.Background()
+	clock := newFakeClock()
+	db.SetClock(clock.Now)
+	u, _ := db.CreateUser(ctx, "viewer")
+	oldTok, _, _ := db.CreateAccessToken(ctx, NewToken{UserID: u.ID, Scope: studio.ScopeRobotSelf, TTL: time.Hour})
+	oldSess, _ := db.CreateSession(ctx, u.ID)
+	clock.Advance(SessionTTL + time.Hour)
+	liveTok, _, _ := db.CreateAccessToken(ctx, NewToken{UserID: u.ID, Scope: studio.ScopeRobotSelf, TTL: time.Hour})
+	liveSess, _ := db.CreateSession(ctx, u.ID)
+	n, err := db.PruneExpired(ctx, clock.Now())
+	if err != nil || n != 2 {
+		t.Fatalf("pruned %d rows (%v), want 2", n, err)
+	}
+	if _, err := db.UserByToken(ctx, liveTok); err != nil {
+		t.Fatalf("live token pruned: %v", err)
+	}
+	if _, err := db.UserBySession(ctx, liveSess); err != nil {
+		t.Fatalf("live session pruned: %v", err)
+	}
+	var left int
+	db.sql.QueryRow(`SELECT COUNT(*) FROM tokens WHERE hash = ?`, hashSecret(oldTok)).Scan(&left)
+	if left != 0 {
+		t.Fatal("expired token kept")
+	}
+	_ = oldSess
+}
+
+// Each poll of a granted handle mints a new authorization code and voids
+// the previous one, so a code seen by someone else stops working.
+func TestCheckShortcodeVoidsThePreviousAuthCode(t *testing.T) {
+	db, ctx := MustOpenDB(t), context.Background()
+	u, _ := db.CreateUser(ctx, "viewer")
+	cl, _, _ := db.CreateOAuthClient(ctx, "Game", false)
+	sc, err := db.CreateShortcode(ctx, cl.ClientID, "", "interactive:robot:self interactive:robot:self")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AnswerShortcode(ctx, strings.ToLower(sc.Code[:3])+"-"+sc.Code[3:], u.ID, true); err != nil {
+		t.Fatalf("answer with a typed code: %v", err)
+	}
+	if err := db.AnswerShortcode(ctx, sc.Code, u.ID, false); !errors.Is(err, studio.ErrNotFound) {
+		t.Fatalf("answering twice: %v", err)
+	}
+	first, _ := db.CheckShortcode(ctx, sc.Handle)
+	second, _ := db.CheckShortcode(ctx, sc.Handle)
+	if first.AuthCode == "" || first.AuthCode == second.AuthCode {
+		t.Fatalf("codes %q %q", first.AuthCode, second.AuthCode)
+	}
+	if _, err := db.ExchangeAuthCode(ctx, cl.ClientID, "", first.AuthCode); !errors.Is(err, studio.ErrUnauthorized) {
+		t.Fatalf("voided code: %v", err)
+	}
+	got, err := db.ExchangeAuthCode(ctx, cl.ClientID, "", second.AuthCode)
+	if err != nil || got.UserID != u.ID || got.Scope != studio.ScopeRobotSelf {
+		t.Fatalf("exchange: %+v %v", got, err)
+	}
+}
+
+func TestRandomShortcodesUseTheAlphabetEvenly(t *testing.T) {
+	counts := map[rune]int{}
+	for i := 0; i < 2000; i++ {
+		for _, r := range randomShortcode() {
+			counts[r]++
+		}
+	}
+	if len(counts) != len(studio.ShortcodeAlphabet) {
+		t.Fatalf("%d distinct characters, want %d: %v", len(counts), len(studio.ShortcodeAlphabet), counts)
+	}
+	for r, n := range counts { // expected 480 each
+		if !strings.ContainsRune(studio.ShortcodeAlphabet, r) || n < 300 || n > 700 {
+			t.Fatalf("character %q drawn %d times", r, n)
+		}
+	}
+}
+
+func BenchmarkUserByToken(b *testing.B) {
+	db, ctx := MustOpenDB(b), context.Background()
+	u, _ := db.CreateUser(ctx, "streamer")
+	tok, _, _ := db.CreateAccessToken(ctx, NewToken{UserID: u.ID, Scope: studio.ScopeRobotSelf, TTL: time.Hour})
+	for i := 0; i < 1000; i++ { // a table with some history
+		db.CreateAccessToken(ctx, NewToken{UserID: u.ID, Scope: studio.ScopeParticipant, TTL: time.Hour})
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := db.UserByToken(ctx, tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDebitSparks(b *testing.B) {
+	db, ctx := MustOpenDB(b), context.Background()
+	u, _ := db.CreateUser(ctx, "viewer")
+	db.CreditSparks(ctx, u.ID, 1<<40, "gift")
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := db.DebitSparks(ctx, u.ID, 1, "button", ""); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -158,13 +158,25 @@ func (db *DB) RevokeToken(ctx context.Context, userID, tokenID int64) error {
 	})
 }
 
-// PruneTokens deletes tokens that expired before cutoff (kept a while so
-// that the Tokens page can say "expired" rather than "unknown").
-func (db *DB) PruneTokens(ctx context.Context, cutoff time.Time) (int64, error) {
-	res, err := db.sql.ExecContext(ctx, `DELETE FROM tokens WHERE expires_at < ? AND id NOT IN
-		(SELECT pair_id FROM tokens WHERE pair_id IS NOT NULL AND expires_at >= ?)`, millis(cutoff), millis(cutoff))
-	if err != nil {
-		return 0, fmt.Errorf("prune tokens: %w", err)
-	}
-	return res.RowsAffected()
+// PruneExpired deletes what expired before cutoff: tokens (kept a while
+// after expiry so the Tokens page can still list their pairs), sessions
+// and shortcodes. serve calls it at start with a cutoff a week back.
+func (db *DB) PruneExpired(ctx context.Context, cutoff time.Time) (int64, error) {
+	var total int64
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM tokens WHERE expires_at < ?1 AND id NOT IN (SELECT pair_id FROM tokens WHERE pair_id IS NOT NULL AND expires_at >= ?1)`,
+			`DELETE FROM sessions WHERE expires_at < ?1`,
+			`DELETE FROM oauth_shortcodes WHERE expires_at < ?1`,
+		} {
+			res, err := tx.ExecContext(ctx, q, millis(cutoff))
+			if err != nil {
+				return fmt.Errorf("prune expired: %w", err)
+			}
+			n, _ := res.RowsAffected()
+			total += n
+		}
+		return nil
+	})
+	return total, err
 }
