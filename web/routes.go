@@ -14,4 +14,6 @@ func (s *Server) routes(e *echo.Echo) {
 	// Identity: /api/v1/users/current, /api/v1/interactive/:channelID, the
 	// OAuth shortcode endpoints, /go, sign-in/up/out and /account pages.
 	s.identityRoutes(e)
+	// Studio: the projects list and a version's editor (studio_routes.go).
+	s.studioRoutes(e)
 }

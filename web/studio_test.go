@@ -1,0 +1,548 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mixstudio/mixstudio/studio"
+)
+
+func TestStudioProjectsCreateRenameDuplicateDelete(t *testing.T) {
+	s := newTestServer(t)
+	h := s.Handler()
+	base := newProject(t, s, "Stream night")
+
+	rec := get(t, h, "/studio")
+	d := doc(t, rec)
+	if rec.Code != http.StatusOK || d.Find(testid("project-row")).Length() != 1 || d.Find(testid("project-link")).Text() != "Stream night" {
+		t.Fatalf("list: %d %s", rec.Code, rec.Body.String())
+	}
+	if href, _ := d.Find(testid("project-link")).Attr("href"); href != base {
+		t.Fatalf("project links to %q, want its draft %q", href, base)
+	}
+	id, _ := d.Find(testid("project-row")).Attr("data-project")
+
+	// A refused name stays in the form with its error; nothing changes.
+	rec = studioPost(t, h, "/studio/projects/"+id+"/rename", url.Values{"name": {"   "}})
+	d = doc(t, rec)
+	if rec.Code != http.StatusUnprocessableEntity || d.Find(testid("rename-error")).Length() != 1 {
+		t.Fatalf("empty rename: %d %s", rec.Code, rec.Body.String())
+	}
+	rec = studioPost(t, h, "/studio/projects/"+id+"/rename", url.Values{"name": {"Raid night"}})
+	if d = doc(t, rec); rec.Code != http.StatusOK || d.Find(testid("project-link")).Text() != "Raid night" {
+		t.Fatalf("rename: %d %s", rec.Code, rec.Body.String())
+	}
+
+	rec = studioPost(t, h, "/studio/projects/"+id+"/duplicate", nil)
+	if d = doc(t, rec); rec.Code != http.StatusOK || d.Find(testid("project-row")).Length() != 2 || !strings.Contains(d.Find(testid("projects")).Text(), "Raid night (copy)") {
+		t.Fatalf("duplicate: %d %s", rec.Code, rec.Body.String())
+	}
+
+	// Deleting needs the confirmation step.
+	rec = studioPost(t, h, "/studio/projects/"+id+"/delete", nil)
+	if d = doc(t, rec); rec.Code != http.StatusUnprocessableEntity || d.Find(testid("confirm-delete")).Length() != 1 || d.Find(testid("project-row")).Length() != 2 {
+		t.Fatalf("unconfirmed delete: %d %s", rec.Code, rec.Body.String())
+	}
+	rec = studioPost(t, h, "/studio/projects/"+id+"/delete", url.Values{"confirm": {"yes"}})
+	if d = doc(t, rec); rec.Code != http.StatusOK || d.Find(testid("project-row")).Length() != 1 {
+		t.Fatalf("delete: %d %s", rec.Code, rec.Body.String())
+	}
+	if rec := get(t, h, base); rec.Code != http.StatusNotFound {
+		t.Fatalf("the deleted project's editor answers %d", rec.Code)
+	}
+}
+
+func TestStudioCreateProjectRefusesEmptyName(t *testing.T) {
+	s := newTestServer(t)
+	rec := studioPost(t, s.Handler(), "/studio/projects", url.Values{"name": {""}})
+	d := doc(t, rec)
+	if rec.Code != http.StatusUnprocessableEntity || d.Find(testid("create-project-error")).Length() != 1 {
+		t.Fatalf("%d %s", rec.Code, rec.Body.String())
+	}
+	if d.Find(testid("project-row")).Length() != 0 {
+		t.Fatal("a project was created")
+	}
+}
+
+func TestStudioCrossSiteFormIsRefused(t *testing.T) {
+	s := newTestServer(t)
+	req := httptest.NewRequest(http.MethodPost, "/studio/projects", strings.NewReader("name=evil"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden {
+		t.Fatalf("cross-site create: %d", rec.Code)
+	}
+	if ps, _ := s.db.FindProjects(context.Background(), mustOwner(t, s).ID); len(ps) != 0 {
+		t.Fatal("the cross-site form created a project")
+	}
+}
+
+func mustOwner(t *testing.T, s *Server) studio.User {
+	t.Helper()
+	u, err := s.owner(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestStudioEditorPageShowsSceneOnGrid(t *testing.T) {
+	s := newTestServer(t)
+	base := newProject(t, s, "Show")
+	addControl(t, s, base, "button")
+	addControl(t, s, base, "joystick")
+	for _, g := range studio.Grids {
+		rec := get(t, s.Handler(), base+"?grid="+g.Name)
+		d := doc(t, rec)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d", g.Name, rec.Code)
+		}
+		canvas := d.Find(testid("canvas"))
+		if w, _ := canvas.Attr("data-width"); w != strconv.Itoa(g.Width) {
+			t.Fatalf("%s canvas width %q", g.Name, w)
+		}
+		if n := canvas.Find(testid("control")).Length(); n != 2 {
+			t.Fatalf("%s grid shows %d controls, want both (placed on all grids)", g.Name, n)
+		}
+		if d.Find(`link[href="/static/css/studio.css"]`).Length() != 1 || d.Find(`script[src="/static/js/editor.js"]`).Length() != 1 {
+			t.Fatal("the editor page lacks its assets")
+		}
+		if d.Find(testid("grid-"+g.Name)).HasClass("current") != true {
+			t.Fatalf("grid switch does not mark %s", g.Name)
+		}
+	}
+}
+
+func TestStudioMoveSavesAndRefusesOverlapAndStaleRevision(t *testing.T) {
+	s := newTestServer(t)
+	h := s.Handler()
+	base := newProject(t, s, "Moves")
+	btn := addControl(t, s, base, "button")
+	joy := addControl(t, s, base, "joystick")
+
+	rec := studioPost(t, h, base+"/move", moveForm(btn, "large", 40, 10, 12, 6))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("move: %d %s", rec.Code, rec.Body.String())
+	}
+	saved := savedScene(t, s, base, "default")
+	if p := positionOn(t, saved.Control(btn.ControlID), "large"); p != (studio.Position{Size: "large", X: 40, Y: 10, Width: 12, Height: 6}) {
+		t.Fatalf("saved %+v", p)
+	}
+	if positionOn(t, saved.Control(btn.ControlID), "small") != positionOn(t, &btn, "small") {
+		t.Fatal("a move on large changed the small grid")
+	}
+
+	// Onto the joystick: 422, nothing saved.
+	jp := positionOn(t, &joy, "large")
+	moved := *saved.Control(btn.ControlID)
+	rec = studioPost(t, h, base+"/move", moveForm(moved, "large", jp.X, jp.Y, 12, 6))
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "overlaps") {
+		t.Fatalf("overlap: %d %s", rec.Code, rec.Body.String())
+	}
+	// Off the grid: 422.
+	rec = studioPost(t, h, base+"/move", moveForm(moved, "large", 75, 10, 12, 6))
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("off the grid: %d", rec.Code)
+	}
+	if now := savedScene(t, s, base, "default"); positionOn(t, now.Control(btn.ControlID), "large").X != 40 {
+		t.Fatal("a refused move was saved")
+	}
+
+	// With the revision from before the first move: another tab's view.
+	rec = studioPost(t, h, base+"/move", moveForm(btn, "large", 60, 0, 10, 5))
+	d := doc(t, rec)
+	if rec.Code != http.StatusConflict || d.Find(testid("stale-message")).Length() != 1 ||
+		!strings.Contains(d.Find(testid("stale-message")).Text(), "changed in another tab") {
+		t.Fatalf("stale move: %d %s", rec.Code, rec.Body.String())
+	}
+	if now := savedScene(t, s, base, "default"); positionOn(t, now.Control(btn.ControlID), "large").X != 40 {
+		t.Fatal("a stale move overwrote the saved one")
+	}
+}
+
+// propsForm is the properties form of a control as the page posts it.
+func propsForm(c studio.Control, grid string, set map[string]string) url.Values {
+	f := url.Values{"control": {c.ControlID}, "revision": {strconv.FormatInt(c.Revision, 10)}, "scene": {"default"}, "grid": {grid}}
+	for _, p := range studio.PropertiesOf(c.Kind) {
+		v, _ := c.Get(p.Name)
+		f.Set(p.Name, v)
+	}
+	if p, ok := c.PositionOn(grid); ok {
+		f.Set("x", strconv.Itoa(p.X))
+		f.Set("y", strconv.Itoa(p.Y))
+		f.Set("width", strconv.Itoa(p.Width))
+		f.Set("height", strconv.Itoa(p.Height))
+	}
+	for k, v := range set {
+		f.Set(k, v)
+	}
+	return f
+}
+
+func TestStudioPropertiesErrorsInlineAndNothingSaved(t *testing.T) {
+	s := newTestServer(t)
+	h := s.Handler()
+	base := newProject(t, s, "Props")
+	btn := addControl(t, s, base, "button")
+	addControl(t, s, base, "joystick")
+
+	for _, tc := range []struct {
+		name, field string
+		set         map[string]string
+	}{
+		{"negative cost", "cost", map[string]string{"text": "Fire", "cost": "-5"}},
+		{"not a number", "cost", map[string]string{"text": "Fire", "cost": "ten"}},
+		{"progress above 1", "progress", map[string]string{"text": "Fire", "progress": "1.5"}},
+		{"bad colour", "textColor", map[string]string{"text": "Fire", "textColor": "url(javascript:x)"}},
+		{"position off the grid", "x", map[string]string{"text": "Fire", "x": "79"}},
+		{"position not a number", "y", map[string]string{"text": "Fire", "y": "up"}},
+		{"custom not an object", "custom", map[string]string{"text": "Fire", "custom": "[1,2]"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := studioPost(t, h, base+"/properties", propsForm(btn, "large", tc.set))
+			d := doc(t, rec)
+			if rec.Code != http.StatusUnprocessableEntity {
+				t.Fatalf("%d %s", rec.Code, rec.Body.String())
+			}
+			errEl := d.Find(testid("error-" + tc.field))
+			if errEl.Length() != 1 || strings.TrimSpace(errEl.Text()) == "" {
+				t.Fatalf("no error beside %s: %s", tc.field, d.Find(testid("props")).Text())
+			}
+			// The error sits in the field's own box, next to its input.
+			if errEl.Parent().Find(testid("prop-"+tc.field)).Length() != 1 {
+				t.Fatalf("the %s error is not beside its input", tc.field)
+			}
+			if v, _ := d.Find(testid("prop-text")).Attr("value"); v != "Fire" {
+				t.Fatalf("the refused form lost the typed text: %q", v)
+			}
+			sc := savedScene(t, s, base, "default")
+			saved := sc.Control(btn.ControlID)
+			if txt, ok := saved.Get("text"); ok || txt != "" || saved.Revision != btn.Revision {
+				t.Fatalf("a refused form saved: text %q rev %d", txt, saved.Revision)
+			}
+		})
+	}
+
+	rec := studioPost(t, h, base+"/properties", propsForm(btn, "large", map[string]string{"text": "Fire", "cost": "25", "custom": `{"glow":{"color":"#f00"}}`}))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("valid form: %d %s", rec.Code, rec.Body.String())
+	}
+	sc := savedScene(t, s, base, "default")
+	saved := sc.Control(btn.ControlID)
+	if txt, _ := saved.Get("text"); txt != "Fire" {
+		t.Fatalf("text %q", txt)
+	}
+	if cost, _ := saved.Get("cost"); cost != "25" || string(saved.Custom["glow"]) != `{"color":"#f00"}` {
+		t.Fatalf("cost %q custom %s", cost, saved.Custom)
+	}
+
+	// The same form again, built on the old revision: 409, nothing saved.
+	rec = studioPost(t, h, base+"/properties", propsForm(btn, "large", map[string]string{"text": "Other tab"}))
+	if d := doc(t, rec); rec.Code != http.StatusConflict || d.Find(testid("stale-message")).Length() != 1 {
+		t.Fatalf("stale form: %d %s", rec.Code, rec.Body.String())
+	}
+	sc = savedScene(t, s, base, "default")
+	if txt, _ := sc.Control(btn.ControlID).Get("text"); txt != "Fire" {
+		t.Fatalf("a stale form overwrote the text: %q", txt)
+	}
+}
+
+func TestStudioHostileTextIsShownAsText(t *testing.T) {
+	s := newTestServer(t)
+	base := newProject(t, s, `<script>alert("p")</script>`)
+	btn := addControl(t, s, base, "button")
+	const hostile = `<img src=x onerror=alert(1)>`
+	if rec := studioPost(t, s.Handler(), base+"/properties", propsForm(btn, "large", map[string]string{"text": hostile, "tooltip": `"><svg onload=alert(2)>`})); rec.Code != http.StatusOK {
+		t.Fatalf("%d %s", rec.Code, rec.Body.String())
+	}
+	for _, path := range []string{base, base + "/preview?scene=default", "/studio"} {
+		rec := get(t, s.Handler(), path)
+		d := doc(t, rec)
+		if d.Find(`main img, main svg, main script:not([src^="/static/"])`).Length() != 0 {
+			t.Fatalf("%s: hostile text became markup", path)
+		}
+		if path == base && d.Find(testid("control-text")).Text() != hostile {
+			t.Fatalf("control text shows %q", d.Find(testid("control-text")).Text())
+		}
+	}
+}
+
+func TestStudioUndoRedoAreRealSaves(t *testing.T) {
+	s := newTestServer(t)
+	h := s.Handler()
+	base := newProject(t, s, "Undo")
+	btn := addControl(t, s, base, "button")
+	from := positionOn(t, &btn, "large")
+
+	rec := studioPost(t, h, base+"/move", moveForm(btn, "large", 50, 12, 10, 5))
+	kind, entry := historyOf(t, rec)
+	if kind != "edit" {
+		t.Fatalf("a move's entry is %q", kind)
+	}
+	rec = studioPost(t, h, base+"/restore", url.Values{"payload": {entry}, "history": {"undo"}, "scene": {"default"}, "grid": {"large"}})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("undo: %d %s", rec.Code, rec.Body.String())
+	}
+	sc := savedScene(t, s, base, "default")
+	if p := positionOn(t, sc.Control(btn.ControlID), "large"); p != from {
+		t.Fatalf("after undo at %+v, want %+v", p, from)
+	}
+	kind, redo := historyOf(t, rec)
+	if kind != "undo" {
+		t.Fatalf("an undo's answer carries a %q entry, want undo (goes to the redo stack)", kind)
+	}
+	// Replaying the same undo is stale now: the control moved since.
+	if rec := studioPost(t, h, base+"/restore", url.Values{"payload": {entry}, "history": {"undo"}, "scene": {"default"}}); rec.Code != http.StatusConflict {
+		t.Fatalf("replayed undo: %d", rec.Code)
+	}
+	rec = studioPost(t, h, base+"/restore", url.Values{"payload": {redo}, "history": {"redo"}, "scene": {"default"}})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("redo: %d %s", rec.Code, rec.Body.String())
+	}
+	sc = savedScene(t, s, base, "default")
+	if p := positionOn(t, sc.Control(btn.ControlID), "large"); p.X != 50 || p.Y != 12 {
+		t.Fatalf("after redo at %+v", p)
+	}
+
+	// Undoing an add deletes the control; redoing brings it back whole.
+	joy := addControl(t, s, base, "joystick")
+	_ = joy
+	rec = studioPost(t, h, base+"/controls", url.Values{"kind": {"label"}, "scene": {"default"}})
+	_, addEntry := historyOf(t, rec)
+	rec = studioPost(t, h, base+"/restore", url.Values{"payload": {addEntry}, "history": {"undo"}, "scene": {"default"}})
+	if rec.Code != http.StatusOK || len(savedScene(t, s, base, "default").Controls) != 2 {
+		t.Fatalf("undo add: %d, %d controls", rec.Code, len(savedScene(t, s, base, "default").Controls))
+	}
+	_, redoAdd := historyOf(t, rec)
+	if rec := studioPost(t, h, base+"/restore", url.Values{"payload": {redoAdd}, "history": {"redo"}, "scene": {"default"}}); rec.Code != http.StatusOK {
+		t.Fatalf("redo add: %d", rec.Code)
+	}
+	sc = savedScene(t, s, base, "default")
+	if len(sc.Controls) != 3 || len(studio.MissingGrids(sc.Controls[2])) != 0 {
+		t.Fatalf("redo add gave %+v", sc.Controls)
+	}
+
+	// A forged entry that would overlap is refused like any edit.
+	var e historyEntry
+	json.Unmarshal([]byte(redo), &e)
+	if rec := studioPost(t, h, base+"/restore", url.Values{"payload": {"not json"}, "scene": {"default"}}); rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("garbage entry: %d", rec.Code)
+	}
+}
+
+func TestStudioPasteMovesCollidingCopyToNearestFreePlace(t *testing.T) {
+	s := newTestServer(t)
+	h := s.Handler()
+	base := newProject(t, s, "Paste")
+	btn := addControl(t, s, base, "button")
+	ids, _ := json.Marshal([]string{btn.ControlID})
+	v := strconv.FormatInt(versionOf(t, base), 10)
+	for i := 0; i < 3; i++ {
+		rec := studioPost(t, h, base+"/paste", url.Values{"controls": {string(ids)}, "from_version": {v}, "from_scene": {"default"}, "scene": {"default"}})
+		if rec.Code != http.StatusOK {
+			t.Fatalf("paste %d: %d %s", i, rec.Code, rec.Body.String())
+		}
+	}
+	sc := savedScene(t, s, base, "default")
+	if len(sc.Controls) != 4 {
+		t.Fatalf("%d controls after three pastes", len(sc.Controls))
+	}
+	if err := sc.Validate(); err != nil {
+		t.Fatalf("pasted controls overlap: %v", err)
+	}
+	for _, c := range sc.Controls {
+		if len(studio.MissingGrids(c)) != 0 {
+			t.Fatalf("copy %q was dropped from %v", c.ControlID, studio.MissingGrids(c))
+		}
+	}
+	// A paste into another scene (another tab's clipboard) keeps places.
+	if rec := studioPost(t, h, base+"/scenes", url.Values{"new_scene": {"boss"}, "scene": {"default"}}); rec.Code != http.StatusOK {
+		t.Fatalf("add scene: %d", rec.Code)
+	}
+	rec := studioPost(t, h, base+"/paste", url.Values{"controls": {string(ids)}, "from_version": {v}, "from_scene": {"default"}, "scene": {"boss"}})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("paste into boss: %d %s", rec.Code, rec.Body.String())
+	}
+	boss := savedScene(t, s, base, "boss")
+	if len(boss.Controls) != 1 || positionOn(t, &boss.Controls[0], "large") != positionOn(t, &btn, "large") {
+		t.Fatalf("boss: %+v", boss.Controls)
+	}
+}
+
+func TestStudioMissingControlsFlaggedAndFilledFromLarge(t *testing.T) {
+	s := newTestServer(t)
+	h := s.Handler()
+	base := newProject(t, s, "Fill")
+	btn := addControl(t, s, base, "button")
+	rec := studioPost(t, h, base+"/unplace", url.Values{"control": {btn.ControlID}, "revision": {strconv.FormatInt(btn.Revision, 10)}, "scene": {"default"}, "grid": {"small"}})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("unplace: %d %s", rec.Code, rec.Body.String())
+	}
+	d := doc(t, get(t, h, base+"?grid=small"))
+	if d.Find(testid("missing-control")).Length() != 1 || d.Find(testid("scene-missing")).Length() != 1 || d.Find(testid("grid-missing-small")).Text() != "1" {
+		t.Fatalf("missing control not flagged: %s", d.Find("#workspace").Text())
+	}
+	if d.Find(testid("canvas") + " " + testid("control")).Length() != 0 {
+		t.Fatal("the small canvas shows a control it does not place")
+	}
+	rec = studioPost(t, h, base+"/fill", url.Values{"scene": {"default"}, "grid": {"small"}})
+	d = doc(t, rec)
+	if rec.Code != http.StatusOK || d.Find(testid("missing-panel")).Length() != 0 || d.Find(testid("control")).Length() != 1 {
+		t.Fatalf("fill: %d %s", rec.Code, rec.Body.String())
+	}
+	sc := savedScene(t, s, base, "default")
+	if len(studio.MissingGrids(*sc.Control(btn.ControlID))) != 0 {
+		t.Fatal("fill did not save the small position")
+	}
+}
+
+func TestStudioExportImportRoundTripAndRefusedImport(t *testing.T) {
+	s := newTestServer(t)
+	h := s.Handler()
+	base := newProject(t, s, "Round trip")
+	btn := addControl(t, s, base, "button")
+	addControl(t, s, base, "textbox")
+	studioPost(t, h, base+"/properties", propsForm(btn, "large", map[string]string{"text": "Héllo ✓", "cost": "3"}))
+
+	rec := get(t, h, base+"/export")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Disposition"), "attachment") {
+		t.Fatalf("export: %d %v", rec.Code, rec.Header())
+	}
+	exported := rec.Body.Bytes()
+	rec = studioUpload(t, h, "/studio/import", "layout", "round.json", exported)
+	loc := rec.Header().Get("HX-Redirect")
+	if rec.Code != http.StatusNoContent || loc == base || !strings.HasPrefix(loc, "/studio/versions/") {
+		t.Fatalf("import: %d %q %s", rec.Code, loc, rec.Body.String())
+	}
+	again := get(t, h, loc+"/export").Body.Bytes()
+	var a, b map[string]any
+	json.Unmarshal(exported, &a)
+	json.Unmarshal(again, &b)
+	delete(a, "name")
+	delete(b, "name")
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Fatalf("import changed the layout:\n%s\n%s", ja, jb)
+	}
+
+	// Two broken controls: both problems listed, no project created.
+	bad := `{"scenes":[{"sceneID":"default","controls":[
+		{"controlID":"a","kind":"button","position":[{"size":"large","x":0,"y":0,"width":10,"height":5}]},
+		{"controlID":"b","kind":"button","position":[{"size":"large","x":2,"y":2,"width":10,"height":5}]},
+		{"controlID":"c","kind":"slider","position":[]}]}]}`
+	before, _ := s.db.FindProjects(context.Background(), mustOwner(t, s).ID)
+	rec = studioUpload(t, h, "/studio/import", "layout", "bad.json", []byte(bad))
+	d := doc(t, rec)
+	if rec.Code != http.StatusUnprocessableEntity || d.Find(testid("import-error")).Length() < 2 {
+		t.Fatalf("bad import: %d %s", rec.Code, d.Find(testid("import-errors")).Text())
+	}
+	text := d.Find(testid("import-errors")).Text()
+	if !strings.Contains(text, "overlaps") || !strings.Contains(text, "slider") {
+		t.Fatalf("the report misses a problem: %s", text)
+	}
+	after, _ := s.db.FindProjects(context.Background(), mustOwner(t, s).ID)
+	if len(after) != len(before) {
+		t.Fatal("a refused import created a project")
+	}
+	if rec := studioUpload(t, h, "/studio/import", "layout", "x.json", []byte("{nope")); rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("malformed import: %d", rec.Code)
+	}
+}
+
+func TestStudioPublishMakesReadOnlyAndNewDraftEdits(t *testing.T) {
+	s := newTestServer(t)
+	h := s.Handler()
+	base := newProject(t, s, "Publish")
+	btn := addControl(t, s, base, "button")
+	if rec := studioPost(t, h, base+"/publish", nil); rec.Code != http.StatusOK {
+		t.Fatalf("publish: %d %s", rec.Code, rec.Body.String())
+	}
+	d := doc(t, get(t, h, base))
+	if d.Find(testid("new-draft")).Length() != 1 || d.Find(testid("add-button")).Length() != 0 || d.Find(testid("resize-handle")).Length() != 0 {
+		t.Fatal("a published version still offers editing")
+	}
+	rec := studioPost(t, h, base+"/move", moveForm(btn, "large", 30, 5, 10, 5))
+	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "read-only") {
+		t.Fatalf("move in a published version: %d %s", rec.Code, rec.Body.String())
+	}
+	rec = studioPost(t, h, base+"/draft", nil)
+	loc := rec.Header().Get("HX-Redirect")
+	if loc == "" || loc == base {
+		t.Fatalf("new draft: %d %q", rec.Code, loc)
+	}
+	dsc := savedScene(t, s, loc, "default")
+	draft := dsc.Control(btn.ControlID)
+	if rec := studioPost(t, h, loc+"/move", moveForm(*draft, "large", 30, 5, 10, 5)); rec.Code != http.StatusOK {
+		t.Fatalf("move in the new draft: %d", rec.Code)
+	}
+}
+
+func TestStudioScenesAndGroups(t *testing.T) {
+	s := newTestServer(t)
+	h := s.Handler()
+	base := newProject(t, s, "Scenes")
+	for _, id := range []string{"boss", "lobby"} {
+		if rec := studioPost(t, h, base+"/scenes", url.Values{"new_scene": {id}, "scene": {"default"}}); rec.Code != http.StatusOK {
+			t.Fatalf("add %s: %d", id, rec.Code)
+		}
+	}
+	rec := studioPost(t, h, base+"/scenes", url.Values{"new_scene": {"boss"}, "scene": {"default"}})
+	if d := doc(t, rec); rec.Code != http.StatusUnprocessableEntity || d.Find(testid("scene-error")).Length() != 1 {
+		t.Fatalf("duplicate scene: %d", rec.Code)
+	}
+	if rec := studioPost(t, h, base+"/groups", url.Values{"group": {"vips"}, "scene": {"boss"}}); rec.Code != http.StatusOK {
+		t.Fatalf("add group: %d %s", rec.Code, rec.Body.String())
+	}
+	if rec := studioPost(t, h, base+"/scenes/rename", url.Values{"new_scene": {"final boss"}, "scene": {"boss"}}); rec.Code != http.StatusOK {
+		t.Fatalf("rename: %d %s", rec.Code, rec.Body.String())
+	}
+	groupScene := func(id string) string {
+		v, err := s.db.FindVersion(context.Background(), versionOf(t, base))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range v.Groups {
+			if g.GroupID == id {
+				return g.SceneID
+			}
+		}
+		return ""
+	}
+	if got := groupScene("vips"); got != "final boss" {
+		t.Fatalf("group follows the rename to %q", got)
+	}
+	rec = studioPost(t, h, base+"/scenes/delete", url.Values{"reassign": {"lobby"}, "scene": {"final boss"}})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("delete scene: %d %s", rec.Code, rec.Body.String())
+	}
+	if got := groupScene("vips"); got != "lobby" {
+		t.Fatalf("group reassigned to %q, want lobby", got)
+	}
+	if rec := studioPost(t, h, base+"/scenes/delete", url.Values{"reassign": {"lobby"}, "scene": {"default"}}); rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("deleting the default scene: %d", rec.Code)
+	}
+	if rec := studioPost(t, h, base+"/groups/delete", url.Values{"group": {"vips"}, "scene": {"default"}}); rec.Code != http.StatusOK || groupScene("vips") != "" {
+		t.Fatalf("delete group: %d", rec.Code)
+	}
+}
+
+func TestStudioOtherUsersVersionIsNotFound(t *testing.T) {
+	s := newTestServer(t)
+	base := newProject(t, s, "Mine")
+	stranger := studio.User{ID: mustOwner(t, s).ID + 1000}
+	if _, _, err := s.storeVersion(context.Background(), stranger, versionOf(t, base)); studio.ErrorCode(err) != studio.ENOTFOUND {
+		t.Fatalf("a stranger loads the version: %v", err)
+	}
+	if rec := get(t, s.Handler(), "/studio/versions/999999"); rec.Code != http.StatusNotFound {
+		t.Fatalf("unknown version: %d", rec.Code)
+	}
+}

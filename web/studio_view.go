@@ -1,0 +1,177 @@
+package web
+
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+
+	"github.com/mixstudio/mixstudio/studio"
+	"github.com/mixstudio/mixstudio/templates"
+)
+
+// editorUnitPx is the editor's zoom per grid: large as wide as fits beside
+// the side panel, the taller grids bigger so their controls stay easy to
+// grab. The preview shows the real 12 px.
+var editorUnitPx = map[string]int{studio.Large: 11, studio.Medium: 18, studio.Small: 14}
+
+// editorState is what one editor answer shows, beyond the version itself.
+type editorState struct {
+	sceneID  string
+	grid     string
+	selected []string // control IDs whose properties the panel shows (one) or none
+	flash    templates.Flash
+	// props, when set, replaces the selected control's form (a refused
+	// save keeps what was typed and shows its errors).
+	props      *templates.PropsView
+	sceneError string
+	groupError string
+	selectIDs  []string // the selection the page should take
+	history    *templates.HistoryEntry
+}
+
+// editorView builds the editor's view model from a version.
+func editorView(v *studio.Version, projectVersions []studio.VersionSummary, st editorState) templates.EditorView {
+	scene := v.Scene(st.sceneID)
+	if scene == nil {
+		scene = v.Scene(studio.DefaultSceneID)
+		if scene == nil && len(v.Scenes) > 0 {
+			scene = &v.Scenes[0]
+		}
+	}
+	g, ok := studio.GridByName(st.grid)
+	if !ok {
+		g = studio.Grids[0]
+	}
+	out := templates.EditorView{
+		ProjectID:     v.ProjectID,
+		ProjectName:   v.ProjectName,
+		VersionID:     v.ID,
+		VersionNumber: v.Number,
+		ReadOnly:      !v.Editable(),
+		Grid:          templates.GridView{Name: g.Name, Width: g.Width, Height: g.Height, UnitPx: editorUnitPx[g.Name], MinViewportPx: g.MinViewportPx},
+		Flash:         st.flash,
+		SceneError:    st.sceneError,
+		GroupError:    st.groupError,
+		History:       st.history,
+	}
+	for _, pv := range projectVersions {
+		out.Versions = append(out.Versions, templates.VersionLink{ID: pv.ID, Number: pv.Number, State: pv.State})
+	}
+	for i := range v.Scenes {
+		s := &v.Scenes[i]
+		out.Scenes = append(out.Scenes, templates.SceneTab{ID: s.SceneID, Controls: len(s.Controls), Missing: countIncomplete(s)})
+	}
+	for _, gr := range v.Groups {
+		out.Groups = append(out.Groups, templates.GroupRow{ID: gr.GroupID, SceneID: gr.SceneID, Revision: gr.Revision})
+	}
+	if st.selectIDs != nil {
+		b, _ := json.Marshal(st.selectIDs)
+		out.SelectJSON = string(b)
+	}
+	out.Props = templates.PropsView{Base: out.Base(), Grid: g.Name, ReadOnly: out.ReadOnly}
+	if scene == nil {
+		return out
+	}
+	out.SceneID = scene.SceneID
+	for _, gg := range studio.Grids {
+		out.Grids = append(out.Grids, templates.GridTab{Name: gg.Name, Width: gg.Width, Height: gg.Height,
+			Missing: len(studio.ControlsMissingFrom(*scene, gg.Name))})
+	}
+	for i := range scene.Controls {
+		c := &scene.Controls[i]
+		p, on := c.PositionOn(g.Name)
+		if !on {
+			out.Offgrid = append(out.Offgrid, templates.OffgridControl{ID: c.ControlID, Kind: c.Kind, Revision: c.Revision})
+		} else {
+			l := studio.Limits(c.Kind, g)
+			text, _ := c.Get("text")
+			if text == "" && c.Kind == studio.KindTextbox {
+				text, _ = c.Get("placeholder")
+			}
+			out.Controls = append(out.Controls, templates.ControlBox{
+				ID: c.ControlID, Kind: c.Kind, Text: text,
+				X: p.X, Y: p.Y, W: p.Width, H: p.Height, Revision: c.Revision,
+				MinW: l.MinWidth, MinH: l.MinHeight, MaxW: l.MaxWidth, MaxH: l.MaxHeight, Square: l.Square,
+			})
+		}
+		if _, onLarge := c.PositionOn(studio.Large); onLarge && len(studio.MissingGrids(*c)) > 0 {
+			out.Fillable++
+		}
+	}
+	switch {
+	case st.props != nil:
+		out.Props = *st.props
+	case len(st.selected) == 1:
+		if c := scene.Control(st.selected[0]); c != nil {
+			out.Props = propsView(out.Base(), c, g.Name, out.ReadOnly)
+		}
+	}
+	return out
+}
+
+// countIncomplete counts the scene's controls missing from at least one grid.
+func countIncomplete(s *studio.Scene) int {
+	n := 0
+	for i := range s.Controls {
+		if len(studio.MissingGrids(s.Controls[i])) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// positionFields are the position inputs of the properties form.
+var positionFields = [...]struct{ name, label string }{{"x", "x"}, {"y", "y"}, {"width", "width"}, {"height", "height"}}
+
+// propsView is the properties form of a control as saved.
+func propsView(base string, c *studio.Control, grid string, readOnly bool) templates.PropsView {
+	pv := templates.PropsView{Base: base, ControlID: c.ControlID, Kind: c.Kind, Revision: c.Revision, Grid: grid, ReadOnly: readOnly}
+	if p, ok := c.PositionOn(grid); ok {
+		pv.OnGrid = true
+		vals := [...]int{p.X, p.Y, p.Width, p.Height}
+		for i, f := range positionFields {
+			pv.Position = append(pv.Position, templates.PropField{Name: f.name, Label: f.label, Type: "integer", Value: strconv.Itoa(vals[i])})
+		}
+	}
+	for _, prop := range studio.PropertiesOf(c.Kind) {
+		val, _ := c.Get(prop.Name)
+		pv.Fields = append(pv.Fields, templates.PropField{Name: prop.Name, Label: prop.Name, Type: string(prop.Type), Help: prop.Help, Value: val})
+	}
+	pv.Custom = templates.PropField{Name: "custom", Label: "custom", Type: "json"}
+	if len(c.Custom) > 0 {
+		if b, err := studio.CustomJSON(c.Custom); err == nil {
+			pv.Custom.Value = string(b)
+		}
+	}
+	return pv
+}
+
+// previewView lays a scene out on each grid at real size.
+func previewView(v *studio.Version, scene *studio.Scene) templates.PreviewView {
+	out := templates.PreviewView{SceneID: scene.SceneID, EditorURL: templates.EditorURL(v.ID) + "?scene=" + url.QueryEscape(scene.SceneID)}
+	for _, g := range studio.Grids {
+		pg := templates.PreviewGrid{Name: g.Name, Width: g.Width, Height: g.Height, MinViewportPx: g.MinViewportPx}
+		for i := range scene.Controls {
+			c := &scene.Controls[i]
+			p, ok := c.PositionOn(g.Name)
+			if !ok {
+				pg.Hidden = append(pg.Hidden, c.ControlID)
+				continue
+			}
+			pc := templates.PreviewControl{ID: c.ControlID, Kind: c.Kind, X: p.X, Y: p.Y, W: p.Width, H: p.Height}
+			pc.Text, _ = c.Get("text")
+			pc.Placeholder, _ = c.Get("placeholder")
+			if c.Kind == studio.KindTextbox {
+				if has, _ := c.Get("hasSubmit"); has == "true" {
+					pc.SubmitText, _ = c.Get("submitText")
+					if pc.SubmitText == "" {
+						pc.SubmitText = "Submit"
+					}
+				}
+			}
+			pg.Controls = append(pg.Controls, pc)
+		}
+		out.Grids = append(out.Grids, pg)
+	}
+	return out
+}
