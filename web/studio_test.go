@@ -390,7 +390,7 @@ func TestStudioMissingControlsFlaggedAndFilledFromLarge(t *testing.T) {
 	if d.Find(testid("missing-control")).Length() != 1 || d.Find(testid("scene-missing")).Length() != 1 || d.Find(testid("grid-missing-small")).Text() != "1" {
 		t.Fatalf("missing control not flagged: %s", d.Find("#workspace").Text())
 	}
-	if d.Find(testid("canvas") + " " + testid("control")).Length() != 0 {
+	if d.Find(testid("canvas")+" "+testid("control")).Length() != 0 {
 		t.Fatal("the small canvas shows a control it does not place")
 	}
 	rec = studioPost(t, h, base+"/fill", url.Values{"scene": {"default"}, "grid": {"small"}})
