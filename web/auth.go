@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/studio"
 )
 
@@ -26,10 +27,18 @@ type authState struct {
 	owner *studio.User // cached: the owner never changes
 	// goLimiter throttles wrong codes typed at /go.
 	goLimiter *failureLimiter
+	// signInLimiter throttles wrong passwords per name and per address.
+	signInLimiter *failureLimiter
+	// shortcodeLimiter bounds how many codes one address may ask for.
+	shortcodeLimiter *failureLimiter
 }
 
 func newAuthState(now func() time.Time) *authState {
-	return &authState{goLimiter: newFailureLimiter(now, goMaxFailures, time.Minute)}
+	return &authState{
+		goLimiter:        newFailureLimiter(now, goMaxFailures, time.Minute),
+		signInLimiter:    newFailureLimiter(now, signInMaxFailures, time.Minute),
+		shortcodeLimiter: newFailureLimiter(now, shortcodeMaxPerMinute, time.Minute),
+	}
 }
 
 // now is the server's clock (Config.Now, or the wall clock).
@@ -154,7 +163,7 @@ func (s *Server) startSession(c echo.Context, userID int64) error {
 	c.SetCookie(&http.Cookie{
 		Name: sessionCookie, Value: id, Path: "/", HttpOnly: true,
 		Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode,
-		MaxAge: int((30 * 24 * time.Hour).Seconds()),
+		MaxAge: int(persistence.SessionTTL.Seconds()),
 	})
 	c.Set(userContextKey, nil)
 	return nil

@@ -10,6 +10,14 @@ import (
 // 25 give 2.4e8 codes, so 5 a minute makes guessing a live code hopeless.
 const goMaxFailures = 5
 
+// signInMaxFailures is how many wrong passwords a username, or an address,
+// may try per minute (bcrypt is slow, but not slow enough alone).
+const signInMaxFailures = 10
+
+// shortcodeMaxPerMinute is how many shortcodes one address may request per
+// minute: a device needs one every two minutes; more fills the table.
+const shortcodeMaxPerMinute = 30
+
 // failureLimiter counts failures per key in a sliding window.
 type failureLimiter struct {
 	mu     sync.Mutex

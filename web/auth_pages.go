@@ -25,14 +25,22 @@ func (s *Server) handleSignInPage(c echo.Context) error {
 
 func (s *Server) handleSignIn(c echo.Context) error {
 	name, next := strings.TrimSpace(c.FormValue("username")), safeNext(c.FormValue("next"))
+	keys := []string{"name:" + strings.ToLower(name), "ip:" + remoteIP(c)}
+	refuse := func(status int, msg string) error {
+		return s.render(c, status, "Sign in", templates.SignIn(templates.SignInView{
+			CSRF: csrfToken(c), Next: next, Username: name, Error: msg, SignUpOpen: true,
+		}))
+	}
+	if s.auth.signInLimiter.blocked(keys...) {
+		return refuse(http.StatusTooManyRequests, "Too many wrong passwords. Wait a minute and try again.")
+	}
 	u, err := s.db.Authenticate(c.Request().Context(), name, c.FormValue("password"))
 	if err != nil {
 		if !errors.Is(err, studio.ErrUnauthorized) {
 			return err
 		}
-		return s.render(c, http.StatusUnauthorized, "Sign in", templates.SignIn(templates.SignInView{
-			CSRF: csrfToken(c), Next: next, Username: name, Error: studio.ErrorMessage(err), SignUpOpen: true,
-		}))
+		s.auth.signInLimiter.fail(keys...)
+		return refuse(http.StatusUnauthorized, studio.ErrorMessage(err))
 	}
 	if err := s.startSession(c, u.ID); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mixstudio/mixstudio/persistence"
 )
@@ -219,5 +220,27 @@ func TestSparksPageGiftsAndSetsTheRate(t *testing.T) {
 	}
 	if resp, _ := b.post("/account/sparks/rate", url.Values{"rate": {"-2"}}); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("negative rate: %d", resp.StatusCode)
+	}
+}
+
+func TestSignInPasswordGuessingIsLimited(t *testing.T) {
+	s, db, clock := identityServer(t, Config{RequireSignIn: true})
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	u, _ := db.CreateUser(context.Background(), "viewer")
+	db.SetPassword(context.Background(), u.ID, "the right one")
+	b := newBrowser(t, srv)
+	b.get("/signin")
+	for i := 0; i < signInMaxFailures; i++ {
+		if resp, _ := b.post("/signin", url.Values{"username": {"viewer"}, "password": {"guess " + itoa(int64(i))}}); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	if resp, _ := b.post("/signin", url.Values{"username": {"viewer"}, "password": {"the right one"}}); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("after %d wrong guesses: %d", signInMaxFailures, resp.StatusCode)
+	}
+	clock.Advance(time.Minute)
+	if resp, _ := b.post("/signin", url.Values{"username": {"viewer"}, "password": {"the right one"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a minute later: %d", resp.StatusCode)
 	}
 }

@@ -52,6 +52,12 @@ func (s *Server) handleShortcodeCreate(c echo.Context) error {
 	if r.ClientID == "" {
 		return oauthError(c, http.StatusBadRequest, "invalid_request", "client_id is required")
 	}
+	ip := "ip:" + remoteIP(c)
+	if s.auth.shortcodeLimiter.blocked(ip) {
+		c.Response().Header().Set("Retry-After", "60")
+		return oauthError(c, http.StatusTooManyRequests, "slow_down", "too many shortcodes requested; wait a minute")
+	}
+	s.auth.shortcodeLimiter.fail(ip) // counts every request, not only failures
 	if strings.TrimSpace(r.Scope) == "" {
 		r.Scope = studio.ScopeRobotSelf
 	}

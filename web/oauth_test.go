@@ -342,3 +342,20 @@ func TestTokensNeverAppearInLogs(t *testing.T) {
 }
 
 func itoa(n int64) string { return strings.TrimSpace(strings.Replace(jsonBody(n), `"`, "", -1)) }
+
+func TestShortcodeRequestsArePerAddressLimited(t *testing.T) {
+	f := newShortcodeFixture(t, Config{})
+	body := jsonBody(map[string]string{"client_id": f.clientID})
+	for i := 0; i < shortcodeMaxPerMinute; i++ {
+		if st, out := api(t, f.srv.URL, "POST", "/api/v1/oauth/shortcode", jsonType, body, ""); st != 200 {
+			t.Fatalf("request %d: %d %v", i+1, st, out)
+		}
+	}
+	if st, out := api(t, f.srv.URL, "POST", "/api/v1/oauth/shortcode", jsonType, body, ""); st != http.StatusTooManyRequests || out["error"] != "slow_down" {
+		t.Fatalf("request %d: %d %v", shortcodeMaxPerMinute+1, st, out)
+	}
+	f.clock.Advance(time.Minute)
+	if st, _ := api(t, f.srv.URL, "POST", "/api/v1/oauth/shortcode", jsonType, body, ""); st != 200 {
+		t.Fatalf("a minute later: %d", st)
+	}
+}
