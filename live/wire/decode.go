@@ -173,8 +173,12 @@ func decodePacket(s *scanner, p *Packet) {
 	case p.Type == TypeMethod && paramsKind != 0 && paramsKind != '{':
 		p.Err = BadArguments("params must be an object of named arguments, not "+kindName(paramsKind), "params")
 	}
-	if p.Type != TypeMethod {
-		p.Params = nil
+	// Keep only the fields of the packet's kind, as AppendJSON writes them.
+	switch p.Type {
+	case TypeMethod:
+		p.Result, p.Error = nil, nil
+	case TypeReply:
+		p.Method, p.Params, p.Discard = "", nil, false
 	}
 }
 

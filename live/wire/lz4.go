@@ -138,6 +138,11 @@ func (d *lz4Decoder) decode(data []byte, size int) ([]byte, error) {
 			// bytes per compressed byte; never make room for more than
 			// that, so a tiny frame declaring a huge size allocates little.
 			room := min(size-start, d.maxBlock, 255*n+64)
+			if room == 0 {
+				// Also keeps an empty dst from the library's assembly
+				// decoder, which dereferences it (found by FuzzLZ4Decoder).
+				return nil, errors.New("a block does not decompress within the declared " + strconv.Itoa(size) + " bytes")
+			}
 			out = growTo(out, start+room)
 			var dict []byte
 			if !d.independent {
