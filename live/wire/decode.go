@@ -31,74 +31,69 @@ func DecodeFrame(data []byte) (packets []Packet, batched bool, err *Error) {
 // AppendPackets is DecodeFrame appending to dst, so a reader can reuse one
 // slice across frames.
 func AppendPackets(dst []Packet, data []byte) (packets []Packet, batched bool, err *Error) {
-	if !json.Valid(data) {
-		return dst, false, ParseError("the frame is not valid JSON")
-	}
+	orig := len(dst)
 	s := scanner{data: data}
-	s.skipSpace()
-	switch s.data[s.pos] {
+	switch s.peek() {
 	case '{':
 		var p Packet
-		decodePacket(&s, &p)
-		return append(dst, p), false, nil
+		if !decodePacket(&s, &p) {
+			return dst, false, ParseError("the frame is not valid JSON")
+		}
+		dst = append(dst, p)
 	case '[':
-		s.pos++
-		s.skipSpace()
-		if s.data[s.pos] == ']' {
-			return dst, true, nil
+		batched = true
+		s.enter()
+		if !s.consume(']') {
+			for n := 0; ; n++ {
+				if n == MaxBatch {
+					return dst[:orig], true, ParseError("a batch holds more than " + strconv.Itoa(MaxBatch) + " packets")
+				}
+				var p Packet
+				if s.peek() == '{' {
+					if !decodePacket(&s, &p) {
+						return dst[:orig], true, ParseError("the frame is not valid JSON")
+					}
+				} else {
+					if !s.value() {
+						return dst[:orig], true, ParseError("the frame is not valid JSON")
+					}
+					p.Err = ParseError("a batch element is not a packet object")
+				}
+				dst = append(dst, p)
+				if s.consume(',') {
+					continue
+				}
+				if !s.consume(']') {
+					return dst[:orig], true, ParseError("the frame is not valid JSON")
+				}
+				break
+			}
 		}
-		for n := 0; ; n++ {
-			if n == MaxBatch {
-				return dst, true, ParseError("a batch holds more than " + strconv.Itoa(MaxBatch) + " packets")
-			}
-			s.skipSpace()
-			var p Packet
-			if s.data[s.pos] == '{' {
-				decodePacket(&s, &p)
-			} else {
-				s.skipValue()
-				p.Err = ParseError("a batch element is not a packet object")
-			}
-			dst = append(dst, p)
-			s.skipSpace()
-			if s.data[s.pos] == ']' {
-				return dst, true, nil
-			}
-			s.pos++ // ','
+	default:
+		if !validJSON(data) {
+			return dst, false, ParseError("the frame is not valid JSON")
 		}
+		return dst, false, ParseError("the frame is not a packet object or an array of packets")
 	}
-	return dst, false, ParseError("the frame is not a packet object or an array of packets")
+	s.skipSpace()
+	if s.pos != len(data) {
+		return dst[:orig], batched, ParseError("the frame is not valid JSON")
+	}
+	return dst, batched, nil
 }
 
-// decodePacket reads the object at s.pos into p. The frame is valid JSON,
-// so the scanner only has to find where tokens end.
-func decodePacket(s *scanner, p *Packet) {
+// decodePacket reads the object at s.pos into p, validating it; false means
+// the frame is not JSON.
+func decodePacket(s *scanner, p *Packet) bool {
 	var (
 		typ, idErr, fieldErr *Error
 		hasType              bool
 		rawType              []byte
 		paramsKind           byte
 	)
-	s.pos++ // '{'
-	for {
-		s.skipSpace()
-		if s.data[s.pos] == '}' {
-			s.pos++
-			break
-		}
-		key := s.skipValue()
-		s.skipSpace()
-		s.pos++ // ':'
-		s.skipSpace()
-		start := s.pos
-		s.skipValue()
-		val := s.data[start:s.pos]
-		s.skipSpace()
-		if s.data[s.pos] == ',' {
-			s.pos++
-		}
+	ok := s.members(func(key, val []byte) {
 		if isNull(val) {
-			continue
+			return
 		}
 		switch string(keyBytes(key)) {
 		case "id":
@@ -112,7 +107,7 @@ func decodePacket(s *scanner, p *Packet) {
 		case "method":
 			if val[0] != '"' {
 				fieldErr = first(fieldErr, &Error{Code: CodeUnknownMethod, Message: "The method name must be a string.", Path: "method"})
-				continue
+				return
 			}
 			p.Method = methodName(val)
 		case "params":
@@ -142,6 +137,9 @@ func decodePacket(s *scanner, p *Packet) {
 			}
 			p.Seq = int32(seq)
 		}
+	})
+	if !ok {
+		return false
 	}
 
 	switch {
@@ -180,37 +178,22 @@ func decodePacket(s *scanner, p *Packet) {
 	case TypeReply:
 		p.Method, p.Params, p.Discard = "", nil, false
 	}
+	return true
 }
 
+// decodeError reads a reply's error object (already validated).
 func decodeError(val []byte) (*Error, bool) {
 	if val[0] != '{' {
 		return nil, false
 	}
-	s := scanner{data: val, pos: 1}
+	s := scanner{data: val}
 	e := &Error{}
-	hasCode := false
-	for {
-		s.skipSpace()
-		if s.data[s.pos] == '}' {
-			break
-		}
-		key := s.skipValue()
-		s.skipSpace()
-		s.pos++
-		s.skipSpace()
-		start := s.pos
-		s.skipValue()
-		v := s.data[start:s.pos]
-		s.skipSpace()
-		if s.data[s.pos] == ',' {
-			s.pos++
-		}
+	hasCode, badCode := false, false
+	s.members(func(key, v []byte) {
 		switch string(keyBytes(key)) {
 		case "code":
 			c, ok := parseInt(v, -1<<31, 1<<31-1)
-			if !ok {
-				return nil, false
-			}
+			badCode = badCode || !ok
 			e.Code, hasCode = int(c), true
 		case "message":
 			if v[0] == '"' {
@@ -221,8 +204,8 @@ func decodeError(val []byte) (*Error, bool) {
 				e.Path = unquote(v)
 			}
 		}
-	}
-	return e, hasCode
+	})
+	return e, hasCode && !badCode
 }
 
 func first(have, e *Error) *Error {
@@ -293,71 +276,4 @@ func parseInt(v []byte, lo, hi int64) (int64, bool) {
 		n = -n
 	}
 	return n, n >= lo && n <= hi
-}
-
-// scanner walks a valid JSON document.
-type scanner struct {
-	data []byte
-	pos  int
-}
-
-func (s *scanner) skipSpace() {
-	for s.pos < len(s.data) {
-		switch s.data[s.pos] {
-		case ' ', '\t', '\n', '\r':
-			s.pos++
-		default:
-			return
-		}
-	}
-}
-
-// skipValue moves past the value at s.pos and returns it.
-func (s *scanner) skipValue() []byte {
-	start := s.pos
-	switch s.data[s.pos] {
-	case '"':
-		s.skipString()
-	case '{', '[':
-		depth := 0
-		for {
-			switch s.data[s.pos] {
-			case '"':
-				s.skipString()
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-			}
-			s.pos++
-			if depth == 0 {
-				break
-			}
-		}
-	default: // number, true, false, null
-		for s.pos < len(s.data) {
-			switch s.data[s.pos] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return s.data[start:s.pos]
-			}
-			s.pos++
-		}
-	}
-	return s.data[start:s.pos]
-}
-
-func (s *scanner) skipString() {
-	s.pos++ // opening quote
-	for {
-		switch s.data[s.pos] {
-		case '\\':
-			s.pos += 2
-		case '"':
-			s.pos++
-			return
-		default:
-			s.pos++
-		}
-	}
 }

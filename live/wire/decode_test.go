@@ -214,3 +214,25 @@ func TestPacketsRoundTripThroughAppendJSON(t *testing.T) {
 		t.Fatalf("batch round trip: %v %v\n got %#v", batched, err, got)
 	}
 }
+
+func TestValidJSONAgreesWithEncodingJSON(t *testing.T) {
+	nest := func(n int) []byte {
+		return []byte(`{"type":"method","id":1,"method":"m","params":{"a":` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}}`)
+	}
+	cases := [][]byte{
+		nest(9998), nest(9999), nest(10000), // the packet and params objects count too
+		[]byte(`{"a":1}x`), []byte(`{"a":1} `), []byte("\t[]\n"), []byte(`{"a":01}`), []byte(`{"a":-}`),
+		[]byte(`{"a":1.5e}`), []byte(`{"a":"\u12"}`), []byte(`{"a":"\q"}`), []byte("{\"a\":\"\x7f\xff\"}"),
+		[]byte(`{"a":tru}`), []byte(`{"a":nul}`), []byte(`{,}`), []byte(`[,1]`), []byte(`{"a":1,}`),
+	}
+	for _, c := range cases {
+		want := json.Valid(c)
+		if got := validJSON(c); got != want {
+			t.Errorf("validJSON(%.40q) = %v, json.Valid %v", c, got, want)
+		}
+		_, _, err := DecodeFrame(c)
+		if gotErr := err != nil && strings.Contains(err.Message, "not valid JSON"); gotErr == want {
+			t.Errorf("DecodeFrame(%.40q): %v, json.Valid %v", c, err, want)
+		}
+	}
+}

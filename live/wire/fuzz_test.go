@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -31,8 +32,8 @@ func FuzzDecodeFrame(f *testing.F) {
 			return
 		}
 		if err != nil {
-			if err.Code != CodeParse {
-				t.Fatalf("frame error with code %d", err.Code)
+			if err.Code != CodeParse || strings.Contains(err.Message, "not valid JSON") {
+				t.Fatalf("valid JSON gave %v", err)
 			}
 			return
 		}
@@ -179,4 +180,16 @@ func TestLZ4BlockChecksumIsChecked(t *testing.T) {
 	if _, err := NewDecoder(LZ4).Decode(bad, true); err == nil {
 		t.Fatal("a wrong block checksum was accepted")
 	}
+}
+
+// FuzzValidJSON holds the frame reader's validator to encoding/json's.
+func FuzzValidJSON(f *testing.F) {
+	for _, s := range []string{`{"a":[1,-0.5e+3,true,false,null,"\u00e9\n"]}`, `[`, `01`, `1.`, `-`, `"\x"`, "\"\x01\"", `{"a" 1}`, `[1,]`, ` {} `, `"\ud800"`, "\"\xff\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if got, want := validJSON(data), json.Valid(data); got != want {
+			t.Fatalf("validJSON(%q) = %v, json.Valid says %v", data, got, want)
+		}
+	})
 }
