@@ -3,7 +3,6 @@ package persistence
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 
 	"github.com/mixstudio/mixstudio/studio"
@@ -195,7 +194,8 @@ func (db *DB) SaveScene(ctx context.Context, versionID int64, s studio.Scene) (s
 
 // decodeControl fills c (id and kind set) from its stored columns.
 func decodeControl(c *studio.Control, positions, props []byte) error {
-	if err := json.Unmarshal(positions, &c.Position); err != nil {
+	var err error
+	if c.Position, err = studio.DecodePositions(positions); err != nil {
 		return fmt.Errorf("control %q: stored positions: %w", c.ControlID, err)
 	}
 	if err := studio.DecodeProps(c, props); err != nil {

@@ -402,9 +402,14 @@ func (g *Group) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// DecodeProps reads what Control.PropsJSON wrote back into c (whose Kind
-// must be set).
+// DecodeProps reads what Control.PropsJSON wrote back into c, whose Kind
+// must be set and whose properties are replaced.
 func DecodeProps(c *Control, data []byte) error {
+	c.Props, c.Custom = Props{}, nil
+	if fastProps(c, data) {
+		return nil
+	}
+	c.Props, c.Custom = Props{}, nil
 	var d decoder
 	obj, ok := d.object(data, Problem{ControlID: c.ControlID}, "properties")
 	if ok {
