@@ -23,7 +23,11 @@
 // ErrorReply(0, err); a packet that cannot be used (unknown type 4002,
 // params not an object 4004, malformed id 4000...) comes back with
 // Packet.Err set, so the receiver answers ErrorReply(p.ID, p.Err) and goes
-// on with the rest of the batch.
+// on with the rest of the batch. At most MaxBatch (1024) packets fit in a
+// frame. Decoded Params and Result alias the frame: when the frame is a
+// Decoder's output they are valid only until its next Decode, so clone what
+// you keep. Known method names are interned, so a steady stream of packets
+// decodes without allocating when the Packet slice is reused.
 //
 // # Errors
 //
