@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/mixstudio/mixstudio/live/mediator"
 	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/web"
 )
@@ -105,11 +106,13 @@ func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app,
 		db.Close()
 		return nil, err
 	}
+	live := mediator.New(db, time.Now, logger, mediator.Options{PublicURL: opts.publicURL})
 	w := web.New(web.Config{
 		Logger:        logger,
 		PublicURL:     opts.publicURL,
 		MediatorOnly:  opts.mediatorOnly,
 		RequireSignIn: requireSignIn,
+		Mediator:      live,
 	}, db)
 	return &app{db: db, web: w}, nil
 }

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 
+	"github.com/mixstudio/mixstudio/live/mediator"
 	"github.com/mixstudio/mixstudio/static"
 )
 
@@ -16,4 +19,15 @@ func (s *Server) routes(e *echo.Echo) {
 	s.identityRoutes(e)
 	// Studio: the projects list and a version's editor (studio_routes.go).
 	s.studioRoutes(e)
+	// Play: the participant page /play/:channelID (play.go).
+	s.playRoutes(e)
+	// Live (live/mediator): discovery, the game-client and participant
+	// sockets, and session file uploads/downloads. No timeouts here.
+	if m := s.cfg.Mediator; m != nil {
+		e.GET(mediator.HostsPath, echo.WrapHandler(http.HandlerFunc(m.ServeHosts)))
+		e.GET(mediator.GameClientPath, echo.WrapHandler(http.HandlerFunc(m.ServeGameClient)))
+		e.GET(mediator.ParticipantPath, echo.WrapHandler(http.HandlerFunc(m.ServeParticipant)))
+		e.Match([]string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut}, mediator.FilesPath+"*",
+			echo.WrapHandler(http.HandlerFunc(m.ServeFiles)))
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/mixstudio/mixstudio/live/mediator"
 	"github.com/mixstudio/mixstudio/persistence"
 )
 
@@ -28,6 +29,9 @@ type Config struct {
 	RequireSignIn bool
 	// Now is the clock (token and code expiry, rate limits); nil: time.Now.
 	Now func() time.Time
+	// Mediator serves the live protocol endpoints; nil: none are mounted.
+	// Shutdown closes its sockets with 1012.
+	Mediator *mediator.Mediator
 }
 
 // Server holds the handlers' dependencies.
@@ -46,6 +50,9 @@ func New(cfg Config, db *persistence.DB) *Server {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, db: db}
+	if cfg.Mediator != nil {
+		s.onStop = append(s.onStop, cfg.Mediator.Shutdown)
+	}
 	s.auth = newAuthState(s.now)
 	e := echo.New()
 	e.HideBanner = true

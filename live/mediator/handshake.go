@@ -126,6 +126,10 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this endpoint speaks WebSocket", http.StatusBadRequest)
 		return
 	}
+	if m.isStopping() {
+		m.rejectAfterUpgrade(w, r, codeRestart, "server restarting")
+		return
+	}
 	if authErr != nil {
 		code, reason := codeAuthFailed, "Authentication failed."
 		if !errors.Is(authErr, studio.ErrUnauthorized) {
@@ -232,6 +236,10 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this endpoint speaks WebSocket", http.StatusBadRequest)
 		return
 	}
+	if m.isStopping() {
+		m.rejectAfterUpgrade(w, r, codeRestart, "server restarting")
+		return
+	}
 	token := param(r, "key")
 	if token == "" {
 		token = bearer(param(r, "Authorization"))
@@ -283,4 +291,10 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 	}
 	m.readLoop(c, 64<<10, func(pk *wire.Packet, e *Error) { s.handleParticipant(p, pk, e) })
 	s.leave(p)
+}
+
+func (m *Mediator) isStopping() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.stopping
 }
