@@ -75,6 +75,21 @@ func BenchmarkFindScene100(b *testing.B) {
 	}
 }
 
+// BenchmarkFindVersionOutline50x100 loads the version's scenes and groups
+// without controls (the editor's frame around FindScene).
+func BenchmarkFindVersionOutline50x100(b *testing.B) {
+	db, vid := bigProject(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	defer reportCPU(b)()
+	for b.Loop() {
+		v, err := db.FindVersionOutline(ctx, vid)
+		if err != nil || len(v.Scenes) != 50 || len(v.Scenes[1].Controls) != 0 {
+			b.Fatalf("%v", err)
+		}
+	}
+}
+
 // BenchmarkMoveControl50x100 saves one control move in that project: load
 // the scene in the transaction, check the revision, validate the scene,
 // write, commit.

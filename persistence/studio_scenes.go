@@ -45,7 +45,7 @@ func sceneForEdit(ctx context.Context, tx *sql.Tx, versionID int64, sceneID stri
 	if err != nil {
 		return 0, studio.Scene{}, err
 	}
-	scenes, err := loadScenes(ctx, tx, versionID, sceneID)
+	scenes, err := loadScenes(ctx, tx, versionID, sceneID, true)
 	if err != nil {
 		return 0, studio.Scene{}, err
 	}
@@ -66,7 +66,7 @@ func (db *DB) FindScene(ctx context.Context, versionID int64, sceneID string) (s
 	if _, err := versionSummary(ctx, tx, versionID); err != nil {
 		return studio.Scene{}, err
 	}
-	scenes, err := loadScenes(ctx, tx, versionID, sceneID)
+	scenes, err := loadScenes(ctx, tx, versionID, sceneID, true)
 	if err != nil {
 		return studio.Scene{}, err
 	}

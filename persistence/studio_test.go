@@ -57,6 +57,13 @@ func TestCreateProjectStartsWithDefaultSceneAndGroup(t *testing.T) {
 	if len(v.Scenes) != 1 || v.Scenes[0].SceneID != "default" || len(v.Groups) != 1 || v.Groups[0].GroupID != "default" || v.Groups[0].SceneID != "default" {
 		t.Fatalf("content %+v %+v", v.Scenes, v.Groups)
 	}
+	o, err := db.FindVersionOutline(context.Background(), vid)
+	if err != nil || len(o.Scenes) != 1 || o.Scenes[0].SceneID != "default" || len(o.Groups) != 1 || o.ProjectName != "Game" {
+		t.Fatalf("outline %+v %v", o, err)
+	}
+	if _, err := db.FindVersionOutline(context.Background(), vid+1); !errors.Is(err, studio.ErrNotFound) {
+		t.Fatalf("outline of a missing version: %v", err)
+	}
 	ps, err := db.FindProjects(context.Background(), uid)
 	if err != nil || len(ps) != 1 || len(ps[0].Versions) != 1 || ps[0].Versions[0].ID != vid {
 		t.Fatalf("FindProjects = %+v, %v", ps, err)
