@@ -1,3 +1,8 @@
+// Package studio is the domain of the studio: projects, versions, scenes,
+// controls, their positions on the three grids, and groups; the rules that
+// keep a layout valid; placement helpers for the editor; and the layout
+// JSON used for import and export. It is pure Go: no HTTP, no SQL.
+//
 // The rules a layout obeys, in one place (Validate enforces all of them and
 // reports every violation as a Problem naming scene, control or group,
 // grid and field):

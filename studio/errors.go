@@ -1,7 +1,3 @@
-// Package studio is the domain of the studio: projects, versions, scenes,
-// controls, their positions on the three grids, and groups; the rules that
-// keep a layout valid; and the layout JSON used for import and export.
-// It is pure Go: no HTTP, no SQL.
 package studio
 
 import (
