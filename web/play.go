@@ -1,0 +1,104 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/mixstudio/mixstudio/studio"
+	"github.com/mixstudio/mixstudio/templates"
+)
+
+// playScript is the participant page's entry module (static/js/play/).
+const playScript = "/static/js/play/main.js"
+
+// playRoutes are the participant page and the balance its script refreshes.
+// Neither changes state, so neither needs CSRF; the page is open to
+// anonymous viewers.
+func (s *Server) playRoutes(e *echo.Echo) {
+	if s.cfg.MediatorOnly {
+		return
+	}
+	e.GET("/play/:channelID", s.handlePlay)
+	e.GET("/play/:channelID/sparks", s.handlePlaySparks)
+}
+
+// playChannel resolves the path's channel to its owner; an unknown or
+// malformed channel is 404.
+func (s *Server) playChannel(c echo.Context) (int64, studio.User, error) {
+	id, err := strconv.ParseInt(c.Param("channelID"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, studio.User{}, echo.NewHTTPError(http.StatusNotFound, "no such channel")
+	}
+	owner, err := s.db.UserByChannel(c.Request().Context(), id)
+	if errors.Is(err, studio.ErrNotFound) {
+		return 0, studio.User{}, echo.NewHTTPError(http.StatusNotFound, "no such channel")
+	}
+	if err != nil {
+		return 0, studio.User{}, err
+	}
+	return id, owner, nil
+}
+
+// handlePlay serves GET /play/{channelID}. The viewer is the session
+// cookie's user (as for /api/v1/interactive/{channelID}, which the script
+// asks for its participant key), or anonymous.
+func (s *Server) handlePlay(c echo.Context) error {
+	id, owner, err := s.playChannel(c)
+	if err != nil {
+		return err
+	}
+	v := templates.PlayView{
+		ChannelID: id,
+		Streamer:  owner.Username,
+		SignInURL: "/signin?next=" + url.QueryEscape(c.Request().URL.Path),
+	}
+	p := templates.Page{Title: owner.Username + " · play", Scripts: []string{playScript}}
+	if viewer, ok := s.sessionUser(c); ok {
+		v.Viewer, p.User = viewer.Username, viewer.Username
+		if v.Sparks, err = s.db.SparksBalance(c.Request().Context(), viewer.ID); err != nil {
+			return err
+		}
+	}
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", s.playCSP(c))
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "same-origin")
+	return writeComponent(c, http.StatusOK, layoutAround(p, templates.PlayPage(v)))
+}
+
+// playCSP allows scripts from this server only: control text is data from
+// the game client and must never run. Sockets may go to the public URL's
+// host, which can differ from the page's (a separate mediator host).
+func (s *Server) playCSP(c echo.Context) string {
+	connect := "'self' " + s.socketBase(c)
+	return "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'; " +
+		"connect-src " + connect + "; img-src 'self' data: https: http:; style-src 'self' 'unsafe-inline'"
+}
+
+// playSparksJSON is the viewer's balance as the page shows it.
+type playSparksJSON struct {
+	SignedIn bool  `json:"signedIn"`
+	Sparks   int64 `json:"sparks"`
+}
+
+// handlePlaySparks answers GET /play/{channelID}/sparks: the page refreshes
+// the balance after a paid press and after reconnecting.
+func (s *Server) handlePlaySparks(c echo.Context) error {
+	if _, _, err := s.playChannel(c); err != nil {
+		return err
+	}
+	var out playSparksJSON
+	if viewer, ok := s.sessionUser(c); ok {
+		b, err := s.db.SparksBalance(c.Request().Context(), viewer.ID)
+		if err != nil {
+			return err
+		}
+		out = playSparksJSON{SignedIn: true, Sparks: b}
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, out)
+}
