@@ -152,6 +152,9 @@ func saveControl(ctx context.Context, tx *sql.Tx, sceneRef int64, c *studio.Cont
 // revision its control had when the editor loaded it. The moved controls
 // are returned with their new revisions, in the order of moves.
 func (db *DB) MoveControls(ctx context.Context, versionID int64, sceneID string, moves []studio.ControlMove) ([]studio.Control, error) {
+	if len(moves) == 0 {
+		return nil, nil
+	}
 	var out []studio.Control
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]

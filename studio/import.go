@@ -159,7 +159,7 @@ func (d *decoder) mixerLab(top map[string]json.RawMessage) Layout {
 // normalize makes sure the default scene and group exist, with a warning
 // where the source format should have had them.
 func (d *decoder) normalize(l *Layout, format string) {
-	if l.Name == "" {
+	if strings.TrimSpace(l.Name) == "" {
 		l.Name = "Imported layout"
 	}
 	if len(l.Scenes) <= MaxScenes && l.Scene(DefaultSceneID) == nil {

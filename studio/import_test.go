@@ -239,6 +239,7 @@ func TestImportRefusesAndReportsEverything(t *testing.T) {
 				{GroupID: "vip", Field: "sceneID", Message: "does not exist"},
 			}},
 		{"unknown format", `{"format":"mixstudio/9","scenes":[]}`, EINVALID, []Problem{{Field: "format", Message: "unknown format"}}},
+		{"name with a newline", `{"format":"mixstudio/1","name":"a\nb","scenes":[]}`, EINVALID, []Problem{{Field: "name", Message: "project name"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,6 +270,15 @@ func TestImportRefusesOversizedFile(t *testing.T) {
 	big := []byte(`{"scenes":[],"pad":"` + strings.Repeat("x", MaxImportBytes) + `"}`)
 	if _, _, err := Import(big); ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), "bytes") {
 		t.Fatalf("oversized: %v", err)
+	}
+}
+
+func TestImportNamesAnUnnamedLayout(t *testing.T) {
+	for _, in := range []string{`{"scenes":[]}`, `{"name":"   ","scenes":[]}`} {
+		l, _, err := Import([]byte(in))
+		if err != nil || l.Name != "Imported layout" {
+			t.Fatalf("%s: name %q, %v", in, l.Name, err)
+		}
 	}
 }
 

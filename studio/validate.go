@@ -29,8 +29,10 @@ func (l *Layout) validate(ps *problems) {
 	if l.Format != "" && l.Format != LayoutFormat {
 		ps.add(Problem{Field: "format"}, "unknown format %q; this studio reads %q", truncate(l.Format), LayoutFormat)
 	}
-	if n := utf8.RuneCountInString(l.Name); n > MaxNameLen || !utf8.ValidString(l.Name) {
-		ps.add(Problem{Field: "name"}, "must be valid text of at most %d characters", MaxNameLen)
+	if l.Name != "" { // importing makes a project of this name
+		if err := ValidateProjectName(l.Name); err != nil {
+			ps.add(Problem{Field: "name"}, "%s", ErrorMessage(err))
+		}
 	}
 	if len(l.Scenes) > MaxScenes {
 		ps.add(Problem{Field: "scenes"}, "%d scenes; at most %d are allowed", len(l.Scenes), MaxScenes)
