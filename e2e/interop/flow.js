@@ -17,6 +17,9 @@
 const http = require('http');
 const interactive = require('@mixer/interactive-node');
 const WebSocket = require('ws');
+// The control classes the SDK builds from a control's kind (not re-exported
+// by the package's index).
+const { Button, Joystick } = require('@mixer/interactive-node/lib/state/controls');
 
 // Node 20 has no global WebSocket: the SDK needs one handed to it.
 interactive.setWebSocket(WebSocket);
@@ -127,6 +130,20 @@ function trace(client, who) {
   client.on('error', (err) => fail(current, err));
 }
 
+// expectError resolves when promise rejects with the protocol error code.
+async function expectError(promise, code) {
+  let err;
+  try {
+    const res = await promise;
+    throw new Error(`want error ${code}, got a result ${JSON.stringify(res)}`);
+  } catch (e) {
+    err = e;
+  }
+  if (err.code !== code) throw err;
+  check(err instanceof interactive.InteractiveError.Base, `error ${code} is not an InteractiveError`);
+  return { code: err.code, message: err.message, type: err.constructor.name };
+}
+
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const positions = (x, y, w, h) => [
@@ -203,8 +220,8 @@ async function main() {
     check(Array.isArray(controls) && controls.length === 2, `created ${JSON.stringify(controls && controls.length)}`);
     const fire = game.state.getControl('fire');
     const stick = game.state.getControl('stick');
-    check(fire instanceof interactive.Button, 'fire is not a Button in the SDK state');
-    check(stick instanceof interactive.Joystick, 'stick is not a Joystick in the SDK state');
+    check(fire instanceof Button, 'fire is not a Button in the SDK state');
+    check(stick instanceof Joystick, 'stick is not a Joystick in the SDK state');
     check(fire.cost === 5, `fire.cost = ${fire.cost}`);
     return { controls: controls.map((c) => c.controlID) };
   });
@@ -256,8 +273,8 @@ async function main() {
     await viewer.synchronizeScenes();
     const fire = viewer.state.getControl('fire');
     const stick = viewer.state.getControl('stick');
-    check(fire instanceof interactive.Button, 'participant sees no button "fire"');
-    check(stick instanceof interactive.Joystick, 'participant sees no joystick "stick"');
+    check(fire instanceof Button, 'participant sees no button "fire"');
+    check(stick instanceof Joystick, 'participant sees no joystick "stick"');
     check(fire.text === 'Fire' && fire.cost === 5, `fire is ${JSON.stringify({ text: fire.text, cost: fire.cost })}`);
     return { controls: viewer.state.getScene('default').getControls().map((c) => c.controlID) };
   });
@@ -297,6 +314,58 @@ async function main() {
     const [control] = await seen;
     check(control.cost === 5, `update lost the cost: ${control.cost}`);
     return { text: control.text };
+  });
+
+  // Refusals reach the SDK as typed errors with the table's codes.
+  await step('error-capture-twice', async () => expectError(game.captureTransaction(transactionID), 4006));
+  await step('error-unknown-scene', async () =>
+    expectError(
+      game.createControls({
+        sceneID: 'no-such-scene',
+        controls: [{ controlID: 'x', kind: 'button', text: 'x', position: positions(0, 20, 4, 4) }],
+      }),
+      4010
+    )
+  );
+  await step('error-duplicate-control', async () =>
+    expectError(
+      game.execute('createControls', {
+        sceneID: 'default',
+        controls: [{ controlID: 'fire', kind: 'button', text: 'again', position: positions(0, 20, 4, 4) }],
+      }, false),
+      4013
+    )
+  );
+  await step('error-delete-default-scene', async () =>
+    expectError(game.deleteScene({ sceneID: 'default', reassignSceneID: 'bonus' }), 4018)
+  );
+
+  await step('delete-control', async () => {
+    const gone = waitFor(viewer.state.getScene('default'), 'controlDeleted', (id) => id === 'stick');
+    await game.state.getScene('default').deleteControl('stick');
+    await gone;
+    check(!viewer.state.getControl('stick'), 'participant still has the deleted joystick');
+  });
+
+  await step('game-getAllParticipants', async () => {
+    const res = await game.execute('getAllParticipants', { from: 0 }, false);
+    check(res && Array.isArray(res.participants), `reply ${JSON.stringify(res)}`);
+    check(res.participants.length === 1 && res.participants[0].username === 'viewer1', `participants ${JSON.stringify(res.participants)}`);
+    check(res.total === 1 && res.hasMore === false, `total ${res.total} hasMore ${res.hasMore}`);
+    return { total: res.total };
+  });
+
+  await step('game-createGroups', async () => {
+    const res = await game.createGroups({ groups: [{ groupID: 'vip', sceneID: 'bonus' }] });
+    check(res && Array.isArray(res.groups) && res.groups[0].groupID === 'vip', `reply ${JSON.stringify(res)}`);
+  });
+
+  await step('game-updateParticipants', async () => {
+    const moved = waitFor(viewer.state, 'selfUpdate', (p) => p && p.groupID === 'vip');
+    const [p] = Array.from(game.state.getParticipants().values());
+    const res = await game.updateParticipants({ participants: [{ sessionID: p.sessionID, groupID: 'vip' }] });
+    check(res && Array.isArray(res.participants), `reply ${JSON.stringify(res)}`);
+    await moved; // the participant hears of its own move
   });
 
   await step('close', async () => {

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// rejects.js checks how the official Node SDK sees the mediator refusing a
+// game client: the spec closes the socket after the upgrade with 4019 (bad
+// token), 4020 (unknown version) or 4021 (the channel already has a
+// session); the SDK turns these closes into an 'error' event carrying the
+// code and does not reconnect. One JSON line per case on stdout, frames on
+// stderr; exit 1 at the first case that does not behave.
+//
+// Environment: MIXSTUDIO_URL, MIXSTUDIO_TOKEN, MIXSTUDIO_VERSION_ID (as for
+// flow.js), MIXSTUDIO_TIMEOUT_MS (default 25000).
+'use strict';
+
+const interactive = require('@mixer/interactive-node');
+const WebSocket = require('ws');
+
+interactive.setWebSocket(WebSocket);
+
+let current = 'start';
+
+function emit(obj) {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+function fail(step, err) {
+  emit({ step, ok: false, error: { message: (err && err.message) || String(err), code: err && err.code } });
+  if (err && err.stack) process.stderr.write(`failed at ${step}: ${err.stack}\n`);
+  process.exit(1);
+}
+
+for (const name of ['MIXSTUDIO_URL', 'MIXSTUDIO_TOKEN', 'MIXSTUDIO_VERSION_ID']) {
+  if (!process.env[name]) fail('config', new Error(`${name} is not set`));
+}
+const baseURL = process.env.MIXSTUDIO_URL.replace(/\/$/, '');
+const token = process.env.MIXSTUDIO_TOKEN;
+const versionId = Number(process.env.MIXSTUDIO_VERSION_ID);
+const overallMs = Number(process.env.MIXSTUDIO_TIMEOUT_MS || 25000);
+
+process.on('uncaughtException', (err) => fail(current, err));
+process.on('unhandledRejection', (err) => fail(current, err));
+setTimeout(() => fail(current, new Error(`overall timeout ${overallMs}ms`)), overallMs).unref();
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms}ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function newGame(label) {
+  const game = new interactive.GameClient();
+  game.on('message', (d) => process.stderr.write(`${label} < ${d}\n`));
+  game.on('send', (d) => process.stderr.write(`${label} > ${d}\n`));
+  game.on('close', (e) => process.stderr.write(`${label} closed ${e && e.code} ${e && e.reason}\n`));
+  return game;
+}
+
+// refused opens a game client and resolves with the error the SDK emits.
+function refused(label, options) {
+  const game = newGame(label);
+  const errored = new Promise((resolve) => game.on('error', resolve));
+  game
+    .open(Object.assign({ discoveryUrl: `${baseURL}/api/v1/interactive/hosts` }, options))
+    .catch(() => {}); // the 'error' event is what we read
+  return withTimeout(errored, 5000, label).then((err) => {
+    game.close();
+    return err;
+  });
+}
+
+async function expectClose(step, options, code) {
+  current = step;
+  const err = await refused(step, options);
+  if (!err || err.code !== code) {
+    throw Object.assign(new Error(`want close code ${code}, SDK saw ${err && err.code}: ${err && err.message}`), {
+      code: err && err.code,
+    });
+  }
+  emit({ step, ok: true, code: err.code, message: err.message, type: err.constructor && err.constructor.name });
+}
+
+async function main() {
+  await expectClose('bad-token', { authToken: 'not-a-token', versionId }, 4019);
+  await expectClose('unknown-version', { authToken: token, versionId: 2147483000 }, 4020);
+
+  current = 'second-game-client';
+  const first = newGame('first');
+  first.on('error', (err) => fail(current, err));
+  await withTimeout(
+    first.open({ authToken: token, versionId, discoveryUrl: `${baseURL}/api/v1/interactive/hosts` }),
+    5000,
+    'first client open'
+  );
+  await withTimeout(first.getTime(), 5000, 'first client getTime');
+  await expectClose('second-game-client', { authToken: token, versionId }, 4021);
+
+  current = 'first-client-unaffected';
+  const time = await withTimeout(first.getTime(), 5000, 'first client getTime after the refusal');
+  emit({ step: current, ok: true, time });
+  first.close();
+  process.exit(0);
+}
+
+main().catch((err) => fail(current, err));

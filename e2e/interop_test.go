@@ -1,0 +1,218 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// interopStep is one line flow.js prints.
+type interopStep struct {
+	Step  string          `json:"step"`
+	OK    bool            `json:"ok"`
+	Error json.RawMessage `json:"error,omitempty"`
+	Raw   string          `json:"-"`
+}
+
+// interopSteps is every step flow.js takes, in order; each must pass.
+var interopSteps = []string{
+	"hosts",
+	"game-open",
+	"game-hello",
+	"game-getTime",
+	"game-setCompression",
+	"game-synchronizeState",
+	"game-createScene",
+	"game-createControls",
+	"game-ready",
+	"participant-discover",
+	"participant-open",
+	"game-participantJoin",
+	"participant-self",
+	"participant-synchronizeScenes",
+	"button-press",
+	"capture",
+	"joystick-move",
+	"update-control",
+	"error-capture-twice",
+	"error-unknown-scene",
+	"error-duplicate-control",
+	"error-delete-default-scene",
+	"delete-control",
+	"game-getAllParticipants",
+	"game-createGroups",
+	"game-updateParticipants",
+	"close",
+}
+
+// interopDir is e2e/interop, where package.json and node_modules live.
+func interopDir(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(moduleRoot, "e2e", "interop")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@mixer", "interactive-node")); err != nil {
+		skipOrFail(t, "interop: run `npm ci` in e2e/interop first (node_modules missing)")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		skipOrFail(t, "interop: node not found")
+	}
+	return dir
+}
+
+// TestNodeSDKInteropFlow runs @mixer/interactive-node's GameClient and
+// ParticipantClient against the real binary: discovery, scenes, controls,
+// ready, a paid button press captured as a transaction, a joystick move,
+// and a control update the participant sees.
+func TestNodeSDKInteropFlow(t *testing.T) {
+	dir := interopDir(t)
+	srv := startServer(t)
+
+	gameToken := srv.cli(t, "token")
+	viewerToken := srv.cli(t, "token", "--user", "viewer1")
+	srv.cli(t, "sparks", "viewer1", "--add", "100")
+	before := sparks(t, srv, "viewer1")
+	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
+	if _, err := strconv.ParseUint(versionID, 10, 64); err != nil {
+		t.Fatalf("import printed %q, want a version ID", versionID)
+	}
+
+	steps, stderr, err := runNode(t, dir, "flow.js", map[string]string{
+		"MIXSTUDIO_URL":               srv.URL,
+		"MIXSTUDIO_TOKEN":             gameToken,
+		"MIXSTUDIO_PARTICIPANT_TOKEN": viewerToken,
+		"MIXSTUDIO_VERSION_ID":        versionID,
+	})
+	passed := map[string]bool{}
+	for _, s := range steps {
+		if s.OK {
+			passed[s.Step] = true
+		} else {
+			t.Errorf("step %s failed: %s", s.Step, s.Error)
+		}
+	}
+	if missing := notPassed(interopSteps, passed); len(missing) > 0 {
+		t.Errorf("%d of %d steps did not pass: %s", len(missing), len(interopSteps), strings.Join(missing, ", "))
+	}
+	if err != nil {
+		t.Errorf("flow.js: %v", err)
+	}
+	t.Logf("flow.js stdout:\n%s", joinRaw(steps))
+	if t.Failed() {
+		t.Logf("flow.js stderr (frames):\n%s", stderr)
+		return
+	}
+	// The captured transaction cost the viewer the button's 5 sparks.
+	if after := sparks(t, srv, "viewer1"); after != before-5 {
+		t.Errorf("viewer1 has %d sparks after capturing a 5-spark press, want %d", after, before-5)
+	}
+}
+
+func notPassed(want []string, passed map[string]bool) []string {
+	var missing []string
+	for _, name := range want {
+		if !passed[name] {
+			missing = append(missing, name)
+		}
+	}
+	return missing
+}
+
+// runNode runs `node SCRIPT` in dir with env, bounded to 40 s (the scripts
+// stop themselves at 25 s), and parses the step lines it prints.
+func runNode(t testing.TB, dir, script string, env map[string]string) ([]interopStep, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", script)
+	cmd.Dir = dir
+	cmd.Env = os.Environ()
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+
+	var steps []interopStep
+	sc := bufio.NewScanner(&stdout)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		var s interopStep
+		if jerr := json.Unmarshal([]byte(line), &s); jerr != nil || s.Step == "" {
+			t.Errorf("%s printed a line that is not a step: %q", script, line)
+			continue
+		}
+		s.Raw = line
+		steps = append(steps, s)
+	}
+	return steps, stderr.String(), err
+}
+
+func joinRaw(steps []interopStep) string {
+	var b strings.Builder
+	for _, s := range steps {
+		b.WriteString(s.Raw)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// TestNodeSDKSeesRefusalsAsCloseCodes checks the spec's connection
+// refusals as the official SDK sees them: a close after the upgrade with
+// 4019 (bad token), 4020 (unknown version) and 4021 (a second game client
+// on the channel), each an 'error' event with that code and no reconnect;
+// the first game client keeps working.
+func TestNodeSDKSeesRefusalsAsCloseCodes(t *testing.T) {
+	dir := interopDir(t)
+	srv := startServer(t)
+	token := srv.cli(t, "token")
+	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
+
+	steps, stderr, err := runNode(t, dir, "rejects.js", map[string]string{
+		"MIXSTUDIO_URL":        srv.URL,
+		"MIXSTUDIO_TOKEN":      token,
+		"MIXSTUDIO_VERSION_ID": versionID,
+	})
+	want := []string{"bad-token", "unknown-version", "second-game-client", "first-client-unaffected"}
+	passed := map[string]bool{}
+	for _, s := range steps {
+		if s.OK {
+			passed[s.Step] = true
+		} else {
+			t.Errorf("case %s failed: %s", s.Step, s.Error)
+		}
+	}
+	if missing := notPassed(want, passed); len(missing) > 0 {
+		t.Errorf("cases that did not pass: %s", strings.Join(missing, ", "))
+	}
+	if err != nil {
+		t.Errorf("rejects.js: %v", err)
+	}
+	t.Logf("rejects.js stdout:\n%s", joinRaw(steps))
+	if t.Failed() {
+		t.Logf("rejects.js stderr (frames):\n%s", stderr)
+	}
+}
+
+// sparks reads a viewer's balance with `mixstudio sparks USER`.
+func sparks(t testing.TB, srv *server, user string) int {
+	t.Helper()
+	out := srv.cli(t, "sparks", user)
+	fields := strings.Fields(out)
+	if len(fields) == 0 {
+		t.Fatalf("sparks %s printed nothing", user)
+	}
+	n, err := strconv.Atoi(fields[len(fields)-1])
+	if err != nil {
+		t.Fatalf("sparks %s printed %q, want a number", user, out)
+	}
+	return n
+}
