@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mixstudio/mixstudio/studio"
 )
@@ -603,4 +604,32 @@ func TestProjectOperations(t *testing.T) {
 		t.Fatalf("new version id %d after %d: %v", nv.ID, dv.ID, err)
 	}
 	wantCode(t, db.DeleteProject(ctx, v.ProjectID), studio.ENOTFOUND)
+}
+
+func TestStudioTimestampsComeFromTheClock(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	now := time.Date(2020, 7, 22, 12, 0, 0, 0, time.UTC)
+	db.SetClock(func() time.Time { return now })
+	u, _ := db.CreateUser(ctx, "dev")
+	p, v, err := db.CreateProject(ctx, u.ID, "Clocked")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.CreatedAt.Equal(now) || !v.UpdatedAt.Equal(now) {
+		t.Fatalf("created %v updated %v, want %v", p.CreatedAt, v.UpdatedAt, now)
+	}
+	now = now.Add(time.Hour)
+	if _, err := db.CreateControl(ctx, v.ID, "default", btn("a")); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Hour)
+	if err := db.PublishVersion(ctx, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := db.FindVersion(ctx, v.ID)
+	p, _ = db.FindProjectByID(ctx, p.ID)
+	if !got.PublishedAt.Equal(now) || !p.UpdatedAt.Equal(now) || !p.CreatedAt.Equal(now.Add(-2*time.Hour)) {
+		t.Fatalf("published %v, project updated %v created %v", got.PublishedAt, p.UpdatedAt, p.CreatedAt)
+	}
 }
