@@ -2,6 +2,7 @@ package mediator
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/mixstudio/mixstudio/live/wire"
 )
@@ -126,7 +127,7 @@ func (s *session) handleGame(c *conn, p *wire.Packet, parseErr *Error) {
 		return
 	}
 	result, e := fn(s, r)
-	if e == nil && s.checkMemory() {
+	if e == nil && grows(r.method) && s.checkMemory() {
 		return // closed with 4017 instead of replying
 	}
 	s.respond(c, r, result, e)
@@ -195,4 +196,10 @@ func (s *session) handleParticipant(p *participant, pk *wire.Packet, parseErr *E
 	default:
 		s.replyLocked(c, r.id, nil, perr(codeUnknownMethod, "method", "Unknown method name %q.", r.method))
 	}
+}
+
+// grows reports the methods that can add to the session's memory; only
+// they are followed by a memory check.
+func grows(method string) bool {
+	return strings.HasPrefix(method, "create") || strings.HasPrefix(method, "update")
 }

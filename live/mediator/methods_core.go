@@ -92,7 +92,7 @@ func (s *session) memoryStats() memoryStats {
 	}
 	parts := memoryResource{ID: "participants", Resources: []memoryResource{}}
 	for _, p := range s.parts {
-		parts.CumulativeBytes += objectSize(p.props)
+		parts.CumulativeBytes += participantSize(p)
 	}
 	used := world.CumulativeBytes + scenes.CumulativeBytes + groups.CumulativeBytes + parts.CumulativeBytes
 	return memoryStats{UsedBytes: used, TotalBytes: s.memoryLimit, Resources: []memoryResource{world, scenes, groups, parts}}
@@ -149,4 +149,15 @@ func (s *session) worldJSON() []byte {
 	b := append([]byte(`{"scenes":`), s.scenesJSON()...)
 	b = appendMembers(b, s.world, func(k string) bool { return k == "scenes" })
 	return append(b, '}')
+}
+
+// participantSize estimates a participant's memory; only those with custom
+// properties (more than disabled and groupID) are measured, so that the
+// estimate stays cheap with 10,000 viewers.
+func participantSize(p *participant) int64 {
+	const base = 256
+	if p.props.Len() <= 2 {
+		return base
+	}
+	return base + objectSize(p.props)
 }

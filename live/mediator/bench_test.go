@@ -1,0 +1,285 @@
+package mediator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/mixstudio/mixstudio/live/wire"
+	"github.com/mixstudio/mixstudio/persistence"
+	"github.com/mixstudio/mixstudio/studio"
+)
+
+// benchSession is a ready session built from the test layout, without a
+// database (the benchmarks never charge).
+func benchSession(b *testing.B) (*Mediator, *session) {
+	m := New(nil, func() time.Time { return time.UnixMilli(1_700_000_000_000) }, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
+	s, err := m.newSession(studio.User{ID: 1, ChannelID: 1}, testLayout(), "http://bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.isReady = true
+	return m, s
+}
+
+// socketPair returns the server side of a real WebSocket on 127.0.0.1,
+// wrapped as a conn; the client side reads and discards everything.
+func socketPair(b *testing.B, m *Mediator, maxItems int, received *atomic.Int64) *conn {
+	got := make(chan *websocket.Conn, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := m.upgrader.Upgrade(w, r, nil)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		got <- ws
+	}))
+	b.Cleanup(srv.Close)
+	client, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { client.Close() })
+	go func() {
+		for {
+			_, r, err := client.NextReader()
+			if err != nil {
+				return
+			}
+			io.Copy(io.Discard, r)
+			if received != nil {
+				received.Add(1)
+			}
+		}
+	}()
+	return newConn(<-got, false, maxItems, 1<<30, m.timeouts())
+}
+
+// drain waits until c has written everything queued.
+func drain(c *conn) {
+	for {
+		c.mu.Lock()
+		idle := len(c.queue) == 0 && !c.writing
+		c.mu.Unlock()
+		if idle {
+			return
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
+}
+
+var giveInputFrame = []byte(`{"type":"method","id":4000000000,"method":"giveInput","params":{"controlID":"btn","event":"mousedown","button":0},"discard":false,"seq":12}`)
+
+// BenchmarkGiveInputDecodeValidate: one participant frame from bytes to a
+// validated input (no I/O).
+func BenchmarkGiveInputDecodeValidate(b *testing.B) {
+	m, s := benchSession(b)
+	p := &participant{sessionID: "p", props: mustObject(`{"disabled":false,"groupID":"default"}`, stateTag0)}
+	s.parts["p"] = p
+	now := m.now()
+	var packets []wire.Packet
+	b.ReportAllocs()
+	for b.Loop() {
+		var ferr *Error
+		packets, _, ferr = wire.AppendPackets(packets[:0], giveInputFrame)
+		r, e := parseRequest(&packets[0])
+		if ferr != nil || e != nil {
+			b.Fatal(ferr, e)
+		}
+		in, e := parseInput(r.params)
+		if e != nil {
+			b.Fatal(e)
+		}
+		s.mu.Lock()
+		_, _, e = s.checkInput(p, in, now)
+		s.mu.Unlock()
+		if e != nil {
+			b.Fatal(e)
+		}
+	}
+}
+
+// BenchmarkGiveInputToGameClient: a decoded giveInput validated, encoded
+// for the game client, queued and written to a real socket (throughput,
+// the writes included), plus the reply queued to the participant.
+func BenchmarkGiveInputToGameClient(b *testing.B) {
+	m, s := benchSession(b)
+	s.game = socketPair(b, m, 1<<20, nil)
+	p := &participant{sessionID: "0b9e7a52-7f4e-4a53-9a31-9b2b51e2a0c1", props: mustObject(`{"disabled":false,"groupID":"default"}`, stateTag0)}
+	p.conn = socketPair(b, m, 1<<20, nil)
+	s.parts[p.sessionID] = p
+	packets, _, _ := wire.DecodeFrame(giveInputFrame)
+	r, _ := parseRequest(&packets[0])
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		s.giveInput(p, r)
+		if n++; n%1000 == 0 {
+			drain(s.game)
+			drain(p.conn)
+		}
+	}
+	drain(s.game)
+	if s.game.isClosing() {
+		b.Fatal("the game client's queue overflowed")
+	}
+}
+
+// BenchmarkFanOutToParticipants: one onControlUpdate encoded once and
+// queued to 1,000 participants on the scene, until written to their
+// sockets.
+func BenchmarkFanOutToParticipants(b *testing.B) {
+	m, s := benchSession(b)
+	s.game = socketPair(b, m, 1<<20, nil)
+	const viewers = 1000
+	var received atomic.Int64
+	for i := range viewers {
+		p := &participant{sessionID: fmt.Sprint(i), props: mustObject(`{"disabled":false,"groupID":"default"}`, stateTag0)}
+		p.conn = socketPair(b, m, 1<<16, &received)
+		s.parts[p.sessionID] = p
+	}
+	params := []byte(`{"sceneID":"default","controls":[{"controlID":"btn","kind":"button","text":"Go!","progress":0.5,"cooldown":1700000005000}]}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		want := received.Load() + viewers
+		s.mu.Lock()
+		s.everywhere(s.onScene("default"), "onControlUpdate", params)
+		s.mu.Unlock()
+		for received.Load() < want {
+			time.Sleep(20 * time.Microsecond)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/viewers, "ns/recipient")
+}
+
+// BenchmarkSession1000 runs the whole server with 1,000 participant
+// sockets: per op, every participant gives one input (measured until the
+// game client has read all 1,000) and the game client broadcasts one
+// event (measured until every participant has read it).
+func BenchmarkSession1000(b *testing.B) {
+	const viewers = 1000
+	srv, token, channel := benchServer(b)
+	h := http.Header{"Authorization": {"Bearer " + token}, "X-Interactive-Version": {"1"}, "X-Protocol-Version": {"2.0"}}
+	game, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+GameClientPath, h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer game.Close()
+	var inputs atomic.Int64
+	joined := make(chan struct{}, viewers)
+	go func() {
+		for {
+			_, data, err := game.ReadMessage()
+			if err != nil {
+				return
+			}
+			switch {
+			case strings.Contains(string(data[:min(len(data), 60)]), `"method":"giveInput"`):
+				inputs.Add(1)
+			case strings.Contains(string(data[:min(len(data), 60)]), `"method":"onParticipantJoin"`):
+				joined <- struct{}{}
+			}
+		}
+	}()
+	game.WriteMessage(websocket.TextMessage, []byte(`{"type":"method","id":1,"method":"ready","params":{"isReady":true}}`))
+	var events atomic.Int64
+	var wg sync.WaitGroup
+	parts := make([]*websocket.Conn, viewers)
+	q := url.Values{"channel": {fmt.Sprint(channel)}}
+	for i := range parts {
+		ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+ParticipantPath+"?"+q.Encode(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		parts[i] = ws
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				_, data, err := ws.ReadMessage()
+				if err != nil {
+					return
+				}
+				if strings.Contains(string(data[:min(len(data), 60)]), `"method":"event"`) {
+					events.Add(1)
+				}
+			}
+		}()
+	}
+	for range viewers {
+		<-joined
+	}
+	input := []byte(`{"type":"method","id":7,"method":"giveInput","params":{"controlID":"btn","event":"mousedown","button":0},"discard":true}`)
+	broadcast := []byte(`{"type":"method","id":8,"method":"broadcastEvent","params":{"scope":["everyone"],"data":{"round":1}},"discard":true}`)
+	var inputTime, fanTime time.Duration
+	for b.Loop() {
+		start := time.Now()
+		want := inputs.Load() + viewers
+		for _, ws := range parts {
+			ws.WriteMessage(websocket.TextMessage, input)
+		}
+		for inputs.Load() < want {
+			time.Sleep(20 * time.Microsecond)
+		}
+		inputTime += time.Since(start)
+		start = time.Now()
+		wantEvents := events.Load() + viewers
+		game.WriteMessage(websocket.TextMessage, broadcast)
+		for events.Load() < wantEvents {
+			time.Sleep(20 * time.Microsecond)
+		}
+		fanTime += time.Since(start)
+	}
+	b.ReportMetric(float64(inputTime.Microseconds())/float64(b.N), "µs/1000-inputs")
+	b.ReportMetric(float64(fanTime.Microseconds())/float64(b.N), "µs/fan-out-1000")
+	for _, ws := range parts {
+		ws.Close()
+	}
+	wg.Wait()
+}
+
+var stateTag0 = changeTag(0, 0)
+
+// benchServer serves a mediator over a real database with the streamer's
+// version 1 and returns the streamer's token and channel.
+func benchServer(b *testing.B) (*httptest.Server, string, int64) {
+	ctx := context.Background()
+	db, err := persistence.Open(ctx, filepath.Join(b.TempDir(), "b.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	u, err := db.CreateUser(ctx, "streamer")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, _, err := db.CreateAccessToken(ctx, persistence.NewToken{UserID: u.ID, Scope: studio.ScopeRobotSelf, TTL: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := &testStore{DB: db, layouts: map[int64]versionLayout{testVersion: {owner: u.ID, layout: testLayout()}}}
+	m := New(st, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
+	srv := httptest.NewServer(m.Handler())
+	b.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		m.Shutdown(sctx)
+		srv.Close()
+	})
+	return srv, tok, u.ChannelID
+}
+
+var _ = json.Valid
