@@ -41,7 +41,7 @@ func (s *Server) saveEdit(c echo.Context, r *editorRequest, label, history strin
 	if err := s.storeSaveControls(c.Request().Context(), r.version.ID, r.sceneID, changes); err != nil {
 		return s.renderEditError(c, r, err, st)
 	}
-	if err := s.reload(c, r); err != nil {
+	if err := s.reloadScene(c, r); err != nil {
 		return studioHTTPError(err)
 	}
 	entry, err := inverseOf(label, r.sceneID, changes, &before, r.scene())
@@ -309,17 +309,19 @@ func (s *Server) handlePaste(c echo.Context) error {
 		return s.renderEditError(c, r, err, editorState{})
 	}
 	source := r.scene()
-	if fv, _ := strconv.ParseInt(c.FormValue("from_version"), 10, 64); fv != 0 && fv != r.version.ID {
-		v, _, err := s.storeVersion(c.Request().Context(), r.user, fv)
-		if err != nil {
-			return s.renderEditError(c, r, studio.Errorf(studio.EINVALID, "the copied controls' version is gone: %v", studio.ErrorMessage(err)), editorState{})
+	fv, _ := strconv.ParseInt(c.FormValue("from_version"), 10, 64)
+	if fs := c.FormValue("from_scene"); fv != 0 && fv != r.version.ID || fs != "" && fs != r.sceneID {
+		if fv == 0 {
+			fv = r.version.ID
 		}
-		source = v.Scene(c.FormValue("from_scene"))
-	} else if fs := c.FormValue("from_scene"); fs != "" {
-		source = r.version.Scene(fs)
-	}
-	if source == nil {
-		return s.renderEditError(c, r, studio.Errorf(studio.EINVALID, "the copied controls' scene no longer exists"), editorState{})
+		d, err := s.storeEditor(c.Request().Context(), r.user, fv, fs)
+		if err == nil && d.version.Scene(fs) == nil {
+			err = studio.Errorf(studio.ENOTFOUND, "scene %q is gone", fs)
+		}
+		if err != nil {
+			return s.renderEditError(c, r, studio.Errorf(studio.EINVALID, "the copied controls are gone: %v", studio.ErrorMessage(err)), editorState{})
+		}
+		source = d.version.Scene(fs)
 	}
 	edited := r.scene().Clone()
 	var pasted []string
@@ -468,6 +470,9 @@ func (s *Server) handleRestore(c echo.Context) error {
 			return s.renderEditError(c, r, studio.Errorf(studio.ECONFLICT, "scene %q no longer exists", entry.Scene), editorState{})
 		}
 		r.sceneID = entry.Scene // the answer shows the scene the undo changed
+		if err := s.reload(c, r); err != nil {
+			return studioHTTPError(err)
+		}
 	}
 	edited := r.scene().Clone()
 	for _, ch := range changes {

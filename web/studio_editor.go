@@ -48,8 +48,9 @@ func studioHTTPError(err error) error {
 // and grid, and what the page has selected.
 type editorRequest struct {
 	user     studio.User
-	version  *studio.Version
+	version  *studio.Version // only the shown scene has its controls
 	versions []studio.VersionSummary
+	tabs     []templates.SceneTab
 	sceneID  string
 	grid     string
 	selected []string
@@ -65,16 +66,9 @@ func (s *Server) loadEditor(c echo.Context) (*editorRequest, error) {
 	if err != nil || id <= 0 {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "No such version.")
 	}
-	v, versions, err := s.storeVersion(c.Request().Context(), u, id)
-	if err != nil {
+	r := &editorRequest{user: u, sceneID: c.FormValue("scene"), grid: c.FormValue("grid")}
+	if err := r.load(c, s, id); err != nil {
 		return nil, studioHTTPError(err)
-	}
-	r := &editorRequest{user: u, version: v, versions: versions, sceneID: c.FormValue("scene"), grid: c.FormValue("grid")}
-	if v.Scene(r.sceneID) == nil {
-		r.sceneID = studio.DefaultSceneID
-		if v.Scene(r.sceneID) == nil && len(v.Scenes) > 0 {
-			r.sceneID = v.Scenes[0].SceneID
-		}
 	}
 	if _, ok := studio.GridByName(r.grid); !ok {
 		r.grid = studio.Large
@@ -97,17 +91,45 @@ func (r *editorRequest) editable() error {
 	return nil
 }
 
-// reload reads the version again after a save.
-func (s *Server) reload(c echo.Context, r *editorRequest) error {
-	v, versions, err := s.storeVersion(c.Request().Context(), r.user, r.version.ID)
+// load reads version id with the controls of r.sceneID (the default
+// scene's when it has no such scene).
+func (r *editorRequest) load(c echo.Context, s *Server, id int64) error {
+	d, err := s.storeEditor(c.Request().Context(), r.user, id, r.sceneID)
 	if err != nil {
 		return err
 	}
-	r.version, r.versions = v, versions
-	if v.Scene(r.sceneID) == nil {
+	r.version, r.versions, r.tabs = d.version, d.versions, d.tabs
+	if r.version.Scene(r.sceneID) == nil {
 		r.sceneID = studio.DefaultSceneID
 	}
 	return nil
+}
+
+// reloadScene reads the shown scene again after a save of its controls;
+// the other scenes did not change, so their tabs are kept (counting them
+// again is the costliest query of a 50-scene project).
+func (s *Server) reloadScene(c echo.Context, r *editorRequest) error {
+	scene, err := s.db.FindScene(c.Request().Context(), r.version.ID, r.sceneID)
+	if err != nil {
+		return err
+	}
+	*r.scene() = scene
+	for i := range r.tabs {
+		if r.tabs[i].ID == r.sceneID {
+			r.tabs[i].Controls, r.tabs[i].Missing = len(scene.Controls), 0
+			for _, c := range scene.Controls {
+				if len(studio.MissingGrids(c)) > 0 {
+					r.tabs[i].Missing++
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// reload reads the version again after a save (or to show another scene).
+func (s *Server) reload(c echo.Context, r *editorRequest) error {
+	return r.load(c, s, r.version.ID)
 }
 
 // renderEditor answers with the workspace (an HTMX swap) or the whole page.
@@ -116,7 +138,7 @@ func (s *Server) renderEditor(c echo.Context, status int, r *editorRequest, st e
 	if st.selected == nil {
 		st.selected = r.selected
 	}
-	view := editorView(r.version, r.versions, st)
+	view := editorView(r.version, r.versions, r.tabs, st)
 	if isHTMX(c) && c.Request().Header.Get("HX-History-Restore-Request") != "true" {
 		return writeComponent(c, status, templates.Workspace(view))
 	}
@@ -200,7 +222,11 @@ func (s *Server) handleExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := studio.Export(r.version.Layout())
+	layout, err := s.db.ExportLayout(c.Request().Context(), r.version.ID)
+	if err != nil {
+		return studioHTTPError(err)
+	}
+	body, err := studio.Export(layout)
 	if err != nil {
 		return fmt.Errorf("export version %d: %w", r.version.ID, err)
 	}

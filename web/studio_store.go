@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/mixstudio/mixstudio/studio"
+	"github.com/mixstudio/mixstudio/templates"
 )
 
 // The studio pages' calls into persistence, in one place. Every call
@@ -61,7 +62,8 @@ func (s *Server) storeImport(ctx context.Context, u studio.User, l studio.Layout
 	return s.db.ImportLayout(ctx, u.ID, l)
 }
 
-// storeVersion loads a version of the user's and the project's versions.
+// storeVersion loads a whole version of the user's (every scene with its
+// controls) and the project's versions.
 func (s *Server) storeVersion(ctx context.Context, u studio.User, id int64) (*studio.Version, []studio.VersionSummary, error) {
 	v, err := s.db.FindVersion(ctx, id)
 	if err != nil {
@@ -75,6 +77,128 @@ func (s *Server) storeVersion(ctx context.Context, u studio.User, id int64) (*st
 		return nil, nil, err
 	}
 	return &v, p.Versions, nil
+}
+
+// editorData is what one editor answer needs: the version with only the
+// shown scene's controls loaded (the others are listed by id, with their
+// counts in tabs), so a 50-scene project costs no more than one scene.
+type editorData struct {
+	version  *studio.Version
+	versions []studio.VersionSummary
+	tabs     []templates.SceneTab
+}
+
+// storeEditor loads a version of the user's for the editor, with the
+// controls of sceneID (or of the default scene when there is no such one).
+func (s *Server) storeEditor(ctx context.Context, u studio.User, id int64, sceneID string) (*editorData, error) {
+	var projectID int64
+	err := s.db.SQL().QueryRowContext(ctx, `SELECT project_id FROM versions WHERE id = ?`, id).Scan(&projectID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, studio.Errorf(studio.ENOTFOUND, "version %d does not exist", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("version %d: %w", id, err)
+	}
+	p, err := s.ownProject(ctx, u, projectID)
+	if err != nil {
+		if errors.Is(err, studio.ErrNotFound) {
+			return nil, studio.Errorf(studio.ENOTFOUND, "version %d does not exist", id)
+		}
+		return nil, err
+	}
+	d := &editorData{versions: p.Versions, version: &studio.Version{ProjectName: p.Name}}
+	for _, vs := range p.Versions {
+		if vs.ID == id {
+			d.version.VersionSummary = vs
+		}
+	}
+	if d.tabs, err = sceneTabs(ctx, s.db.SQL(), id); err != nil {
+		return nil, err
+	}
+	if !hasTab(d.tabs, sceneID) {
+		sceneID = studio.DefaultSceneID
+		if !hasTab(d.tabs, sceneID) && len(d.tabs) > 0 {
+			sceneID = d.tabs[0].ID
+		}
+	}
+	for _, t := range d.tabs {
+		d.version.Scenes = append(d.version.Scenes, studio.Scene{SceneID: t.ID})
+	}
+	scene, err := s.db.FindScene(ctx, id, sceneID)
+	if err != nil {
+		return nil, err
+	}
+	*d.version.Scene(sceneID) = scene
+	if d.version.Groups, err = versionGroups(ctx, s.db.SQL(), id); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func hasTab(tabs []templates.SceneTab, id string) bool {
+	for _, t := range tabs {
+		if t.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// sceneTabs lists a version's scenes in order with their number of
+// controls and of controls missing from some grid.
+//
+// The missing count must not decode 5,000 controls' positions (json_each
+// cost ~40 ms a page, substring tests ~25 ms), so it reads only the byte
+// length of the stored array, which encoding/json writes as
+// [{"size":"large","width":W,"height":H,"x":X,"y":Y},...]. Validation
+// keeps every saved position on a known grid (at most one per grid) with
+// values 0..80 (one or two digits), so one position is 49 to 54 bytes:
+// two positions make at most 111 bytes, three at least 151.
+// TestStudioSceneTabsCountMissingControls checks the bound.
+const allGridsMinBytes = 130
+
+func sceneTabs(ctx context.Context, q *sql.DB, versionID int64) ([]templates.SceneTab, error) {
+	rows, err := q.QueryContext(ctx, `SELECT s.scene_id, COUNT(c.id), COALESCE(SUM(octet_length(c.positions) < ?), 0)
+		FROM scenes s LEFT JOIN controls c ON c.scene_ref = s.id
+		WHERE s.version_id = ? GROUP BY s.id ORDER BY s.ord`, allGridsMinBytes, versionID)
+	if err != nil {
+		return nil, fmt.Errorf("scenes of version %d: %w", versionID, err)
+	}
+	defer rows.Close()
+	var out []templates.SceneTab
+	for rows.Next() {
+		var t templates.SceneTab
+		if err := rows.Scan(&t.ID, &t.Controls, &t.Missing); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// versionGroups reads a version's groups with their custom properties (a
+// group saved from the editor keeps them).
+func versionGroups(ctx context.Context, q *sql.DB, versionID int64) ([]studio.Group, error) {
+	rows, err := q.QueryContext(ctx, `SELECT g.group_id, s.scene_id, g.custom, g.revision
+		FROM participant_groups g JOIN scenes s ON s.id = g.scene_ref
+		WHERE g.version_id = ? ORDER BY g.ord`, versionID)
+	if err != nil {
+		return nil, fmt.Errorf("groups of version %d: %w", versionID, err)
+	}
+	defer rows.Close()
+	var out []studio.Group
+	for rows.Next() {
+		var g studio.Group
+		var custom []byte
+		if err := rows.Scan(&g.GroupID, &g.SceneID, &custom, &g.Revision); err != nil {
+			return nil, err
+		}
+		if g.Custom, err = studio.DecodeCustom(custom); err != nil {
+			return nil, fmt.Errorf("group %q: stored properties: %w", g.GroupID, err)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
 }
 
 func (s *Server) storeCreateScene(ctx context.Context, versionID int64, sceneID string) error {

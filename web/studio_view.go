@@ -30,7 +30,7 @@ type editorState struct {
 }
 
 // editorView builds the editor's view model from a version.
-func editorView(v *studio.Version, projectVersions []studio.VersionSummary, st editorState) templates.EditorView {
+func editorView(v *studio.Version, projectVersions []studio.VersionSummary, tabs []templates.SceneTab, st editorState) templates.EditorView {
 	scene := v.Scene(st.sceneID)
 	if scene == nil {
 		scene = v.Scene(studio.DefaultSceneID)
@@ -57,10 +57,7 @@ func editorView(v *studio.Version, projectVersions []studio.VersionSummary, st e
 	for _, pv := range projectVersions {
 		out.Versions = append(out.Versions, templates.VersionLink{ID: pv.ID, Number: pv.Number, State: pv.State})
 	}
-	for i := range v.Scenes {
-		s := &v.Scenes[i]
-		out.Scenes = append(out.Scenes, templates.SceneTab{ID: s.SceneID, Controls: len(s.Controls), Missing: countIncomplete(s)})
-	}
+	out.Scenes = tabs
 	for _, gr := range v.Groups {
 		out.Groups = append(out.Groups, templates.GroupRow{ID: gr.GroupID, SceneID: gr.SceneID, Revision: gr.Revision})
 	}
@@ -107,17 +104,6 @@ func editorView(v *studio.Version, projectVersions []studio.VersionSummary, st e
 		}
 	}
 	return out
-}
-
-// countIncomplete counts the scene's controls missing from at least one grid.
-func countIncomplete(s *studio.Scene) int {
-	n := 0
-	for i := range s.Controls {
-		if len(studio.MissingGrids(s.Controls[i])) > 0 {
-			n++
-		}
-	}
-	return n
 }
 
 // positionFields are the position inputs of the properties form.
