@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"strconv"
 )
@@ -86,18 +87,20 @@ func AppendPackets(dst []Packet, data []byte) (packets []Packet, batched bool, e
 // the frame is not JSON.
 func decodePacket(s *scanner, p *Packet) bool {
 	var (
-		typ, idErr, fieldErr *Error
-		hasType              bool
-		rawType              []byte
-		paramsKind           byte
+		typ, idErr                              *Error
+		methodErr, errorErr, discardErr, seqErr *Error // each matters to one kind only
+		hasType                                 bool
+		rawType                                 []byte
+		paramsKind                              byte
 	)
-	ok := s.members(func(key, val []byte) {
+	valid := s.members(func(key, val []byte) {
 		if isNull(val) {
 			return
 		}
 		switch string(keyBytes(key)) {
 		case "id":
 			id, ok := parseInt(val, 0, 1<<32-1)
+			idErr = nil
 			if !ok {
 				idErr = &Error{Code: CodeParse, Message: "Error parsing payload as JSON: id must be an unsigned 32-bit integer.", Path: "id"}
 			}
@@ -106,10 +109,10 @@ func decodePacket(s *scanner, p *Packet) bool {
 			hasType, rawType = true, val
 		case "method":
 			if val[0] != '"' {
-				fieldErr = first(fieldErr, &Error{Code: CodeUnknownMethod, Message: "The method name must be a string.", Path: "method"})
+				methodErr = &Error{Code: CodeUnknownMethod, Message: "The method name must be a string.", Path: "method"}
 				return
 			}
-			p.Method = methodName(val)
+			p.Method, methodErr = methodName(val), nil
 		case "params":
 			p.Params = json.RawMessage(val)
 			paramsKind = val[0]
@@ -117,28 +120,31 @@ func decodePacket(s *scanner, p *Packet) bool {
 			p.Result = json.RawMessage(val)
 		case "error":
 			e, ok := decodeError(val)
+			errorErr = nil
 			if !ok {
-				fieldErr = first(fieldErr, &Error{Code: CodeParse, Message: "Error parsing payload as JSON: error must be an object with an integer code.", Path: "error"})
+				errorErr = &Error{Code: CodeParse, Message: "Error parsing payload as JSON: error must be an object with an integer code.", Path: "error"}
 			}
 			p.Error = e
 		case "discard":
+			discardErr = nil
 			switch string(val) {
 			case "true":
 				p.Discard = true
 			case "false":
 				p.Discard = false
 			default:
-				fieldErr = first(fieldErr, BadArguments("discard must be a boolean", "discard"))
+				discardErr = BadArguments("discard must be a boolean", "discard")
 			}
 		case "seq":
 			seq, ok := parseInt(val, -1<<31, 1<<31-1)
+			seqErr = nil
 			if !ok {
-				fieldErr = first(fieldErr, BadArguments("seq must be a signed 32-bit integer", "seq"))
+				seqErr = BadArguments("seq must be a signed 32-bit integer", "seq")
 			}
 			p.Seq = int32(seq)
 		}
 	})
-	if !ok {
+	if !valid {
 		return false
 	}
 
@@ -161,16 +167,19 @@ func decodePacket(s *scanner, p *Packet) bool {
 			typ = UnknownPacketType(t)
 		}
 	}
-	switch {
-	case idErr != nil:
-		p.Err = idErr
-	case typ != nil:
-		p.Err = typ
-	case fieldErr != nil:
-		p.Err = fieldErr
-	case p.Type == TypeMethod && paramsKind != 0 && paramsKind != '{':
-		p.Err = BadArguments("params must be an object of named arguments, not "+kindName(paramsKind), "params")
+	// One error per packet, the most basic first; a duplicate key's last
+	// value decides, as in encoding/json.
+	var fieldErr *Error
+	switch p.Type {
+	case TypeMethod:
+		fieldErr = cmp.Or(methodErr, discardErr, seqErr)
+		if fieldErr == nil && paramsKind != 0 && paramsKind != '{' {
+			fieldErr = BadArguments("params must be an object of named arguments, not "+kindName(paramsKind), "params")
+		}
+	case TypeReply:
+		fieldErr = cmp.Or(errorErr, seqErr)
 	}
+	p.Err = cmp.Or(idErr, typ, fieldErr)
 	// Keep only the fields of the packet's kind, as AppendJSON writes them.
 	switch p.Type {
 	case TypeMethod:
@@ -206,13 +215,6 @@ func decodeError(val []byte) (*Error, bool) {
 		}
 	})
 	return e, hasCode && !badCode
-}
-
-func first(have, e *Error) *Error {
-	if have != nil {
-		return have
-	}
-	return e
 }
 
 func isNull(v []byte) bool { return len(v) == 4 && v[0] == 'n' }
