@@ -69,7 +69,10 @@ func (l *Layout) validate(ps *problems) {
 		}
 		groups[g.GroupID] = true
 		g.validate(ps)
-		if g.SceneID != "" && !scenes[g.SceneID] {
+		switch {
+		case g.SceneID == "":
+			ps.add(Problem{GroupID: g.GroupID, Field: "sceneID"}, "a group needs a scene to show")
+		case !scenes[g.SceneID]:
 			ps.add(Problem{GroupID: g.GroupID, Field: "sceneID"}, "scene %q does not exist", truncate(g.SceneID))
 		}
 	}

@@ -57,6 +57,8 @@ func TestValidateLayoutRules(t *testing.T) {
 			want: []Problem{{GroupID: "default", Field: "groupID", Message: "missing"}}},
 		{name: "group on unknown scene", edit: func(l *Layout) { l.Groups = append(l.Groups, Group{GroupID: "vip", SceneID: "nope"}) },
 			want: []Problem{{GroupID: "vip", Field: "sceneID", Message: `"nope" does not exist`}}},
+		{name: "group without scene", edit: func(l *Layout) { l.Groups = append(l.Groups, Group{GroupID: "vip"}) },
+			want: []Problem{{GroupID: "vip", Field: "sceneID", Message: "needs a scene"}}},
 		{name: "duplicate scene", edit: func(l *Layout) { l.Scenes = append(l.Scenes, Scene{SceneID: "default"}) },
 			want: []Problem{{SceneID: "default", Field: "sceneID", Message: "same id"}}},
 		{name: "empty scene id", edit: func(l *Layout) { l.Scenes = append(l.Scenes, Scene{}) },
