@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,15 +16,45 @@ import (
 )
 
 // TestShortcodeFlowInChromium is the device flow of the spec's OAuth
-// section end to end: a device asks for a shortcode, a viewer signs up in
-// chromium and approves the code at /go, the device's poll gets the
-// authorization code and trades it for a token, which then answers
-// /api/v1/users/current and opens /gameClient (when the mediator is in).
-// --public-url turns sign-in on; the owner's one-time link from the log
-// signs the owner in, in a second browser.
+// section end to end. --public-url turns sign-in on. A viewer signs up in
+// chromium (/go sends them to sign in first). The owner signs in with the
+// one-time link the server logged, types the device's code at /go and
+// approves; the device's poll gets the authorization code and trades it
+// for a token, which answers /api/v1/users/current and opens /gameClient
+// on an imported layout (hello arrives).
 func TestShortcodeFlowInChromium(t *testing.T) {
 	srv := startServer(t, "--public-url", "http://play.test")
 	clientID := srv.cli(t, "client", "add", "E2E Device")
+
+	// A viewer signs up on the way to /go.
+	viewer := newBrowser(t)
+	identityDo(t, viewer,
+		chromedp.Navigate(srv.URL+"/go"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=signin]`)),
+		chromedp.Click(chromedp.CSS(`a[href^="/signup"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=signup]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "couchviewer"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long password"),
+		chromedp.Submit(chromedp.CSS(`input[name=password]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=go-code]`)),
+	)
+	if who := identityText(t, viewer, `[data-testid=signed-in-user]`); who != "couchviewer" {
+		t.Fatalf("signed up as %q", who)
+	}
+
+	// The owner's one-time sign-in link (logged at start) opens the account.
+	m := regexp.MustCompile(`/signin/link\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(srv.Stderr())
+	if m == nil {
+		t.Fatalf("no sign-in link in the log:\n%s", srv.Stderr())
+	}
+	ctx := newBrowser(t)
+	identityDo(t, ctx,
+		chromedp.Navigate(srv.URL+m[0]),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=account]`)),
+	)
+	if who := identityText(t, ctx, `[data-testid=signed-in-user]`); who != "owner" {
+		t.Fatalf("the link signed in %q", who)
+	}
 
 	// The device asks for a code.
 	var sc struct {
@@ -45,23 +76,10 @@ func TestShortcodeFlowInChromium(t *testing.T) {
 		t.Fatalf("poll before approval: %d", st)
 	}
 
-	// A viewer signs up (sign-in is required: /go sends them to sign in).
-	ctx := newBrowser(t)
-	identityDo(t, ctx,
-		chromedp.Navigate(srv.URL+"/go"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=signin]`)),
-		chromedp.Click(chromedp.CSS(`a[href^="/signup"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=signup]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "couchviewer"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long password"),
-		chromedp.Submit(chromedp.CSS(`input[name=password]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=go-code]`)),
-	)
-	if who := identityText(t, ctx, `[data-testid=signed-in-user]`); who != "couchviewer" {
-		t.Fatalf("signed in as %q", who)
-	}
 	// Typed in lower case, as people do; the page shows who asks for what.
 	identityDo(t, ctx,
+		chromedp.Navigate(srv.URL+"/go"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=go-code]`)),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=go-code]`), strings.ToLower(sc.Code)),
 		chromedp.Click(chromedp.CSS(`[data-testid=go-submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=go-approve]`)),
@@ -103,10 +121,11 @@ func TestShortcodeFlowInChromium(t *testing.T) {
 			ID int64 `json:"id"`
 		} `json:"channel"`
 	}
-	if st := identityJSON(t, "GET", srv.URL+"/api/v1/users/current", "", tok.AccessToken, &me); st != 200 || me.Username != "couchviewer" || me.Channel.ID == 0 {
+	if st := identityJSON(t, "GET", srv.URL+"/api/v1/users/current", "", tok.AccessToken, &me); st != 200 || me.Username != "owner" || me.Channel.ID == 0 {
 		t.Fatalf("users/current: %d %+v", st, me)
 	}
-	identityGameClient(t, srv, tok.AccessToken)
+	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
+	identityGameClient(t, srv, tok.AccessToken, versionID)
 
 	// No token ever reaches the server's log.
 	for _, secret := range []string{tok.AccessToken, tok.RefreshToken, authCode, sc.Handle} {
@@ -114,25 +133,11 @@ func TestShortcodeFlowInChromium(t *testing.T) {
 			t.Fatalf("a secret appears in the server's log")
 		}
 	}
-
-	// The owner's one-time sign-in link (logged at start) opens the account.
-	m := regexp.MustCompile(`/signin/link\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(srv.Stderr())
-	if m == nil {
-		t.Fatalf("no sign-in link in the log:\n%s", srv.Stderr())
-	}
-	owner := newBrowser(t)
-	identityDo(t, owner,
-		chromedp.Navigate(srv.URL+m[0]),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=account]`)),
-	)
-	if who := identityText(t, owner, `[data-testid=signed-in-user]`); who != "owner" {
-		t.Fatalf("the link signed in %q", who)
-	}
 }
 
 // identityGameClient opens /gameClient with the token when the mediator
 // is part of this build, and expects its hello.
-func identityGameClient(t *testing.T, srv *server, token string) {
+func identityGameClient(t *testing.T, srv *server, token, versionID string) {
 	t.Helper()
 	resp, err := http.Get(srv.URL + "/gameClient")
 	if err != nil {
@@ -146,7 +151,7 @@ func identityGameClient(t *testing.T, srv *server, token string) {
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+token)
 	h.Set("X-Protocol-Version", "2.0")
-	h.Set("X-Interactive-Version", "1")
+	h.Set("X-Interactive-Version", versionID)
 	ws, resp, err := websocket.DefaultDialer.Dial("ws://"+srv.Addr+"/gameClient", h)
 	if err != nil {
 		status := 0
