@@ -107,14 +107,14 @@ func (d *Decoder) Scheme() Scheme { return d.scheme }
 //
 // The returned slice is frame itself or points into the decoder's buffer,
 // valid until the next call to Decode or Reset.
-func (d *Decoder) Decode(frame []byte, binary bool) ([]byte, *Error) {
-	if !binary || d.scheme == None {
+func (d *Decoder) Decode(frame []byte, isBinary bool) ([]byte, *Error) {
+	if !isBinary || d.scheme == None {
 		return frame, nil
 	}
 	if d.err != nil {
 		return nil, d.err
 	}
-	size, n := readSize(frame)
+	size, n := binary.Uvarint(frame)
 	var msg []byte
 	var err error
 	if n <= 0 {
@@ -143,10 +143,6 @@ func (d *Decoder) Reset() {
 	case LZ4:
 		d.lz4.reset()
 	}
-}
-
-func readSize(frame []byte) (uint64, int) {
-	return binary.Uvarint(frame)
 }
 
 // growTo returns buf with room for at least n bytes, keeping its contents.

@@ -205,3 +205,29 @@ func TestXXH32KnownValues(t *testing.T) {
 		}
 	}
 }
+
+// TestLZ4LinkedBlocksReachBack64KiB copies from the farthest offset a
+// block may use, after more than 64 KiB of history.
+func TestLZ4LinkedBlocksReachBack64KiB(t *testing.T) {
+	hist := make([]byte, 100_000)
+	for i := range hist {
+		hist[i] = byte(i * 7)
+	}
+	first := append(binary.AppendUvarint(nil, uint64(len(hist))), lz4Header(0x40, 0x40)...)
+	for rest := hist; len(rest) > 0; {
+		n := min(len(rest), 60_000)
+		first = binary.LittleEndian.AppendUint32(first, uint32(n)|lz4Uncompressed)
+		first = append(first, rest[:n]...)
+		rest = rest[n:]
+	}
+	block := []byte{0x00, 0xff, 0xff, 0x50, 'a', 'b', 'c', 'd', 'e'} // 4 bytes from 65535 back, then 5 literals
+	second := binary.LittleEndian.AppendUint32(binary.AppendUvarint(nil, 9), uint32(len(block)))
+	second = append(second, block...)
+
+	dec := NewDecoder(LZ4)
+	if got, err := dec.Decode(first, true); err != nil || !bytes.Equal(got, hist) {
+		t.Fatalf("first frame: %v", err)
+	}
+	want := string(hist[len(hist)-65535:len(hist)-65535+4]) + "abcde"
+	mustDecode(t, dec, second, want)
+}

@@ -146,7 +146,7 @@ func (d *lz4Decoder) decode(data []byte, size int) ([]byte, error) {
 			out = growTo(out, start+room)
 			var dict []byte
 			if !d.independent {
-				dict = d.hist
+				dict = d.hist[max(0, len(d.hist)-lz4DictSize):] // offsets reach back 64 KiB
 			}
 			m, err := lz4.UncompressBlockWithDict(block, out[start:start+room], dict)
 			if err != nil {
@@ -178,7 +178,7 @@ func (d *lz4Decoder) remember(b []byte) {
 		keep := lz4DictSize - len(b)
 		d.hist = append(d.hist[:0], d.hist[len(d.hist)-keep:]...)
 	}
-	d.hist = append(d.hist, b...) // up to 128 KiB; offsets reach back 64 KiB
+	d.hist = append(d.hist, b...) // up to 128 KiB, so sliding is rare
 }
 
 // readHeader parses an LZ4 frame header (or skips a skippable frame) at
