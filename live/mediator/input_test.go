@@ -3,6 +3,8 @@ package mediator
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -189,4 +191,26 @@ func TestCostlyButtonsChargeAndCaptureOnce(t *testing.T) {
 		t.Fatalf("anonymous on a costly button: %d, want 4026", got)
 	}
 	g.none("giveInput")
+}
+
+func TestInternalErrorsAre1011(t *testing.T) {
+	e, g, p, _ := inputEnv(t)
+	g.call("updateControls", map[string]any{"sceneID": "default", "controls": []any{map[string]any{"controlID": "btn", "cost": 10}}})
+	e.store.DB.Close() // the database goes away under a live session
+	if got := g.callErr("capture", map[string]any{"transactionID": "x"}); got != 1011 {
+		t.Fatalf("capture without a database: %d, want 1011", got)
+	}
+	if got := p.callErr("giveInput", map[string]any{"controlID": "btn", "event": "mousedown"}); got != 1011 {
+		t.Fatalf("charge without a database: %d, want 1011", got)
+	}
+	g.none("giveInput")
+	// A handshake that cannot check the token closes with 1011, not 4019.
+	q := url.Values{"channel": {fmt.Sprint(e.streamer.ChannelID)}, "key": {"some-token"}}
+	c, _, err := e.dial(ParticipantPath, q, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.closeCode(); got != 1011 {
+		t.Fatalf("participant handshake without a database: %d, want 1011", got)
+	}
 }

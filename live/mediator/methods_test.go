@@ -177,6 +177,9 @@ func TestGroupsAndParticipantsSeeTheirGroupsScene(t *testing.T) {
 	if sc := decodeJSON[scenesJSON](t, p.expect("onSceneCreate").Params); sc.Scenes[0].SceneID != "lobby" {
 		t.Fatalf("moved participant got scene %+v", sc)
 	}
+	if gc := p.expect("onGroupCreate"); string(gc.Params) != `{"groups":[{"groupID":"red_team","sceneID":"lobby"}]}` {
+		t.Fatalf("moved participant got group %s", gc.Params)
+	}
 	if ev := p.expect("onParticipantUpdate"); !strings.Contains(string(ev.Params), `"groupID":"red_team"`) {
 		t.Fatalf("participant's own update %s", ev.Params)
 	}
@@ -195,6 +198,20 @@ func TestGroupsAndParticipantsSeeTheirGroupsScene(t *testing.T) {
 	}
 	if sc := decodeJSON[scenesJSON](t, p.expect("onSceneCreate").Params); sc.Scenes[0].SceneID != "default" {
 		t.Fatalf("group's new scene %+v", sc)
+	}
+	// The group arrives (onGroupCreate) before its update, in that order.
+	gi, ui := -1, -1
+	p.call("getTime", nil)
+	for i, m := range p.pending {
+		switch m.Method {
+		case "onGroupCreate":
+			gi = i
+		case "onGroupUpdate":
+			ui = i
+		}
+	}
+	if gi < 0 || ui < gi {
+		t.Fatalf("onGroupCreate at %d, onGroupUpdate at %d", gi, ui)
 	}
 	p.expect("onGroupUpdate")
 	g.expect("onGroupUpdate")
