@@ -123,7 +123,9 @@ func (c *conn) end(err error) {
 	c.endOnce.Do(func() {
 		c.endErr = err
 		close(c.done)
-		c.ws.Close()
+		if c.ws != nil { // nil only in fuzz tests of the packet handling
+			c.ws.Close()
+		}
 		c.mu.Lock()
 		pend := c.pending
 		c.pending = nil
