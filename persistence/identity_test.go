@@ -164,12 +164,31 @@ func TestTokensAreStoredHashed(t *testing.T) {
 	u, _ := db.CreateUser(ctx, "streamer")
 	secret, _, _ := db.CreateAccessToken(ctx, NewToken{UserID: u.ID, Scope: studio.ScopeRobotSelf, TTL: time.Hour})
 	sess, _ := db.CreateSession(ctx, u.ID)
-	for _, s := range []string{secret, sess} {
+	cl, clientSecret, _ := db.CreateOAuthClient(ctx, "Game", true)
+	sc, _ := db.CreateShortcode(ctx, cl.ClientID, clientSecret, studio.ScopeRobotSelf)
+	db.AnswerShortcode(ctx, sc.Code, u.ID, true)
+	chk, _ := db.CheckShortcode(ctx, sc.Handle)
+	pair, err := db.ExchangeAuthCode(ctx, cl.ClientID, clientSecret, chk.AuthCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every secret is gone from every text and blob column of the file.
+	for _, s := range []string{secret, sess, clientSecret, sc.Handle, chk.AuthCode, pair.AccessToken, pair.RefreshToken} {
 		var n int
-		db.sql.QueryRow(`SELECT (SELECT COUNT(*) FROM tokens WHERE hash = ?) + (SELECT COUNT(*) FROM sessions WHERE hash = ?)`, s, s).Scan(&n)
-		if n != 0 {
+		db.sql.QueryRow(`SELECT
+			(SELECT COUNT(*) FROM tokens WHERE hash = ?1 OR CAST(hash AS TEXT) = ?1 OR label = ?1 OR scope = ?1)
+		  + (SELECT COUNT(*) FROM sessions WHERE hash = ?1 OR CAST(hash AS TEXT) = ?1)
+		  + (SELECT COUNT(*) FROM oauth_clients WHERE secret_hash = ?1 OR CAST(secret_hash AS TEXT) = ?1)
+		  + (SELECT COUNT(*) FROM oauth_shortcodes WHERE handle_hash = ?1 OR CAST(handle_hash AS TEXT) = ?1
+		     OR CAST(auth_code_hash AS TEXT) = ?1 OR code = ?1)`, s).Scan(&n)
+		if n != 0 || s == "" {
 			t.Fatalf("secret %q stored in clear", s)
 		}
+	}
+	var stored []byte
+	db.sql.QueryRow(`SELECT secret_hash FROM oauth_clients WHERE client_id = ?`, cl.ClientID).Scan(&stored)
+	if string(stored) != string(hashSecret(clientSecret)) {
+		t.Fatal("the client secret is not stored as its SHA-256")
 	}
 }
 
