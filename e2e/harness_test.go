@@ -100,10 +100,14 @@ type server struct {
 	Addr string // 127.0.0.1:PORT
 	DB   string // the SQLite file it serves
 
+	args   []string
+	stderr *syncBuffer // every run's stderr, restarts included
+
+	// The current process; replaced by restart once the last one exited.
 	cmd    *exec.Cmd
-	stderr *syncBuffer
 	exited chan struct{} // closed when the process has ended
 	err    error         // cmd.Wait's result, valid once exited is closed
+	down   bool          // terminated on purpose (restart failed half-way)
 }
 
 // startServer runs `mixstudio serve --addr 127.0.0.1:PORT --db $T/x.db ARGS...`
@@ -125,7 +129,8 @@ func startServerDB(t testing.TB, db string, args ...string) *server {
 		if err != nil {
 			t.Fatalf("pick a port: %v", err)
 		}
-		s, err := launch(addr, db, args)
+		s := &server{URL: "http://" + addr, Addr: addr, DB: db, args: args, stderr: &syncBuffer{}}
+		err = s.launch()
 		if err == nil {
 			t.Cleanup(func() { s.stop(t) })
 			return s
@@ -151,70 +156,104 @@ func freeAddr() (string, error) {
 	return addr, ln.Close()
 }
 
-func launch(addr, db string, args []string) (*server, error) {
-	s := &server{
-		URL:    "http://" + addr,
-		Addr:   addr,
-		DB:     db,
-		stderr: &syncBuffer{},
-		exited: make(chan struct{}),
+// launch starts the process and waits for /healthz.
+func (s *server) launch() error {
+	argv := append([]string{"serve", "--addr", s.Addr, "--db", s.DB}, s.args...)
+	cmd := exec.Command(binary, argv...)
+	cmd.Stdout = s.stderr // serve writes nothing to stdout; keep it anyway
+	cmd.Stderr = s.stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("run %s: %w", binary, err)
 	}
-	argv := append([]string{"serve", "--addr", addr, "--db", db}, args...)
-	s.cmd = exec.Command(binary, argv...)
-	s.cmd.Stdout = s.stderr // serve writes nothing to stdout; keep it anyway
-	s.cmd.Stderr = s.stderr
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("run %s: %w", binary, err)
-	}
+	exited := make(chan struct{})
+	s.cmd, s.exited = cmd, exited
 	go func() {
-		s.err = s.cmd.Wait()
-		close(s.exited)
+		err := cmd.Wait()
+		s.err = err // read only after exited is closed
+		close(exited)
 	}()
 
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case <-s.exited:
-			return nil, fmt.Errorf("server exited before answering (%v): %s", s.err, s.stderr.String())
+		case <-exited:
+			return fmt.Errorf("server exited before answering (%v): %s", s.err, s.stderr.String())
 		default:
 		}
 		resp, err := client.Get(s.URL + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return s, nil
+				return nil
 			}
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
-	s.cmd.Process.Kill()
-	<-s.exited
-	return nil, fmt.Errorf("server did not answer /healthz within 15s: %s", s.stderr.String())
+	cmd.Process.Kill()
+	<-exited
+	return fmt.Errorf("server did not answer /healthz within 15s: %s", s.stderr.String())
 }
 
-// stop sends SIGTERM and checks a clean exit: a server that hangs or fails
-// on shutdown is a bug (sockets must close with 1012, the db must flush).
-func (s *server) stop(t testing.TB) {
+// restart stops the server with SIGTERM (failing the test unless it exits
+// 0) and starts it again on the same address and database, as a deploy
+// does. Clients see their sockets closed with 1012 and may reconnect.
+func (s *server) restart(t testing.TB) {
 	t.Helper()
+	if !s.terminate(t) {
+		t.FailNow()
+	}
+	var err error
+	for attempt := 0; attempt < 20; attempt++ {
+		if err = s.launch(); err == nil {
+			s.down = false
+			return
+		}
+		if !strings.Contains(err.Error(), "address already in use") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("restart server: %v", err)
+}
+
+// terminate sends SIGTERM and reports whether the process exited 0 within
+// 8 s; a server that hangs or fails on shutdown is a bug (sockets must
+// close with 1012, the db must flush).
+func (s *server) terminate(t testing.TB) bool {
+	t.Helper()
+	if s.down {
+		return false
+	}
 	select {
 	case <-s.exited:
-		t.Errorf("server exited before the test ended (%v)", s.err)
+		t.Errorf("server exited before it was stopped (%v)", s.err)
+		return false
 	default:
-		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Errorf("SIGTERM: %v", err)
-		}
-		select {
-		case <-s.exited:
-			if s.err != nil {
-				t.Errorf("server exited with %v after SIGTERM", s.err)
-			}
-		case <-time.After(8 * time.Second):
-			s.cmd.Process.Kill()
-			<-s.exited
-			t.Errorf("server did not exit within 8s of SIGTERM")
-		}
 	}
+	s.down = true
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Errorf("SIGTERM: %v", err)
+	}
+	select {
+	case <-s.exited:
+		if s.err != nil {
+			t.Errorf("server exited with %v after SIGTERM", s.err)
+			return false
+		}
+		return true
+	case <-time.After(8 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.exited
+		t.Errorf("server did not exit within 8s of SIGTERM")
+		return false
+	}
+}
+
+// stop is the cleanup: terminate, then the server's log if the test failed.
+func (s *server) stop(t testing.TB) {
+	t.Helper()
+	s.terminate(t)
 	if t.Failed() {
 		t.Logf("server stderr:\n%s", s.stderr.String())
 	}
