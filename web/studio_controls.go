@@ -465,6 +465,14 @@ func (s *Server) handleRestore(c echo.Context) error {
 	if err != nil {
 		return s.renderEditError(c, r, err, editorState{})
 	}
+	verb := "Undo "
+	if history == "redo" {
+		verb = "Redo "
+	}
+	if entry.Structure != nil {
+		return s.structureEdit(c, r, history, entry.Label, *entry.Structure,
+			editorState{flash: templates.Flash{Kind: "ok", Text: verb + entry.Label}})
+	}
 	if entry.Scene != r.sceneID {
 		if r.version.Scene(entry.Scene) == nil {
 			return s.renderEditError(c, r, studio.Errorf(studio.ECONFLICT, "scene %q no longer exists", entry.Scene), editorState{})
@@ -485,10 +493,6 @@ func (s *Server) handleRestore(c echo.Context) error {
 	// Point the changes at the edited scene's copies (saved as they are).
 	for i := range changes {
 		changes[i].After = edited.Control(changes[i].ControlID)
-	}
-	verb := "Undo "
-	if history == "redo" {
-		verb = "Redo "
 	}
 	return s.saveEdit(c, r, entry.Label, history, &edited, changes,
 		editorState{flash: templates.Flash{Kind: "ok", Text: verb + entry.Label}})

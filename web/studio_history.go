@@ -18,7 +18,42 @@ import (
 type historyEntry struct {
 	Label string      `json:"label"`
 	Scene string      `json:"scene"`
-	Ops   []controlOp `json:"ops"`
+	Ops   []controlOp `json:"ops,omitempty"`
+	// Structure, instead of Ops, undoes an edit of scenes or groups.
+	Structure *structureOp `json:"structure,omitempty"`
+}
+
+// structureOp is one scene or group edit (as its inverse):
+//   - "create-scene": Scene (its controls too) comes back, and Groups that
+//     showed it are pointed at it again;
+//   - "delete-scene": SceneID goes, its groups move to Reassign;
+//   - "rename-scene": SceneID becomes NewID;
+//   - "create-group", "delete-group": Groups[0] comes back or goes;
+//   - "set-group": Groups[0] shows its SceneID again, if its revision is
+//     still Revision.
+type structureOp struct {
+	Action   string          `json:"action"`
+	SceneID  string          `json:"sceneID,omitempty"`
+	NewID    string          `json:"newID,omitempty"`
+	Reassign string          `json:"reassign,omitempty"`
+	Scene    json.RawMessage `json:"scene,omitempty"`
+	Groups   []groupState    `json:"groups,omitempty"`
+}
+
+// groupState is a group as an undo entry carries it.
+type groupState struct {
+	GroupID  string `json:"groupID"`
+	SceneID  string `json:"sceneID"`
+	Revision int64  `json:"revision"`
+}
+
+// structureEntry is the history entry of a scene or group edit.
+func structureEntry(kind, label, sceneID string, op structureOp) (*templates.HistoryEntry, error) {
+	b, err := json.Marshal(historyEntry{Label: label, Scene: sceneID, Structure: &op})
+	if err != nil {
+		return nil, err
+	}
+	return &templates.HistoryEntry{Kind: kind, JSON: string(b)}, nil
 }
 
 // controlOp restores one control. Revision 0 means the control must not
@@ -72,6 +107,9 @@ func parseHistory(payload string) (historyEntry, []controlChange, error) {
 	var e historyEntry
 	if err := json.Unmarshal([]byte(payload), &e); err != nil {
 		return e, nil, studio.Errorf(studio.EINVALID, "the undo entry is not valid JSON: %v", err)
+	}
+	if e.Structure != nil {
+		return e, nil, nil
 	}
 	if len(e.Ops) == 0 || len(e.Ops) > maxHistoryOps {
 		return e, nil, studio.Errorf(studio.EINVALID, "an undo entry restores 1 to %d controls, not %d", maxHistoryOps, len(e.Ops))

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,14 +40,8 @@ func (s *Server) handleAddScene(c echo.Context) error {
 		err := studio.Errorf(studio.EINVALID, "scene %q already exists", id)
 		return s.renderEditError(c, r, err, editorState{sceneError: studio.ErrorMessage(err)})
 	}
-	if err := s.storeCreateScene(c.Request().Context(), r.version.ID, id); err != nil {
-		return s.renderEditError(c, r, err, editorState{sceneError: studio.ErrorMessage(err)})
-	}
-	r.sceneID = id
-	if err := s.reload(c, r); err != nil {
-		return studioHTTPError(err)
-	}
-	return s.renderEditor(c, http.StatusOK, r, editorState{selected: []string{}, selectIDs: []string{}})
+	return s.structureEdit(c, r, "edit", "Add scene "+id, structureOp{Action: "create-scene", SceneID: id, Reassign: studio.DefaultSceneID},
+		editorState{selected: []string{}, selectIDs: []string{}})
 }
 
 // handleRenameScene changes the scene's id; groups showing it follow.
@@ -73,14 +68,7 @@ func (s *Server) handleRenameScene(c echo.Context) error {
 		err := studio.Errorf(studio.EINVALID, "scene %q already exists", id)
 		return s.renderEditError(c, r, err, editorState{sceneError: studio.ErrorMessage(err)})
 	}
-	if err := s.storeRenameScene(c.Request().Context(), r.version.ID, r.sceneID, id, r.scene().Revision); err != nil {
-		return s.renderEditError(c, r, err, editorState{sceneError: studio.ErrorMessage(err)})
-	}
-	r.sceneID = id
-	if err := s.reload(c, r); err != nil {
-		return studioHTTPError(err)
-	}
-	return s.renderEditor(c, http.StatusOK, r, editorState{})
+	return s.structureEdit(c, r, "edit", "Rename scene "+r.sceneID, structureOp{Action: "rename-scene", SceneID: r.sceneID, NewID: id}, editorState{})
 }
 
 // handleDeleteScene deletes the scene and its controls; the groups that
@@ -103,15 +91,9 @@ func (s *Server) handleDeleteScene(c echo.Context) error {
 		return s.renderEditError(c, r, err, editorState{sceneError: studio.ErrorMessage(err)})
 	}
 	deleted := r.sceneID
-	if err := s.storeDeleteScene(c.Request().Context(), r.version.ID, deleted, to); err != nil {
-		return s.renderEditError(c, r, err, editorState{sceneError: studio.ErrorMessage(err)})
-	}
-	r.sceneID = to
-	if err := s.reload(c, r); err != nil {
-		return studioHTTPError(err)
-	}
-	return s.renderEditor(c, http.StatusOK, r, editorState{selected: []string{}, selectIDs: []string{},
-		flash: templates.Flash{Kind: "ok", Text: "Deleted scene “" + deleted + "”; its groups now show “" + to + "”."}})
+	return s.structureEdit(c, r, "edit", "Delete scene "+deleted, structureOp{Action: "delete-scene", SceneID: deleted, Reassign: to},
+		editorState{selected: []string{}, selectIDs: []string{},
+			flash: templates.Flash{Kind: "ok", Text: "Deleted scene “" + deleted + "”; its groups now show “" + to + "”."}})
 }
 
 // handleAddGroup adds a group showing the current scene.
@@ -133,13 +115,7 @@ func (s *Server) handleAddGroup(c echo.Context) error {
 			return s.renderEditError(c, r, err, editorState{groupError: studio.ErrorMessage(err)})
 		}
 	}
-	if err := s.storeCreateGroup(c.Request().Context(), r.version.ID, studio.Group{GroupID: id, SceneID: r.sceneID}); err != nil {
-		return s.renderEditError(c, r, err, editorState{groupError: studio.ErrorMessage(err)})
-	}
-	if err := s.reload(c, r); err != nil {
-		return studioHTTPError(err)
-	}
-	return s.renderEditor(c, http.StatusOK, r, editorState{})
+	return s.structureEdit(c, r, "edit", "Add group "+id, structureOp{Action: "create-group", Groups: []groupState{{GroupID: id, SceneID: r.sceneID}}}, editorState{})
 }
 
 // handleUpdateGroup points a group at another scene.
@@ -169,15 +145,8 @@ func (s *Server) handleUpdateGroup(c echo.Context) error {
 	if rev != g.Revision {
 		return s.renderEditError(c, r, studio.Errorf(studio.ECONFLICT, "group %q changed since the page loaded it", id), editorState{})
 	}
-	upd := *g
-	upd.SceneID = scene
-	if err := s.storeUpdateGroup(c.Request().Context(), r.version.ID, upd); err != nil {
-		return s.renderEditError(c, r, err, editorState{groupError: studio.ErrorMessage(err)})
-	}
-	if err := s.reload(c, r); err != nil {
-		return studioHTTPError(err)
-	}
-	return s.renderEditor(c, http.StatusOK, r, editorState{})
+	return s.structureEdit(c, r, "edit", "Group "+id+" shows "+scene,
+		structureOp{Action: "set-group", Groups: []groupState{{GroupID: id, SceneID: scene, Revision: rev}}}, editorState{})
 }
 
 // handleDeleteGroup deletes a group (not the default one).
@@ -194,11 +163,156 @@ func (s *Server) handleDeleteGroup(c echo.Context) error {
 		err := studio.Errorf(studio.EINVALID, "the %q group cannot be deleted", studio.DefaultGroupID)
 		return s.renderEditError(c, r, err, editorState{groupError: studio.ErrorMessage(err)})
 	}
-	if err := s.storeDeleteGroup(c.Request().Context(), r.version.ID, id); err != nil {
-		return s.renderEditError(c, r, err, editorState{groupError: studio.ErrorMessage(err)})
+	return s.structureEdit(c, r, "edit", "Delete group "+id, structureOp{Action: "delete-group", Groups: []groupState{{GroupID: id}}}, editorState{})
+}
+
+// structureEdit applies a scene or group edit and answers with the editor
+// and the edit's inverse for the undo stack. A refused edit keeps its
+// message beside the scene or group forms.
+func (s *Server) structureEdit(c echo.Context, r *editorRequest, kind, label string, op structureOp, st editorState) error {
+	if err := r.editable(); err != nil {
+		return s.renderEditError(c, r, err, st)
 	}
+	inverse, show, err := s.applyStructure(c, r, op)
+	if err != nil {
+		if strings.HasSuffix(op.Action, "-group") {
+			st.groupError = studio.ErrorMessage(err)
+		} else {
+			st.sceneError = studio.ErrorMessage(err)
+		}
+		return s.renderEditError(c, r, err, st)
+	}
+	r.sceneID = show
 	if err := s.reload(c, r); err != nil {
 		return studioHTTPError(err)
 	}
-	return s.renderEditor(c, http.StatusOK, r, editorState{})
+	if st.history, err = structureEntry(kind, label, r.sceneID, inverse); err != nil {
+		return err
+	}
+	return s.renderEditor(c, http.StatusOK, r, st)
+}
+
+func (r *editorRequest) group(id string) *studio.Group {
+	for i := range r.version.Groups {
+		if r.version.Groups[i].GroupID == id {
+			return &r.version.Groups[i]
+		}
+	}
+	return nil
+}
+
+// applyStructure performs one scene or group edit and returns its inverse
+// and the scene the editor should show afterwards.
+func (s *Server) applyStructure(c echo.Context, r *editorRequest, op structureOp) (structureOp, string, error) {
+	ctx := c.Request().Context()
+	vid := r.version.ID
+	switch op.Action {
+	case "create-scene":
+		scene := studio.Scene{SceneID: op.SceneID}
+		if len(op.Scene) > 0 {
+			if err := json.Unmarshal(op.Scene, &scene); err != nil {
+				return op, "", studio.Errorf(studio.EINVALID, "the undo entry's scene is not valid: %v", err)
+			}
+		}
+		if r.version.Scene(scene.SceneID) != nil {
+			return op, "", studio.Errorf(studio.ECONFLICT, "a scene %q exists again (made in another tab?)", scene.SceneID)
+		}
+		if err := s.storeCreateScene(ctx, vid, scene.SceneID); err != nil {
+			return op, "", err
+		}
+		if len(scene.Controls) > 0 {
+			changes := make([]controlChange, len(scene.Controls))
+			for i := range scene.Controls {
+				changes[i] = controlChange{ControlID: scene.Controls[i].ControlID, After: &scene.Controls[i]}
+			}
+			if err := s.storeSaveControls(ctx, vid, scene.SceneID, changes); err != nil {
+				_ = s.storeDeleteScene(ctx, vid, scene.SceneID, op.Reassign) // no half-restored scene
+				return op, "", err
+			}
+		}
+		for _, gs := range op.Groups {
+			if g := r.group(gs.GroupID); g != nil {
+				upd := *g
+				upd.SceneID = scene.SceneID
+				if err := s.storeUpdateGroup(ctx, vid, upd); err != nil {
+					return op, "", err
+				}
+			}
+		}
+		return structureOp{Action: "delete-scene", SceneID: scene.SceneID, Reassign: op.Reassign}, scene.SceneID, nil
+
+	case "delete-scene":
+		to := op.Reassign
+		if r.version.Scene(to) == nil || to == op.SceneID {
+			to = studio.DefaultSceneID
+		}
+		if r.version.Scene(op.SceneID) == nil {
+			return op, "", studio.Errorf(studio.ECONFLICT, "scene %q no longer exists", op.SceneID)
+		}
+		scene, err := s.db.FindScene(ctx, vid, op.SceneID)
+		if err != nil {
+			return op, "", err
+		}
+		body, err := json.Marshal(scene)
+		if err != nil {
+			return op, "", err
+		}
+		inverse := structureOp{Action: "create-scene", SceneID: op.SceneID, Scene: body, Reassign: to}
+		for _, g := range r.version.Groups {
+			if g.SceneID == op.SceneID {
+				inverse.Groups = append(inverse.Groups, groupState{GroupID: g.GroupID, SceneID: op.SceneID})
+			}
+		}
+		if err := s.storeDeleteScene(ctx, vid, op.SceneID, to); err != nil {
+			return op, "", err
+		}
+		return inverse, to, nil
+
+	case "rename-scene":
+		if err := s.storeRenameScene(ctx, vid, op.SceneID, op.NewID, 0); err != nil {
+			return op, "", err
+		}
+		return structureOp{Action: "rename-scene", SceneID: op.NewID, NewID: op.SceneID}, op.NewID, nil
+	}
+
+	if len(op.Groups) != 1 {
+		return op, "", studio.Errorf(studio.EINVALID, "unknown edit %q", op.Action)
+	}
+	gs := op.Groups[0]
+	cur := r.group(gs.GroupID)
+	switch op.Action {
+	case "create-group":
+		if cur != nil {
+			return op, "", studio.Errorf(studio.ECONFLICT, "a group %q exists again (made in another tab?)", gs.GroupID)
+		}
+		if err := s.storeCreateGroup(ctx, vid, studio.Group{GroupID: gs.GroupID, SceneID: gs.SceneID}); err != nil {
+			return op, "", err
+		}
+		return structureOp{Action: "delete-group", Groups: []groupState{{GroupID: gs.GroupID}}}, r.sceneID, nil
+	case "delete-group":
+		if cur == nil {
+			return op, "", studio.Errorf(studio.ECONFLICT, "group %q no longer exists", gs.GroupID)
+		}
+		if err := s.storeDeleteGroup(ctx, vid, gs.GroupID); err != nil {
+			return op, "", err
+		}
+		return structureOp{Action: "create-group", Groups: []groupState{{GroupID: cur.GroupID, SceneID: cur.SceneID}}}, r.sceneID, nil
+	case "set-group":
+		if cur == nil {
+			return op, "", studio.Errorf(studio.ECONFLICT, "group %q no longer exists", gs.GroupID)
+		}
+		if gs.Revision != 0 && gs.Revision != cur.Revision {
+			return op, "", studio.Errorf(studio.ECONFLICT, "group %q changed since the page loaded it", gs.GroupID)
+		}
+		if r.version.Scene(gs.SceneID) == nil {
+			return op, "", studio.Errorf(studio.EINVALID, "scene %q does not exist", gs.SceneID)
+		}
+		upd := *cur
+		upd.SceneID = gs.SceneID
+		if err := s.storeUpdateGroup(ctx, vid, upd); err != nil {
+			return op, "", err
+		}
+		return structureOp{Action: "set-group", Groups: []groupState{{GroupID: cur.GroupID, SceneID: cur.SceneID, Revision: cur.Revision + 1}}}, r.sceneID, nil
+	}
+	return op, "", studio.Errorf(studio.EINVALID, "unknown edit %q", op.Action)
 }

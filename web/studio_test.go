@@ -546,3 +546,89 @@ func TestStudioOtherUsersVersionIsNotFound(t *testing.T) {
 		t.Fatalf("unknown version: %d", rec.Code)
 	}
 }
+
+func TestStudioUndoRedoOfSceneAndGroupEdits(t *testing.T) {
+	s := newTestServer(t)
+	h := s.Handler()
+	base := newProject(t, s, "Structure")
+	undo := func(entry, history string) *httptest.ResponseRecorder {
+		t.Helper()
+		rec := studioPost(t, h, base+"/restore", url.Values{"payload": {entry}, "history": {history}, "scene": {"default"}})
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", history, rec.Code, rec.Body.String())
+		}
+		return rec
+	}
+	version := func() *studio.Version {
+		v, err := s.db.FindVersion(context.Background(), versionOf(t, base))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	groupScene := func(id string) string {
+		for _, g := range version().Groups {
+			if g.GroupID == id {
+				return g.SceneID
+			}
+		}
+		return ""
+	}
+
+	rec := studioPost(t, h, base+"/scenes", url.Values{"new_scene": {"boss"}, "scene": {"default"}})
+	_, addScene := historyOf(t, rec)
+	if rec := studioPost(t, h, base+"/controls", url.Values{"kind": {"button"}, "scene": {"boss"}}); rec.Code != http.StatusOK {
+		t.Fatalf("add control: %d", rec.Code)
+	}
+	studioPost(t, h, base+"/groups", url.Values{"group": {"vips"}, "scene": {"boss"}})
+
+	// Delete the scene, undo: scene, control and group assignment return.
+	rec = studioPost(t, h, base+"/scenes/delete", url.Values{"reassign": {"default"}, "scene": {"boss"}})
+	kind, delEntry := historyOf(t, rec)
+	if kind != "edit" || version().Scene("boss") != nil || groupScene("vips") != "default" {
+		t.Fatalf("delete scene: %s", rec.Body.String())
+	}
+	_, redoDel := historyOf(t, undo(delEntry, "undo"))
+	v := version()
+	if v.Scene("boss") == nil || len(v.Scene("boss").Controls) != 1 || groupScene("vips") != "boss" {
+		t.Fatalf("undo delete scene: %+v groups %+v", v.Scenes, v.Groups)
+	}
+	undo(redoDel, "redo")
+	if version().Scene("boss") != nil || groupScene("vips") != "default" {
+		t.Fatal("redo delete scene")
+	}
+	// Undoing the add (of a scene since deleted) is refused as stale.
+	if rec := studioPost(t, h, base+"/restore", url.Values{"payload": {addScene}, "history": {"undo"}, "scene": {"default"}}); rec.Code != http.StatusConflict {
+		t.Fatalf("undo add of a deleted scene: %d", rec.Code)
+	}
+
+	// Rename and group edits undo too.
+	studioPost(t, h, base+"/scenes", url.Values{"new_scene": {"lobby"}, "scene": {"default"}})
+	rec = studioPost(t, h, base+"/scenes/rename", url.Values{"new_scene": {"hall"}, "scene": {"lobby"}})
+	_, ren := historyOf(t, rec)
+	undo(ren, "undo")
+	if version().Scene("lobby") == nil || version().Scene("hall") != nil {
+		t.Fatal("undo rename")
+	}
+	var rev int64
+	for _, g := range version().Groups {
+		if g.GroupID == "vips" {
+			rev = g.Revision
+		}
+	}
+	rec = studioPost(t, h, base+"/groups/update", url.Values{"group": {"vips"}, "group_scene": {"lobby"}, "revision": {strconv.FormatInt(rev, 10)}, "scene": {"default"}})
+	_, set := historyOf(t, rec)
+	if groupScene("vips") != "lobby" {
+		t.Fatalf("set group: %s", rec.Body.String())
+	}
+	undo(set, "undo")
+	if groupScene("vips") != "default" {
+		t.Fatalf("undo set group: %s", groupScene("vips"))
+	}
+	rec = studioPost(t, h, base+"/groups/delete", url.Values{"group": {"vips"}, "scene": {"default"}})
+	_, delGroup := historyOf(t, rec)
+	undo(delGroup, "undo")
+	if groupScene("vips") != "default" {
+		t.Fatal("undo delete group")
+	}
+}
