@@ -93,15 +93,17 @@ func (d *gzipDecoder) decode(data []byte, size int) ([]byte, error) {
 			d.buf = out
 			return nil, errors.New("the data decompresses to more than the declared " + strconv.Itoa(size) + " bytes")
 		}
-		if err != nil && len(out) < size {
+		if err != nil { // even with the message complete: the stream is broken
 			d.buf = out
-			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, errors.New("the data decompresses to " + strconv.Itoa(len(out)) + " bytes, not the declared " + strconv.Itoa(size))
-			}
-			if err == io.EOF {
+			switch {
+			case err == io.EOF:
 				return nil, errors.New("the gzip stream ended")
+			case errors.Is(err, io.ErrUnexpectedEOF) && len(out) < size:
+				return nil, errors.New("the data decompresses to " + strconv.Itoa(len(out)) + " bytes, not the declared " + strconv.Itoa(size))
+			case errors.Is(err, io.ErrUnexpectedEOF):
+				return nil, errors.New("the frame ends inside a deflate block")
 			}
-			return nil, err
+			return nil, errors.New("corrupt deflate data: " + err.Error())
 		}
 	}
 	d.buf = out
