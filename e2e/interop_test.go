@@ -50,6 +50,8 @@ var interopSteps = []string{
 	"game-getAllParticipants",
 	"game-createGroups",
 	"game-updateParticipants",
+	"anonymous-paid-press",
+	"not-enough-sparks",
 	"close",
 }
 
@@ -76,6 +78,7 @@ func TestNodeSDKInteropFlow(t *testing.T) {
 
 	gameToken := srv.cli(t, "token")
 	viewerToken := srv.cli(t, "token", "--user", "viewer1")
+	poorToken := srv.cli(t, "token", "--user", "viewer2")
 	srv.cli(t, "sparks", "viewer1", "--add", "100")
 	before := sparks(t, srv, "viewer1")
 	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
@@ -87,6 +90,7 @@ func TestNodeSDKInteropFlow(t *testing.T) {
 		"MIXSTUDIO_URL":               srv.URL,
 		"MIXSTUDIO_TOKEN":             gameToken,
 		"MIXSTUDIO_PARTICIPANT_TOKEN": viewerToken,
+		"MIXSTUDIO_POOR_TOKEN":        poorToken,
 		"MIXSTUDIO_VERSION_ID":        versionID,
 	})
 	passed := map[string]bool{}
@@ -111,6 +115,10 @@ func TestNodeSDKInteropFlow(t *testing.T) {
 	// The captured transaction cost the viewer the button's 5 sparks.
 	if after := sparks(t, srv, "viewer1"); after != before-5 {
 		t.Errorf("viewer1 has %d sparks after capturing a 5-spark press, want %d", after, before-5)
+	}
+	// The refused purchase left viewer2 at zero, not negative.
+	if poor := sparks(t, srv, "viewer2"); poor != 0 {
+		t.Errorf("viewer2 has %d sparks after a refused purchase, want 0", poor)
 	}
 }
 

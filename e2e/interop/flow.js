@@ -10,6 +10,7 @@
 //   MIXSTUDIO_URL                 http://127.0.0.1:PORT
 //   MIXSTUDIO_TOKEN               game client's bearer token (mixstudio token)
 //   MIXSTUDIO_PARTICIPANT_TOKEN   the viewer's token (mixstudio token --user viewer1)
+//   MIXSTUDIO_POOR_TOKEN          a viewer without sparks (mixstudio token --user viewer2)
 //   MIXSTUDIO_VERSION_ID          the imported version (mixstudio import)
 //   MIXSTUDIO_TIMEOUT_MS          overall limit, default 25000
 'use strict';
@@ -368,7 +369,48 @@ async function main() {
     await moved; // the participant hears of its own move
   });
 
+  // Spending needs a signed-in viewer with sparks.
+  const extra = [];
+  await step('anonymous-paid-press', async () => {
+    const join = await getJSON(`/api/v1/interactive/${channel.channelID}`);
+    const anon = new interactive.ParticipantClient();
+    extra.push(anon);
+    trace(anon, 'anon');
+    const joined = waitFor(game.state, 'participantJoin', (p) => p.anonymous === true);
+    await anon.open({ url: join.socketAddress, key: join.key });
+    await joined;
+    await anon.synchronizeScenes();
+    const fire = anon.state.getControl('fire');
+    check(fire, 'anonymous participant does not see "fire"');
+    return expectError(fire.giveInput({ event: 'mousedown', button: 0 }), 4026);
+  });
+
+  await step('not-enough-sparks', async () => {
+    const join = await getJSON(`/api/v1/interactive/${channel.channelID}`, env('MIXSTUDIO_POOR_TOKEN'));
+    const poor = new interactive.ParticipantClient();
+    extra.push(poor);
+    trace(poor, 'poor');
+    const joined = waitFor(game.state, 'participantJoin', (p) => p.username === 'viewer2');
+    await poor.open({ url: join.socketAddress, key: join.key });
+    await joined;
+    await poor.synchronizeScenes();
+    // A viewer without sparks may be refused at the press or at capture;
+    // either way the SDK must see 4007.
+    const pressed = waitFor(game.state.getControl('fire'), 'mousedown', (input, p) => p && p.username === 'viewer2');
+    try {
+      await poor.state.getControl('fire').giveInput({ event: 'mousedown', button: 0 });
+    } catch (err) {
+      check(err.code === 4007, `press refused with ${err.code} ${err.message}, want 4007`);
+      return { refusedAt: 'giveInput', code: err.code };
+    }
+    const [input] = await pressed;
+    check(typeof input.transactionID === 'string', `no transactionID: ${JSON.stringify(input)}`);
+    const res = await expectError(game.captureTransaction(input.transactionID), 4007);
+    return Object.assign({ refusedAt: 'capture' }, res);
+  });
+
   await step('close', async () => {
+    extra.forEach((c) => c.close());
     const closed = waitFor(viewer, 'close');
     viewer.close();
     game.close();
