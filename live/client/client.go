@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/mixstudio/mixstudio/live/wire"
 )
 
 // Client is a game client connection that survives restarts of the server.
@@ -235,8 +237,11 @@ func (c *Client) run(cn *conn) {
 }
 
 // reconnect retries with growing, jittered delays until a connection is
-// restored, the client is closed, or a host refuses for good.
+// restored, the client is closed, or a host refuses for good. A 4021 soon
+// after the loss is most likely our own previous session still held by
+// the server, so it is retried until Config.StaleSessionGrace has passed.
 func (c *Client) reconnect(ctx context.Context, lost error) (*conn, error) {
+	lostAt := c.cfg.Now()
 	for attempt := 1; ; attempt++ {
 		delay := c.cfg.backoff(attempt - 1)
 		c.setStatus(Status{State: Reconnecting, Attempt: attempt, RetryIn: delay, Err: lost, Code: closeCode(lost)})
@@ -256,7 +261,10 @@ func (c *Client) reconnect(ctx context.Context, lost error) (*conn, error) {
 		}
 		var he *HandshakeError
 		if errors.As(err, &he) && he.Fatal() {
-			return nil, err
+			stale := he.Code == wire.CodeAlreadyRunning && c.cfg.Now().Sub(lostAt) < c.cfg.StaleSessionGrace
+			if !stale {
+				return nil, err
+			}
 		}
 		c.log.Warn("interactive client: reconnect failed", "attempt", attempt, "err", err)
 		lost = err

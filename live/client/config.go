@@ -41,6 +41,12 @@ type Config struct {
 	// MinBackoff and MaxBackoff bound the reconnect delay (250ms, 30s); the
 	// delay doubles per failed attempt, with jitter.
 	MinBackoff, MaxBackoff time.Duration
+	// StaleSessionGrace is how long after losing a connection a 4021
+	// ("a session is already running") refusal is taken for our own old
+	// session, which the server has not noticed is gone yet, and retried
+	// (90s: the mediator drops a silent socket after 40s). After it, 4021
+	// stops the client like any final refusal.
+	StaleSessionGrace time.Duration
 	// PingInterval is how often the client pings; a connection that shows
 	// no traffic for two intervals counts as lost (20s).
 	PingInterval time.Duration
@@ -85,6 +91,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxBackoff < c.MinBackoff {
 		c.MaxBackoff = c.MinBackoff
+	}
+	if c.StaleSessionGrace <= 0 {
+		c.StaleSessionGrace = 90 * time.Second
 	}
 	if c.PingInterval <= 0 {
 		c.PingInterval = 20 * time.Second

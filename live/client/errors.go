@@ -3,6 +3,11 @@ package client
 import (
 	"errors"
 	"fmt"
+	"net/http"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/mixstudio/mixstudio/live/wire"
 )
 
 // Errors a caller can match with errors.Is.
@@ -14,21 +19,6 @@ var (
 	ErrConnectionLost = errors.New("interactive client: connection lost before reply")
 	// ErrNoHosts: discovery returned no address, or none was configured.
 	ErrNoHosts = errors.New("interactive client: no hosts to connect to")
-)
-
-// Close and error codes the client acts on (the spec's Error Codes table).
-const (
-	CodeInternal        = 1011
-	CodeRestart         = 1012
-	CodeBadJSON         = 4000
-	CodeBadCompression  = 4001
-	CodeMemoryLimit     = 4017
-	CodeAuthFailed      = 4019
-	CodeVersionNotFound = 4020
-	CodeAlreadyRunning  = 4021
-	CodeChannelOffline  = 4022
-	CodeNoBundle        = 4023
-	CodeTerminated      = 4027
 )
 
 // HandshakeError is a refusal while connecting: either an HTTP status from
@@ -53,8 +43,12 @@ func (e *HandshakeError) Error() string {
 // bad credentials, unknown version, a session already running, or a
 // protocol version the server does not speak.
 func (e *HandshakeError) Fatal() bool {
-	if e.HTTPStatus != 0 {
-		return e.HTTPStatus >= 400 && e.HTTPStatus < 500
+	switch e.HTTPStatus {
+	case 0:
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+		return true
+	default: // 5xx, 429, a proxy's 502...: another host or a later try may do
+		return false
 	}
 	return stopsForGood(e.Code)
 }
@@ -93,8 +87,10 @@ func (e *CloseError) Error() string {
 // server ending the session on purpose.
 func stopsForGood(code int) bool {
 	switch code {
-	case CodeAuthFailed, CodeVersionNotFound, CodeAlreadyRunning, CodeChannelOffline,
-		CodeNoBundle, CodeMemoryLimit, CodeTerminated, 4016, 4025, 1000, 1008:
+	case wire.CodeAuthFailed, wire.CodeVersionNotFound, wire.CodeAlreadyRunning,
+		wire.CodeChannelOffline, wire.CodeNoBundle, wire.CodeMemoryLimit, wire.CodeTerminated,
+		wire.CodeSessionEnded, wire.CodeAccessRevoked,
+		websocket.CloseNormalClosure, websocket.ClosePolicyViolation:
 		return true
 	}
 	return false

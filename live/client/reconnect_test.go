@@ -371,3 +371,57 @@ func TestPendingCallFailsOnDrop(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// After a network loss the server may still hold our old session and
+// answer 4021 for a while: within the grace period that is retried.
+func TestReconnectRetriesStaleSessionRefusal(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		grace time.Duration
+		live  bool
+	}{{"within grace", time.Minute, true}, {"grace over", time.Nanosecond, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			noLeaks(t)
+			var mu sync.Mutex
+			n := 0
+			lose := make(chan struct{})
+			f := newFakeServer(t, func(s *session) {
+				mu.Lock()
+				n++
+				k := n
+				mu.Unlock()
+				switch {
+				case k == 1:
+					s.hello()
+					go func() { <-lose; s.ws.UnderlyingConn().Close() }()
+					s.serve(nil)
+				case k <= 3:
+					s.closeWith(wire.CodeAlreadyRunning, "A different interactive session is already running for the channel.")
+					s.recv()
+				default:
+					s.hello()
+					s.serve(nil)
+				}
+			})
+			cfg := testConfig(f.addr())
+			cfg.StaleSessionGrace = tc.grace
+			c, err := Dial(ctxT(t), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			close(lose)
+			if tc.live {
+				waitFor(t, c, "live after stale refusals", func(s Status) bool { return s.State == Live && c.Stats().Reconnects == 1 })
+				if f.count() != 4 {
+					t.Errorf("connections %d, want 4", f.count())
+				}
+				return
+			}
+			st := waitFor(t, c, "stopped", func(s Status) bool { return s.State == Stopped })
+			if st.Code != wire.CodeAlreadyRunning {
+				t.Errorf("status %+v", st)
+			}
+		})
+	}
+}
