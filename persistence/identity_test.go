@@ -454,3 +454,44 @@ func BenchmarkDebitSparks(b *testing.B) {
 		}
 	}
 }
+
+// Racing exchanges of one authorization code, and racing refreshes of one
+// refresh token: exactly one of each wins.
+func TestCodesAndRefreshTokensWorkOnceUnderRace(t *testing.T) {
+	db, ctx := MustOpenDB(t), context.Background()
+	u, _ := db.CreateUser(ctx, "viewer")
+	cl, _, _ := db.CreateOAuthClient(ctx, "Game", false)
+	sc, _ := db.CreateShortcode(ctx, cl.ClientID, "", studio.ScopeRobotSelf)
+	db.AnswerShortcode(ctx, sc.Code, u.ID, true)
+	chk, _ := db.CheckShortcode(ctx, sc.Handle)
+
+	race := func(fn func() (IssuedTokens, error)) (wins int, last IssuedTokens) {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for i := 0; i < 10; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got, err := fn()
+				if err != nil && !errors.Is(err, studio.ErrUnauthorized) {
+					t.Error(err)
+				}
+				if err == nil {
+					mu.Lock()
+					wins, last = wins+1, got
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		return wins, last
+	}
+	wins, pair := race(func() (IssuedTokens, error) { return db.ExchangeAuthCode(ctx, cl.ClientID, "", chk.AuthCode) })
+	if wins != 1 {
+		t.Fatalf("%d exchanges of one code succeeded", wins)
+	}
+	wins, _ = race(func() (IssuedTokens, error) { return db.RefreshTokens(ctx, cl.ClientID, "", pair.RefreshToken) })
+	if wins != 1 {
+		t.Fatalf("%d refreshes of one refresh token succeeded", wins)
+	}
+}
