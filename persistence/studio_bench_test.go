@@ -8,6 +8,26 @@ import (
 	"github.com/mixstudio/mixstudio/studio"
 )
 
+// BenchmarkImportLayout50x100 imports a 5,000-control layout (the CLI's
+// import, and the same path as CreateDraftFrom and DuplicateProject).
+func BenchmarkImportLayout50x100(b *testing.B) {
+	db, vid := bigProject(b)
+	ctx := context.Background()
+	l, err := db.ExportLayout(ctx, vid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var owner int64
+	db.sql.QueryRow(`SELECT id FROM users LIMIT 1`).Scan(&owner)
+	b.ResetTimer()
+	defer reportCPU(b)()
+	for b.Loop() {
+		if _, err := db.ImportLayout(ctx, owner, l); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // bigProject imports a project of 50 scenes x 100 controls (each placed on
 // all three grids, with a few properties) and returns its version id.
 func bigProject(b *testing.B) (*DB, int64) {

@@ -22,13 +22,29 @@ func encodeControl(c *studio.Control) (positions, props []byte, err error) {
 	return positions, props, err
 }
 
-func insertControl(ctx context.Context, tx *sql.Tx, sceneRef int64, c *studio.Control, ord int) error {
+const insertControlSQL = `INSERT INTO controls(scene_ref, control_id, kind, ord, positions, props) VALUES (?, ?, ?, ?, ?, ?)`
+
+// execer is a *sql.Tx or a statement prepared in one (many inserts).
+type execer interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+}
+
+// txExec runs one statement text in a transaction.
+type txExec struct {
+	tx    *sql.Tx
+	query string
+}
+
+func (e txExec) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	return e.tx.ExecContext(ctx, e.query, args...)
+}
+
+func insertControl(ctx context.Context, ins execer, sceneRef int64, c *studio.Control, ord int) error {
 	positions, props, err := encodeControl(c)
 	if err != nil {
 		return fmt.Errorf("encode control %q: %w", c.ControlID, err)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO controls(scene_ref, control_id, kind, ord, positions, props) VALUES (?, ?, ?, ?, ?, ?)`,
-		sceneRef, c.ControlID, c.Kind, ord, positions, props)
+	_, err = ins.ExecContext(ctx, sceneRef, c.ControlID, c.Kind, ord, positions, props)
 	if isUniqueViolation(err) {
 		return &studio.Error{Code: studio.ECONFLICT, Field: "controlID", Message: fmt.Sprintf("the scene already has a control %q", c.ControlID)}
 	}
@@ -74,7 +90,7 @@ func (db *DB) CreateControl(ctx context.Context, versionID int64, sceneID string
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(ord), -1) + 1 FROM controls WHERE scene_ref = ?`, ref).Scan(&ord); err != nil {
 			return err
 		}
-		if err := insertControl(ctx, tx, ref, &c, ord); err != nil {
+		if err := insertControl(ctx, txExec{tx, insertControlSQL}, ref, &c, ord); err != nil {
 			return err
 		}
 		return db.touch(ctx, tx, versionID)

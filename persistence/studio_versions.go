@@ -148,9 +148,31 @@ func loadScenes(ctx context.Context, tx *sql.Tx, versionID int64, sceneID string
 		scenes = append(scenes, s)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	if err := rows.Err(); err != nil || !withControls {
+		return scenes, err
 	}
+	// Size each scene's control slice up front: a 100-control scene would
+	// otherwise be copied eight times while growing.
+	q = `SELECT c.scene_ref, COUNT(*) FROM controls c JOIN scenes s ON s.id = c.scene_ref WHERE s.version_id = ?`
+	if sceneID != "" {
+		q += ` AND s.scene_id = ?`
+	}
+	rows, err = tx.QueryContext(ctx, q+` GROUP BY c.scene_ref`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count controls: %w", err)
+	}
+	for rows.Next() {
+		var ref int64
+		var n int
+		if err := rows.Scan(&ref, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if i, ok := index[ref]; ok {
+			scenes[i].Controls = make([]studio.Control, 0, n)
+		}
+	}
+	rows.Close()
 	q = `SELECT c.scene_ref, c.control_id, c.kind, c.positions, c.props, c.revision
 		FROM controls c JOIN scenes s ON s.id = c.scene_ref WHERE s.version_id = ?`
 	if sceneID != "" {
@@ -164,7 +186,7 @@ func loadScenes(ctx context.Context, tx *sql.Tx, versionID int64, sceneID string
 	for rows.Next() {
 		var ref int64
 		var c studio.Control
-		var positions, props []byte
+		var positions, props sql.RawBytes // decoded before the next row: no copy
 		if err := rows.Scan(&ref, &c.ControlID, &c.Kind, &positions, &props, &c.Revision); err != nil {
 			return nil, err
 		}
@@ -263,6 +285,13 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, projectID int64, l 
 	if err != nil {
 		return 0, err
 	}
+	// One prepared insert for all controls: parsing the SQL 5,000 times
+	// would dominate a big import or copy.
+	ins, err := tx.PrepareContext(ctx, insertControlSQL)
+	if err != nil {
+		return 0, err
+	}
+	defer ins.Close()
 	refs := map[string]int64{}
 	for i := range l.Scenes {
 		ref, err := insertScene(ctx, tx, id, &l.Scenes[i], i)
@@ -271,7 +300,7 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, projectID int64, l 
 		}
 		refs[l.Scenes[i].SceneID] = ref
 		for j := range l.Scenes[i].Controls {
-			if err := insertControl(ctx, tx, ref, &l.Scenes[i].Controls[j], j); err != nil {
+			if err := insertControl(ctx, ins, ref, &l.Scenes[i].Controls[j], j); err != nil {
 				return 0, err
 			}
 		}
