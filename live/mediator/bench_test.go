@@ -10,9 +10,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"os"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -92,6 +96,8 @@ func BenchmarkGiveInputDecodeValidate(b *testing.B) {
 	now := m.now()
 	var packets []wire.Packet
 	b.ReportAllocs()
+	cpu := cpuTime()
+	defer func() { reportCPU(b, cpu, 1, "") }()
 	for b.Loop() {
 		var ferr *Error
 		packets, _, ferr = wire.AppendPackets(packets[:0], giveInputFrame)
@@ -124,6 +130,7 @@ func BenchmarkGiveInputToGameClient(b *testing.B) {
 	packets, _, _ := wire.DecodeFrame(giveInputFrame)
 	r, _ := parseRequest(&packets[0])
 	b.ReportAllocs()
+	cpu := cpuTime()
 	n := 0
 	for b.Loop() {
 		s.giveInput(p, r)
@@ -133,6 +140,7 @@ func BenchmarkGiveInputToGameClient(b *testing.B) {
 		}
 	}
 	drain(s.game)
+	reportCPU(b, cpu, 1, "")
 	if s.game.isClosing() {
 		b.Fatal("the game client's queue overflowed")
 	}
@@ -153,6 +161,7 @@ func BenchmarkFanOutToParticipants(b *testing.B) {
 	}
 	params := []byte(`{"sceneID":"default","controls":[{"controlID":"btn","kind":"button","text":"Go!","progress":0.5,"cooldown":1700000005000}]}`)
 	b.ReportAllocs()
+	cpu := cpuTime()
 	for b.Loop() {
 		want := received.Load() + viewers
 		s.mu.Lock()
@@ -163,6 +172,7 @@ func BenchmarkFanOutToParticipants(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/viewers, "ns/recipient")
+	reportCPU(b, cpu, viewers, "recipient")
 }
 
 // BenchmarkSession1000 runs the whole server with 1,000 participant
@@ -225,6 +235,7 @@ func BenchmarkSession1000(b *testing.B) {
 	input := []byte(`{"type":"method","id":7,"method":"giveInput","params":{"controlID":"btn","event":"mousedown","button":0},"discard":true}`)
 	broadcast := []byte(`{"type":"method","id":8,"method":"broadcastEvent","params":{"scope":["everyone"],"data":{"round":1}},"discard":true}`)
 	var inputTime, fanTime time.Duration
+	cpu := cpuTime()
 	for b.Loop() {
 		start := time.Now()
 		want := inputs.Load() + viewers
@@ -245,6 +256,7 @@ func BenchmarkSession1000(b *testing.B) {
 	}
 	b.ReportMetric(float64(inputTime.Microseconds())/float64(b.N), "µs/1000-inputs")
 	b.ReportMetric(float64(fanTime.Microseconds())/float64(b.N), "µs/fan-out-1000")
+	reportCPU(b, cpu, 2*viewers, "packet")
 	for _, ws := range parts {
 		ws.Close()
 	}
@@ -252,6 +264,24 @@ func BenchmarkSession1000(b *testing.B) {
 }
 
 var stateTag0 = changeTag(0, 0)
+
+// cpuTime is the process's CPU time (user+system): the machine is shared,
+// so wall-clock ns/op varies with load; CPU per op does much less. In the
+// socket benchmarks it includes the in-process clients' share.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports CPU time per op (and per unit, if units > 1).
+func reportCPU(b *testing.B, start time.Duration, units int, unit string) {
+	per := float64(cpuTime()-start) / float64(b.N)
+	b.ReportMetric(per, "cpu-ns/op")
+	if units > 1 {
+		b.ReportMetric(per/float64(units), "cpu-ns/"+unit)
+	}
+}
 
 // benchServer serves a mediator over a real database with the streamer's
 // version 1 and returns the streamer's token and channel.
@@ -283,3 +313,66 @@ func benchServer(b *testing.B) (*httptest.Server, string, int64) {
 }
 
 var _ = json.Valid
+
+// BenchmarkIdleParticipants connects 1,000 participants to a running
+// session and reports what each costs while idle: heap and stack bytes
+// (server and in-process client together) and goroutines (the server's
+// reader plus the client's; no writer goroutine while nothing is queued).
+func BenchmarkIdleParticipants(b *testing.B) {
+	const viewers = 1000
+	srv, token, channel := benchServer(b)
+	h := http.Header{"Authorization": {"Bearer " + token}, "X-Interactive-Version": {"1"}, "X-Protocol-Version": {"2.0"}}
+	game, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+GameClientPath, h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer game.Close()
+	go func() {
+		for {
+			if _, _, err := game.NextReader(); err != nil {
+				return
+			}
+		}
+	}()
+	u := "ws" + strings.TrimPrefix(srv.URL, "http") + ParticipantPath + "?channel=" + fmt.Sprint(channel)
+	for b.Loop() {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		g0 := runtime.NumGoroutine()
+		conns := make([]*websocket.Conn, viewers)
+		for i := range conns {
+			ws, _, err := websocket.DefaultDialer.Dial(u, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			conns[i] = ws
+			go func() {
+				for {
+					if _, _, err := ws.NextReader(); err != nil {
+						return
+					}
+				}
+			}()
+		}
+		time.Sleep(200 * time.Millisecond) // let the arrival packets drain
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		g1 := runtime.NumGoroutine()
+		if path := os.Getenv("MEDIATOR_HEAP_PROFILE"); path != "" {
+			f, err := os.Create(path)
+			if err == nil {
+				pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+		}
+		b.ReportMetric(float64(int64(after.HeapInuse+after.StackInuse)-int64(before.HeapInuse+before.StackInuse))/viewers, "bytes/participant")
+		b.ReportMetric(float64(g1-g0)/viewers, "goroutines/participant")
+		b.ReportMetric(float64(int64(after.StackInuse)-int64(before.StackInuse))/viewers, "stack-bytes/participant")
+		for _, ws := range conns {
+			ws.Close()
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

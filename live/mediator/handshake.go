@@ -277,7 +277,6 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 		c.abort(codeRestart, "server restarting")
 		return
 	}
-	defer m.removeConn(c)
 	p := &participant{
 		sessionID: uuid.NewString(),
 		userID:    user.ID,
@@ -289,8 +288,13 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 	if !s.join(p) {
 		c.closeWith(codeChannelOffline, "The channel is not online.")
 	}
-	m.readLoop(c, 64<<10, func(pk *wire.Packet, e *Error) { s.handleParticipant(p, pk, e) })
-	s.leave(p)
+	// Read on a fresh goroutine and return: net/http then drops the
+	// request and its connection state (some 8 KiB per idle viewer).
+	go func() {
+		defer m.removeConn(c)
+		m.readLoop(c, 64<<10, func(pk *wire.Packet, e *Error) { s.handleParticipant(p, pk, e) })
+		s.leave(p)
+	}()
 }
 
 func (m *Mediator) isStopping() bool {

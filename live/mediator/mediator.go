@@ -111,7 +111,9 @@ func New(store Store, clock func() time.Time, logger *slog.Logger, opts Options)
 		stopPing: make(chan struct{}),
 	}
 	m.upgrader = websocket.Upgrader{
-		ReadBufferSize:  1024,
+		// Small: an idle participant should cost little. The handler
+		// returns after the upgrade, so net/http's own buffers are freed.
+		ReadBufferSize:  512,
 		WriteBufferSize: 1024,
 		WriteBufferPool: &sync.Pool{},
 		// Game clients and SDKs are not browsers; the participant page is
