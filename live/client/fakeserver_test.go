@@ -17,7 +17,7 @@ import (
 // fakeServer is a real WebSocket server on 127.0.0.1 that plays the
 // server side of one scenario. Each accepted socket runs script.
 type fakeServer struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	script func(s *session)
 
@@ -27,7 +27,7 @@ type fakeServer struct {
 	wg       sync.WaitGroup
 }
 
-func newFakeServer(t *testing.T, script func(s *session)) *fakeServer {
+func newFakeServer(t testing.TB, script func(s *session)) *fakeServer {
 	t.Helper()
 	f := &fakeServer{t: t, script: script}
 	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
