@@ -302,3 +302,101 @@ func studioWithoutName(t *testing.T, layout []byte) string {
 }
 
 func studioPtr[T any](v T) *T { return &v }
+
+// TestStudioEditorKeyboardSelectionUndoAndStaleTab drives the editor's
+// keyboard and mouse shortcuts: shift-click multi-select dragged together,
+// Ctrl+Z / Ctrl+Shift+Z (each a real save), Ctrl+C / Ctrl+V of a control
+// onto a taken place, and a second tab's edit making the first tab's save
+// stale.
+func TestStudioEditorKeyboardSelectionUndoAndStaleTab(t *testing.T) {
+	srv := startServer(t)
+	ctx := newBrowser(t)
+	studioDo(t, ctx,
+		chromedp.Navigate(srv.URL+"/studio"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=create-project]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=project-name]`), "Keys"),
+		chromedp.Click(chromedp.CSS(`[data-testid=create-project]`)),
+	)
+	studioWaitNavigation(t, ctx, `!!document.querySelector('[data-testid=canvas]')`)
+	editorURL := studioEval[string](t, ctx, `location.href`)
+	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=add-button]`)))
+	studioWait(t, ctx, `document.querySelectorAll('[data-testid=control]').length === 1`)
+	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=add-label]`)))
+	studioWait(t, ctx, `document.querySelectorAll('[data-testid=control]').length === 2`)
+	button := `[data-testid=control][data-kind=button]`
+	label := `[data-testid=control][data-kind=label]`
+	b0 := studioEval[[]int](t, ctx, studioRectJS(button))
+	l0 := studioEval[[]int](t, ctx, studioRectJS(label))
+
+	// Click the button, shift-click the label: both selected.
+	p := studioEval[[]float64](t, ctx, studioCenterJS(button))
+	studioDo(t, ctx, chromedp.MouseClickXY(p[0], p[1]))
+	studioWait(t, ctx, `mixstudioEditor.selected().length === 1`)
+	p = studioEval[[]float64](t, ctx, studioCenterJS(label))
+	studioDo(t, ctx, chromedp.MouseClickXY(p[0], p[1], chromedp.ButtonModifiers(chromedp.ModifierShift)))
+	studioWait(t, ctx, `mixstudioEditor.selected().length === 2 && document.querySelectorAll('.ctl.selected').length === 2`)
+
+	// Drag the two together 20 units right, 6 down.
+	unit := studioEval[float64](t, ctx, `+document.querySelector('[data-canvas]').dataset.unit`)
+	p = studioEval[[]float64](t, ctx, studioCenterJS(button))
+	studioDrag(t, ctx, p[0], p[1], 20*unit, 6*unit)
+	moved := fmt.Sprintf(`(() => { const b = document.querySelector(%q).dataset, l = document.querySelector(%q).dataset;
+		return b.x === '%d' && b.y === '%d' && l.x === '%d' && l.y === '%d'; })()`, button, label, b0[0]+20, b0[1]+6, l0[0]+20, l0[1]+6)
+	home := fmt.Sprintf(`(() => { const b = document.querySelector(%q).dataset, l = document.querySelector(%q).dataset;
+		return b.x === '%d' && b.y === '%d' && l.x === '%d' && l.y === '%d'; })()`, button, label, b0[0], b0[1], l0[0], l0[1])
+	studioWait(t, ctx, moved)
+
+	// Ctrl+Z puts both back (saved: a reload agrees), Ctrl+Shift+Z redoes.
+	studioDo(t, ctx, chromedp.KeyEvent("z", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
+	studioWait(t, ctx, home)
+	studioDo(t, ctx, chromedp.Reload())
+	studioWaitNavigation(t, ctx, home)
+	studioWait(t, ctx, `mixstudioEditor.redoDepth() === 1`)
+	studioDo(t, ctx, chromedp.KeyEvent("z", chromedp.KeyModifiers(chromedp.ModifierCtrl, chromedp.ModifierShift)))
+	studioWait(t, ctx, moved)
+	// The Undo button does the same as Ctrl+Z.
+	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=undo]`)))
+	studioWait(t, ctx, home)
+
+	// Copy the button and paste: the copy cannot land on the original, so
+	// it goes to the nearest free place; it becomes the selection.
+	p = studioEval[[]float64](t, ctx, studioCenterJS(button))
+	studioDo(t, ctx, chromedp.MouseClickXY(p[0], p[1]))
+	studioWait(t, ctx, `mixstudioEditor.selected().length === 1`)
+	studioDo(t, ctx,
+		chromedp.KeyEvent("c", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.KeyEvent("v", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+	)
+	studioWait(t, ctx, `document.querySelectorAll('[data-testid=canvas] [data-testid=control]').length === 3`)
+	studioWait(t, ctx, `mixstudioEditor.selected().length === 1 && mixstudioEditor.selected()[0] !== 'button-1'`)
+	overlap := studioEval[bool](t, ctx, `(() => {
+		const r = [...document.querySelectorAll('[data-testid=canvas] .ctl')].map(e => e.dataset).map(d => [+d.x, +d.y, +d.w, +d.h]);
+		return r.some((a, i) => r.some((b, j) => i !== j && a[0] < b[0]+b[2] && b[0] < a[0]+a[2] && a[1] < b[1]+b[3] && b[1] < a[1]+a[3]));
+	})()`)
+	if overlap {
+		t.Fatal("the pasted control overlaps another")
+	}
+
+	// A second tab moves the label; the first tab's nudge is then stale.
+	tab2, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	studioDo(t, tab2, chromedp.Navigate(editorURL), chromedp.WaitVisible(chromedp.CSS(label)))
+	p = studioEval[[]float64](t, tab2, studioCenterJS(label))
+	studioDo(t, tab2, chromedp.MouseClickXY(p[0], p[1]))
+	studioWait(t, tab2, `mixstudioEditor.selected().length === 1`)
+	studioDo(t, tab2, chromedp.KeyEvent(kb.ArrowRight))
+	studioWait(t, tab2, fmt.Sprintf(`document.querySelector(%q).dataset.x === '%d'`, label, l0[0]+1))
+
+	p = studioEval[[]float64](t, ctx, studioCenterJS(label))
+	studioDo(t, ctx, chromedp.MouseClickXY(p[0], p[1]))
+	studioWait(t, ctx, `mixstudioEditor.selected().length === 1`)
+	studioDo(t, ctx, chromedp.KeyEvent(kb.ArrowDown))
+	studioWait(t, ctx, `!!document.querySelector('[data-testid=stale-message]')`)
+	msg := studioEval[string](t, ctx, `document.querySelector('[data-testid=stale-message]').textContent`)
+	if !strings.Contains(msg, "changed in another tab") || !strings.Contains(msg, "reload") {
+		t.Fatalf("stale message %q", msg)
+	}
+	// The page now shows the saved state: the other tab's move, not ours.
+	studioWait(t, ctx, fmt.Sprintf(`document.querySelector(%q).dataset.x === '%d' && document.querySelector(%q).dataset.y === '%d'`, label, l0[0]+1, label, l0[1]))
+	studioShot(t, ctx, "editor-stale")
+}

@@ -12,6 +12,7 @@
   const state = {
     selected: new Set(), // control IDs
     drag: null, // an ongoing move or resize
+    queue: Promise.resolve(), // edits in flight, one at a time
     undo: [],
     redo: [],
   };
@@ -110,24 +111,33 @@
   }
 
   function travel(direction) {
-    const stack = direction === "undo" ? state.undo : state.redo;
-    if (readOnly() || stack.length === 0) return;
-    const entry = stack.pop();
-    saveHistory();
-    send("restore", { payload: JSON.stringify(entry), history: direction });
+    if (readOnly()) return;
+    send("restore", () => {
+      const stack = direction === "undo" ? state.undo : state.redo;
+      if (stack.length === 0) return null;
+      const entry = stack.pop();
+      saveHistory();
+      return { payload: JSON.stringify(entry), history: direction };
+    });
   }
 
   // ---- requests --------------------------------------------------------
 
-  // send posts an edit; the answer replaces the workspace.
+  // send queues an edit: edits go one at a time, each built when its turn
+  // comes (values may be a function), so that it carries the revisions the
+  // previous answer brought — a held arrow key or a quick Ctrl+Z after a
+  // drag would otherwise post revisions that are already stale.
   function send(action, values) {
-    const ws = workspace();
-    if (!ws) return Promise.resolve();
-    return htmx.ajax("POST", `${ws.dataset.base}/${action}`, {
-      target: "#workspace",
-      swap: "outerHTML",
-      values,
+    state.queue = state.queue.then(() => {
+      const ws = workspace();
+      if (!ws) return;
+      const v = typeof values === "function" ? values() : values;
+      if (!v) return;
+      return htmx
+        .ajax("POST", `${ws.dataset.base}/${action}`, { target: "#workspace", swap: "outerHTML settle:0ms", values: v })
+        .catch(() => {});
     });
+    return state.queue;
   }
 
   // Every request from the editor says which scene and grid it is about
@@ -174,7 +184,8 @@
     if (!ws || !props) return;
     const ids = [...state.selected];
     if (ids.length === 1) {
-      if (props.dataset.control === ids[0]) return;
+      if (props.dataset.control === ids[0] || props.dataset.loading === ids[0]) return;
+      props.dataset.loading = ids[0];
       htmx.ajax("GET", `${ws.dataset.base}/properties`, { target: "#props", swap: "outerHTML", values: { control: ids[0] } });
       return;
     }
@@ -296,37 +307,42 @@
   }
 
   function saveRects(items, label) {
-    const moves = items.map(({ el, to }) => ({
-      controlID: el.dataset.id,
-      revision: +el.dataset.rev,
-      x: to.x,
-      y: to.y,
-      width: to.w,
-      height: to.h,
-    }));
-    send("move", { moves: JSON.stringify(moves), label });
+    const wanted = items.map(({ el, to }) => ({ id: el.dataset.id, to }));
+    send("move", () => {
+      const moves = [];
+      for (const { id, to } of wanted) {
+        const el = controlEl(id); // the element of the latest answer
+        if (!el) continue;
+        moves.push({ controlID: id, revision: +el.dataset.rev, x: to.x, y: to.y, width: to.w, height: to.h });
+      }
+      return moves.length ? { moves: JSON.stringify(moves), label } : null;
+    });
   }
 
   // nudge moves the selection one unit, refusing to leave the grid or to
   // land on another control.
   function nudge(dx, dy) {
     if (readOnly() || state.selected.size === 0) return;
-    const g = gridSize();
-    const items = [...state.selected].map(controlEl).filter(Boolean).map((el) => {
-      const r = rectOf(el);
-      return { el, from: r, to: { ...r, x: r.x + dx, y: r.y + dy } };
+    // Built when its turn comes, from the positions the previous save left.
+    send("move", () => {
+      const g = gridSize();
+      const items = [...state.selected].map(controlEl).filter(Boolean).map((el) => {
+        const r = rectOf(el);
+        return { el, from: r, to: { ...r, x: r.x + dx, y: r.y + dy } };
+      });
+      if (items.length === 0) return null;
+      if (items.some((m) => m.to.x < 0 || m.to.y < 0 || m.to.x + m.to.w > g.w || m.to.y + m.to.h > g.h)) {
+        notify("That would leave the grid.");
+        return null;
+      }
+      if (collides(items)) {
+        notify("That would overlap another control.");
+        return null;
+      }
+      for (const m of items) show(m.el, m.to);
+      const moves = items.map(({ el, to }) => ({ controlID: el.dataset.id, revision: +el.dataset.rev, x: to.x, y: to.y, width: to.w, height: to.h }));
+      return { moves: JSON.stringify(moves), label: "Nudge" };
     });
-    if (items.length === 0) return;
-    if (items.some((m) => m.to.x < 0 || m.to.y < 0 || m.to.x + m.to.w > g.w || m.to.y + m.to.h > g.h)) {
-      notify("That would leave the grid.");
-      return;
-    }
-    if (collides(items)) {
-      notify("That would overlap another control.");
-      return;
-    }
-    for (const m of items) show(m.el, m.to);
-    saveRects(items, "Nudge");
   }
 
   // ---- clipboard -------------------------------------------------------
@@ -367,9 +383,12 @@
 
   function removeSelected() {
     if (readOnly() || state.selected.size === 0) return;
-    const items = [...state.selected].map(controlEl).filter(Boolean).map((el) => ({ controlID: el.dataset.id, revision: +el.dataset.rev }));
+    const ids = [...state.selected];
     state.selected.clear();
-    send("delete-controls", { controls: JSON.stringify(items) });
+    send("delete-controls", () => {
+      const items = ids.map(controlEl).filter(Boolean).map((el) => ({ controlID: el.dataset.id, revision: +el.dataset.rev }));
+      return items.length ? { controls: JSON.stringify(items) } : null;
+    });
   }
 
   // ---- messages --------------------------------------------------------
@@ -460,6 +479,9 @@
       act();
     }
   });
+  // The history entry is read as soon as the answer is in the page (a
+  // Ctrl+Z right after must find it); settling only repaints.
+  document.addEventListener("htmx:afterSwap", setup);
   document.addEventListener("htmx:afterSettle", setup);
   document.addEventListener("htmx:responseError", (e) => {
     notify(`The server refused that (${e.detail.xhr.status}). Reload the page if this persists.`);
