@@ -110,6 +110,21 @@ func BenchmarkFindVersionOutline50x100(b *testing.B) {
 	}
 }
 
+// BenchmarkFindSceneSummaries50x100 counts controls and hidden controls of
+// every scene (an editor's scene tabs).
+func BenchmarkFindSceneSummaries50x100(b *testing.B) {
+	db, vid := bigProject(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	defer reportCPU(b)()
+	for b.Loop() {
+		ss, err := db.FindSceneSummaries(ctx, vid)
+		if err != nil || len(ss) != 50 || ss[7].Controls != 100 || ss[7].Missing != 0 {
+			b.Fatalf("%v %+v", err, ss)
+		}
+	}
+}
+
 // BenchmarkMoveControl50x100 saves one control move in that project: load
 // the scene in the transaction, check the revision, validate the scene,
 // write, commit.

@@ -203,3 +203,35 @@ func decodeControl(c *studio.Control, positions, props []byte) error {
 	}
 	return nil
 }
+
+// FindSceneSummaries lists a version's scenes in order with their number
+// of controls and of controls missing from at least one grid, without
+// decoding any control (an editor's scene tabs on a big project).
+func (db *DB) FindSceneSummaries(ctx context.Context, versionID int64) ([]studio.SceneSummary, error) {
+	tx, err := db.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if _, err := versionSummary(ctx, tx, versionID); err != nil {
+		return nil, err
+	}
+	// Validation keeps at most one position per grid, so fewer than three
+	// array elements means a grid without the control.
+	rows, err := tx.QueryContext(ctx, `SELECT s.scene_id, COUNT(c.id), COALESCE(SUM(json_array_length(c.positions) < ?), 0)
+		FROM scenes s LEFT JOIN controls c ON c.scene_ref = s.id
+		WHERE s.version_id = ? GROUP BY s.id ORDER BY s.ord`, len(studio.Grids), versionID)
+	if err != nil {
+		return nil, fmt.Errorf("scenes of version %d: %w", versionID, err)
+	}
+	defer rows.Close()
+	var out []studio.SceneSummary
+	for rows.Next() {
+		var s studio.SceneSummary
+		if err := rows.Scan(&s.SceneID, &s.Controls, &s.Missing); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

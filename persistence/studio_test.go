@@ -504,6 +504,28 @@ func TestImportExportThroughTheDatabaseIsByteIdentical(t *testing.T) {
 	}
 }
 
+func TestFindSceneSummaries(t *testing.T) {
+	db, vid, _ := newDraft(t)
+	ctx := context.Background()
+	all := []studio.Position{pos(studio.Large, 0, 0, 10, 5), pos(studio.Medium, 0, 0, 10, 5), pos(studio.Small, 0, 0, 10, 5)}
+	for _, c := range []studio.Control{btn("full", all...), btn("hidden"), btn("large-only", pos(studio.Large, 20, 0, 10, 5))} {
+		if _, err := db.CreateControl(ctx, vid, "default", c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.CreateScene(ctx, vid, "empty"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.FindSceneSummaries(ctx, vid)
+	want := []studio.SceneSummary{{SceneID: "default", Controls: 3, Missing: 2}, {SceneID: "empty"}}
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %+v %v, want %+v", got, err, want)
+	}
+	if _, err := db.FindSceneSummaries(ctx, vid+9); !errors.Is(err, studio.ErrNotFound) {
+		t.Fatalf("missing version: %v", err)
+	}
+}
+
 func TestImportOfInvalidLayoutSavesNothing(t *testing.T) {
 	db, _, uid := newDraft(t)
 	l := studio.NewLayout("Bad")

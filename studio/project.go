@@ -69,3 +69,11 @@ type ControlMove struct {
 	Grid      string
 	Position  *Position
 }
+
+// SceneSummary counts a scene's controls without loading them: how many
+// there are and how many are hidden on at least one grid.
+type SceneSummary struct {
+	SceneID  string
+	Controls int
+	Missing  int
+}
