@@ -210,6 +210,44 @@ func TestNodeSDKSeesRefusalsAsCloseCodes(t *testing.T) {
 	}
 }
 
+// TestNodeSDKCrowdOfParticipants connects 150 anonymous SDK participants at
+// once: every join, press and joystick move reaches the game client once,
+// attributed to the right session; getAllParticipants pages through all of
+// them (more than one page of 100); every participant sees a control
+// update; every leave arrives.
+func TestNodeSDKCrowdOfParticipants(t *testing.T) {
+	dir := interopDir(t)
+	srv := startServer(t)
+	token := srv.cli(t, "token")
+	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
+
+	steps, stderr, err := runNode(t, dir, "crowd.js", map[string]string{
+		"MIXSTUDIO_URL":        srv.URL,
+		"MIXSTUDIO_TOKEN":      token,
+		"MIXSTUDIO_VERSION_ID": versionID,
+		"MIXSTUDIO_CROWD":      "150",
+	})
+	want := []string{"game-ready", "crowd-join", "crowd-input", "crowd-getAllParticipants", "crowd-sees-update", "crowd-leave"}
+	passed := map[string]bool{}
+	for _, s := range steps {
+		if s.OK {
+			passed[s.Step] = true
+		} else {
+			t.Errorf("step %s failed: %s", s.Step, s.Error)
+		}
+	}
+	if missing := notPassed(want, passed); len(missing) > 0 {
+		t.Errorf("steps that did not pass: %s", strings.Join(missing, ", "))
+	}
+	if err != nil {
+		t.Errorf("crowd.js: %v", err)
+	}
+	t.Logf("crowd.js stdout:\n%s", joinRaw(steps))
+	if t.Failed() {
+		t.Logf("crowd.js stderr:\n%s", stderr)
+	}
+}
+
 // sparks reads a viewer's balance with `mixstudio sparks USER`.
 func sparks(t testing.TB, srv *server, user string) int {
 	t.Helper()
