@@ -132,11 +132,10 @@ func (c *conn) kill() {
 	})
 }
 
+// closePayload is a close frame's body: the code and the reason cut to
+// what a control frame holds, on a UTF-8 boundary.
 func closePayload(code int, reason string) []byte {
-	if len(reason) > 120 { // control frames carry at most 125 bytes
-		reason = reason[:120]
-	}
-	return websocket.FormatCloseMessage(code, reason)
+	return websocket.FormatCloseMessage(code, (&wire.Error{Code: code, Message: reason}).CloseReason())
 }
 
 func (c *conn) writeLoop() {

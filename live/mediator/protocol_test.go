@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -220,3 +221,10 @@ func TestBatches(t *testing.T) {
 }
 
 var _ = json.Valid
+
+func TestClosePayloadFitsAControlFrame(t *testing.T) {
+	b := closePayload(4017, strings.Repeat("é", 200))
+	if len(b) > 125 || !utf8.Valid(b[2:]) || int(b[0])<<8|int(b[1]) != 4017 {
+		t.Fatalf("close payload of %d bytes: %q", len(b), b)
+	}
+}
