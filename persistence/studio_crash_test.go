@@ -16,7 +16,10 @@ import (
 	"github.com/mixstudio/mixstudio/studio"
 )
 
-const crashChildEnv = "MIXSTUDIO_CRASH_CHILD_DB"
+const (
+	crashChildEnv = "MIXSTUDIO_CRASH_CHILD_DB"
+	crashModeEnv  = "MIXSTUDIO_CRASH_CHILD_MODE" // "move" or "import"
+)
 
 // crashControls is how many controls each save moves, in one transaction.
 const crashControls = 20
@@ -29,7 +32,7 @@ const crashControls = 20
 // reported as committed (or the one after it, committed but not yet
 // reported).
 func TestCrashSafety(t *testing.T) {
-	if path := os.Getenv(crashChildEnv); path != "" {
+	if path := os.Getenv(crashChildEnv); path != "" && os.Getenv(crashModeEnv) == "move" {
 		crashChild(path)
 		return
 	}
@@ -55,7 +58,7 @@ func TestCrashSafety(t *testing.T) {
 	db.Close()
 
 	for round := range 12 {
-		last := runUntilKilled(t, path, time.Duration(30+round*17%120)*time.Millisecond)
+		last := runUntilKilled(t, "TestCrashSafety", "move", path, time.Duration(30+round*17%120)*time.Millisecond)
 		db, err := Open(ctx, path)
 		if err != nil {
 			t.Fatalf("round %d: database does not open after SIGKILL: %v", round, err)
@@ -87,10 +90,10 @@ func TestCrashSafety(t *testing.T) {
 
 // runUntilKilled starts the child, lets it save for d (after its first
 // save), kills it and returns the last save it reported committed.
-func runUntilKilled(t *testing.T, path string, d time.Duration) int64 {
+func runUntilKilled(t *testing.T, test, mode, path string, d time.Duration) int64 {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashSafety$")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+path, crashModeEnv+"="+mode)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -169,5 +172,103 @@ func crashChild(path string) {
 			os.Exit(2)
 		}
 		fmt.Printf("saved %d\n", n)
+	}
+}
+
+// crashImportLayout is what the import child saves: 10 scenes x 30 controls.
+func crashImportLayout() studio.Layout {
+	l := studio.NewLayout("Crash import")
+	for s := range 10 {
+		sc := &l.Scenes[0]
+		if s > 0 {
+			l.Scenes = append(l.Scenes, studio.Scene{SceneID: fmt.Sprintf("s%d", s)})
+			sc = &l.Scenes[len(l.Scenes)-1]
+		}
+		for i := range 30 {
+			sc.Controls = append(sc.Controls, btn(fmt.Sprintf("c%02d", i), pos(studio.Large, i%20*4, i/20*3, 3, 2)))
+		}
+	}
+	return l
+}
+
+// TestCrashSafetyDuringImport kills a process importing big layouts (one
+// transaction of 300 controls each): every project in the database must be
+// complete, never half-imported, and every import reported done must be there.
+func TestCrashSafetyDuringImport(t *testing.T) {
+	if path := os.Getenv(crashChildEnv); path != "" && os.Getenv(crashModeEnv) == "import" {
+		crashImportChild(path)
+		return
+	}
+	if testing.Short() {
+		t.Skip("kills child processes")
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "crash-import.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.CreateUser(ctx, "dev")
+	db.Close()
+	want, _ := studio.Export(crashImportLayout())
+	for round := range 6 {
+		last := runUntilKilled(t, "TestCrashSafetyDuringImport", "import", path, time.Duration(40+round*23)*time.Millisecond)
+		db, err := Open(ctx, path)
+		if err != nil {
+			t.Fatalf("round %d: database does not open after SIGKILL: %v", round, err)
+		}
+		var check string
+		db.sql.QueryRow(`PRAGMA integrity_check`).Scan(&check)
+		if check != "ok" {
+			t.Fatalf("round %d: integrity_check: %s", round, check)
+		}
+		rows, _ := db.sql.Query(`SELECT id FROM versions ORDER BY id`)
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			rows.Scan(&id)
+			ids = append(ids, id)
+		}
+		rows.Close()
+		for _, id := range ids {
+			l, err := db.ExportLayout(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := studio.Export(l); string(got) != string(want) {
+				t.Fatalf("round %d: version %d is not the whole layout", round, id)
+			}
+		}
+		if last >= 0 && (len(ids) == 0 || ids[len(ids)-1] < last) {
+			t.Fatalf("round %d: version %d was reported imported but is missing (have %v)", round, last, ids)
+		}
+		var projects int
+		db.sql.QueryRow(`SELECT COUNT(*) FROM projects`).Scan(&projects)
+		if projects != len(ids) {
+			t.Fatalf("round %d: %d projects for %d versions", round, projects, len(ids))
+		}
+		t.Logf("round %d: %d complete imports, last reported %d", round, len(ids), last)
+		db.Close()
+	}
+}
+
+// crashImportChild imports forever, printing each new version id once committed.
+func crashImportChild(path string) {
+	ctx := context.Background()
+	db, err := Open(ctx, path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		os.Exit(2)
+	}
+	var owner int64
+	db.sql.QueryRow(`SELECT id FROM users LIMIT 1`).Scan(&owner)
+	l := crashImportLayout()
+	for {
+		id, err := db.ImportLayout(ctx, owner, l)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			os.Exit(2)
+		}
+		fmt.Printf("saved %d\n", id)
 	}
 }
