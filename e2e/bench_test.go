@@ -1,0 +1,179 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// BenchmarkPressReachesGameClient measures a participant's button press
+// crossing the real binary: participant socket → mediator → the game
+// client's giveInput, one press in flight at a time (latency, not
+// throughput), on loopback.
+//
+//	go test ./e2e -run '^$' -bench PressReachesGameClient -benchtime 2000x
+func BenchmarkPressReachesGameClient(b *testing.B) {
+	srv := startServer(b)
+	token := srv.cli(b, "token")
+	viewerToken := srv.cli(b, "token", "--user", "viewer1")
+	versionID := srv.cli(b, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
+
+	game := dialGame(b, srv, token, versionID)
+	game.call(b, "createControls", `{"sceneID":"default","controls":[{"controlID":"b","kind":"button","text":"B","position":[{"size":"large","width":4,"height":4,"x":0,"y":10},{"size":"medium","width":4,"height":4,"x":0,"y":10},{"size":"small","width":4,"height":4,"x":0,"y":10}]}]}`)
+	game.call(b, "ready", `{"isReady":true}`)
+
+	viewer := dialParticipant(b, srv, token, viewerToken)
+	// The viewer's socket only needs draining; what it reads is not timed.
+	go func() {
+		for {
+			if _, _, err := viewer.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	// One press first: it also waits for the participant's join to land.
+	press := func(id int) {
+		msg := fmt.Sprintf(`{"type":"method","id":%d,"method":"giveInput","params":{"controlID":"b","event":"mousedown","button":0},"discard":true}`, id)
+		if err := viewer.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+			b.Fatal(err)
+		}
+		game.await(b, "giveInput")
+	}
+	press(1)
+
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		press(i + 2)
+	}
+	b.StopTimer()
+	viewer.Close()
+	game.conn.Close()
+}
+
+// rawGame is a game client on a bare WebSocket, for timing without an SDK.
+type rawGame struct {
+	conn   *websocket.Conn
+	nextID int
+}
+
+func dialGame(b testing.TB, srv *server, token, versionID string) *rawGame {
+	b.Helper()
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+token)
+	h.Set("X-Interactive-Version", versionID)
+	h.Set("X-Protocol-Version", "2.0")
+	conn, _, err := websocket.DefaultDialer.Dial("ws://"+srv.Addr+"/gameClient", h)
+	if err != nil {
+		b.Fatalf("dial game client: %v", err)
+	}
+	g := &rawGame{conn: conn, nextID: 1}
+	g.await(b, "hello")
+	return g
+}
+
+// frame is what the benchmark reads of a packet.
+type frame struct {
+	Type   string          `json:"type"`
+	ID     int             `json:"id"`
+	Method string          `json:"method"`
+	Error  json.RawMessage `json:"error"`
+}
+
+func (g *rawGame) read(b testing.TB) frame {
+	b.Helper()
+	g.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, data, err := g.conn.ReadMessage()
+	if err != nil {
+		b.Fatalf("game client read: %v", err)
+	}
+	var f frame
+	if err := json.Unmarshal(data, &f); err != nil {
+		b.Fatalf("game client got %s: %v", data, err)
+	}
+	return f
+}
+
+// await reads until a method packet with that name arrives.
+func (g *rawGame) await(b testing.TB, method string) {
+	b.Helper()
+	for {
+		if f := g.read(b); f.Type == "method" && f.Method == method {
+			return
+		}
+	}
+}
+
+// call sends a method and reads until its reply, failing on an error.
+func (g *rawGame) call(b testing.TB, method, params string) {
+	b.Helper()
+	g.nextID++
+	id := g.nextID
+	msg := fmt.Sprintf(`{"type":"method","id":%d,"method":%q,"params":%s,"discard":false}`, id, method, params)
+	if err := g.conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+		b.Fatal(err)
+	}
+	for {
+		f := g.read(b)
+		if f.Type == "reply" && f.ID == id {
+			if len(f.Error) > 0 && string(f.Error) != "null" {
+				b.Fatalf("%s: %s", method, f.Error)
+			}
+			return
+		}
+	}
+}
+
+// dialParticipant joins the game's channel the way a viewer's page does.
+func dialParticipant(b testing.TB, srv *server, gameToken, viewerToken string) *websocket.Conn {
+	b.Helper()
+	var me struct {
+		Channel struct {
+			ID int64 `json:"id"`
+		} `json:"channel"`
+	}
+	getJSON(b, srv.URL+"/api/v1/users/current", gameToken, &me)
+	var join struct {
+		SocketAddress string `json:"socketAddress"`
+		Key           string `json:"key"`
+	}
+	getJSON(b, fmt.Sprintf("%s/api/v1/interactive/%d", srv.URL, me.Channel.ID), viewerToken, &join)
+	u, err := url.Parse(join.SocketAddress)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("key", join.Key)
+	q.Set("x-protocol-version", "2.0")
+	u.RawQuery = q.Encode()
+	conn, _, err := websocket.DefaultDialer.Dial(u.String(), nil)
+	if err != nil {
+		b.Fatalf("dial participant: %v", err)
+	}
+	return conn
+}
+
+func getJSON(b testing.TB, u, token string, v any) {
+	b.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("GET %s: %s", u, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		b.Fatalf("GET %s: %v", u, err)
+	}
+}
