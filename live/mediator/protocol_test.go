@@ -2,6 +2,7 @@ package mediator
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -226,5 +227,30 @@ func TestClosePayloadFitsAControlFrame(t *testing.T) {
 	b := closePayload(4017, strings.Repeat("é", 200))
 	if len(b) > 125 || !utf8.Valid(b[2:]) || int(b[0])<<8|int(b[1]) != 4017 {
 		t.Fatalf("close payload of %d bytes: %q", len(b), b)
+	}
+}
+
+func TestOversizedFramesCloseWith1009(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.game()
+	p := e.participant("")
+	big := `{"type":"method","id":1,"method":"giveInput","params":{"controlID":"` + strings.Repeat("a", 70<<10) + `"}}`
+	if err := p.ws.WriteMessage(websocket.TextMessage, []byte(big)); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.closeCode(); got != websocket.CloseMessageTooBig {
+		t.Fatalf("a 70 KiB participant frame: close %d, want 1009", got)
+	}
+}
+
+func TestPlainGetOnParticipantIs400(t *testing.T) {
+	e := newEnv(t, Options{})
+	resp, err := http.Get(e.srv.URL + ParticipantPath + "?channel=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("plain GET /participant: %d", resp.StatusCode)
 	}
 }
