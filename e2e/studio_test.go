@@ -167,6 +167,17 @@ func TestStudioEditorEndToEnd(t *testing.T) {
 	if err := os.WriteFile(named, original, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The preview shows each grid at its real size: 12 px per unit.
+	studioDo(t, ctx, chromedp.Navigate(srv.URL+editorURL+"/preview?scene=default"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=preview-page]`)))
+	sizes := studioEval[[]float64](t, ctx, `[...document.querySelectorAll('[data-testid=preview-grid]')].flatMap(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])`)
+	if fmt.Sprint(sizes) != "[960 240 540 300 360 480]" {
+		t.Fatalf("preview grid sizes %v, want 80x20, 45x25 and 30x40 units of 12 px", sizes)
+	}
+	if n := studioEval[int](t, ctx, `document.querySelectorAll('[data-testid=preview-control]').length`); n != 6 {
+		t.Fatalf("preview shows %d controls, want 2 on each grid", n)
+	}
+	studioShot(t, ctx, "preview")
+
 	studioDo(t, ctx,
 		chromedp.Navigate(srv.URL+"/studio"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=import-file]`)),
@@ -175,6 +186,12 @@ func TestStudioEditorEndToEnd(t *testing.T) {
 	)
 	studioWaitNavigation(t, ctx, fmt.Sprintf(`location.pathname.startsWith('/studio/versions/') && location.pathname !== %q && !!document.querySelector('[data-testid=canvas]')`, editorURL))
 	importedURL := studioEval[string](t, ctx, `location.pathname`)
+	studioDo(t, ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=projects]`)))
+	if n := studioEval[int](t, ctx, `document.querySelectorAll('[data-testid=project-row]').length`); n != 2 {
+		t.Fatalf("the projects list shows %d projects after the import, want 2", n)
+	}
+	studioShot(t, ctx, "projects")
+	studioDo(t, ctx, chromedp.Navigate(srv.URL+importedURL), chromedp.WaitVisible(chromedp.CSS(`[data-testid=canvas]`)))
 	copyJSON := studioExport(t, srv.URL+importedURL+"/export")
 	if a, b := studioWithoutName(t, original), studioWithoutName(t, copyJSON); a != b {
 		t.Fatalf("the imported project differs from the export:\n%s\n---\n%s", a, b)

@@ -1,11 +1,17 @@
 package web
 
-import "github.com/labstack/echo/v4"
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
 
 // studioRoutes are the studio's pages: the projects list and a version's
 // editor. Every edit is a POST that answers with the re-rendered workspace;
 // scene, grid and control ids travel as form values, never in the path.
 func (s *Server) studioRoutes(e *echo.Echo) {
+	// The site's root is the studio (the brand link and sign-in lead here).
+	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/studio") })
 	g := e.Group("/studio", s.csrf, s.requireStudioUser)
 	g.GET("", s.handleProjects)
 	g.POST("/projects", s.handleCreateProject)
