@@ -87,6 +87,18 @@ function start(root) {
     status.set(state, { ...connExtra, note: connected && world.disabled ? "your input is disabled" : "" });
   }
 
+  // renderSoon draws once after the frame being read: a scene switch is
+  // onSceneCreate, onGroupCreate and onGroupUpdate, often in one batch.
+  let renderQueued = false;
+  function renderSoon() {
+    if (renderQueued) return;
+    renderQueued = true;
+    queueMicrotask(() => {
+      renderQueued = false;
+      render();
+    });
+  }
+
   const conn = new Connection({
     channelID,
     onMethod(method, params) {
@@ -102,7 +114,7 @@ function start(root) {
       }
       const what = world.apply(method, params);
       if (what === "event") toasts.show(eventText(params), { kind: "event" });
-      else if (what === "view") render();
+      else if (what === "view") renderSoon();
     },
     onState({ state, retryAt = 0, reason = "" }) {
       connected = false;
