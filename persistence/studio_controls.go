@@ -217,6 +217,45 @@ func (db *DB) MoveControls(ctx context.Context, versionID int64, sceneID string,
 	return out, err
 }
 
+// RenameControl changes a control's id within its scene (the protocol never
+// does, but a developer designing the layout may). revision must be the
+// control's current revision; the renamed control is returned.
+func (db *DB) RenameControl(ctx context.Context, versionID int64, sceneID, controlID, newID string, revision int64) (studio.Control, error) {
+	var out studio.Control
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		ref, s, err := sceneForEdit(ctx, tx, versionID, sceneID)
+		if err != nil {
+			return err
+		}
+		c := s.Control(controlID)
+		if c == nil {
+			return missingControl(sceneID, controlID)
+		}
+		if c.Revision != revision {
+			return staleControl(sceneID, controlID)
+		}
+		if newID != controlID && s.Control(newID) != nil {
+			return &studio.Error{Code: studio.ECONFLICT, Field: "controlID", Message: fmt.Sprintf("scene %q already has a control %q", sceneID, newID)}
+		}
+		c.ControlID = newID
+		if err := s.Validate(); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE controls SET control_id = ?, revision = revision + 1
+			WHERE scene_ref = ? AND control_id = ? AND revision = ?`, newID, ref, controlID, revision)
+		if err != nil {
+			return fmt.Errorf("rename control: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return staleControl(sceneID, controlID)
+		}
+		c.Revision++
+		out = *c
+		return db.touch(ctx, tx, versionID)
+	})
+	return out, err
+}
+
 // DeleteControls deletes controls of a scene of a draft, all or none.
 func (db *DB) DeleteControls(ctx context.Context, versionID int64, sceneID string, controlIDs []string) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {

@@ -130,9 +130,12 @@ func (db *DB) RenameScene(ctx context.Context, versionID int64, sceneID, newID s
 }
 
 // DeleteScene deletes a scene and its controls; the groups that showed it
-// show reassignTo instead (the protocol's deleteScenes works the same way).
-// The default scene cannot be deleted.
+// show reassignTo instead ("" means the default scene), as the protocol's
+// deleteScenes does. The default scene cannot be deleted.
 func (db *DB) DeleteScene(ctx context.Context, versionID int64, sceneID, reassignTo string) error {
+	if reassignTo == "" {
+		reassignTo = studio.DefaultSceneID
+	}
 	if sceneID == studio.DefaultSceneID {
 		return &studio.Error{Code: studio.EINVALID, Field: "sceneID", Message: "the default scene cannot be deleted"}
 	}

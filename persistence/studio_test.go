@@ -120,6 +120,28 @@ func TestControlLifecycle(t *testing.T) {
 	if len(s.Control("fire").Position) != 1 {
 		t.Fatalf("not hidden on small: %+v", s.Control("fire").Position)
 	}
+	// Renaming: a stale revision, a taken id and a bad id are refused.
+	if _, err := db.CreateControl(ctx, vid, "default", btn("other", pos(studio.Large, 40, 0, 10, 5))); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.RenameControl(ctx, vid, "default", "fire", "shoot", 3)
+	wantCode(t, err, studio.ECONFLICT)
+	_, err = db.RenameControl(ctx, vid, "default", "fire", "other", 4)
+	wantCode(t, err, studio.ECONFLICT)
+	_, err = db.RenameControl(ctx, vid, "default", "fire", "", 4)
+	wantCode(t, err, studio.EINVALID)
+	_, err = db.RenameControl(ctx, vid, "default", "ghost", "x", 1)
+	wantCode(t, err, studio.ENOTFOUND)
+	renamed, err := db.RenameControl(ctx, vid, "default", "fire", "shoot", 4)
+	if err != nil || renamed.ControlID != "shoot" || renamed.Revision != 5 || *renamed.Text != "Fire" {
+		t.Fatalf("rename: %v %+v", err, renamed)
+	}
+	if err := db.DeleteControls(ctx, vid, "default", []string{"other"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RenameControl(ctx, vid, "default", "shoot", "fire", 5); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.DeleteControls(ctx, vid, "default", []string{"fire", "ghost"}); studio.ErrorCode(err) != studio.ENOTFOUND {
 		t.Fatalf("delete with a missing id: %v", err)
 	}
@@ -376,6 +398,7 @@ func TestPublishedVersionRefusesEdits(t *testing.T) {
 			return err
 		},
 		"DeleteControls": func() error { return db.DeleteControls(ctx, vid, "default", []string{"a"}) },
+		"RenameControl":  func() error { _, err := db.RenameControl(ctx, vid, "default", "a", "b", 1); return err },
 		"CreateScene":    func() error { _, err := db.CreateScene(ctx, vid, "new"); return err },
 		"RenameScene":    func() error { return db.RenameScene(ctx, vid, "shop", "store") },
 		"DeleteScene":    func() error { return db.DeleteScene(ctx, vid, "shop", "default") },
@@ -455,7 +478,8 @@ func TestScenesAndGroups(t *testing.T) {
 		t.Fatalf("after rename: %+v %+v", v.Scenes, v.Groups)
 	}
 	wantCode(t, db.DeleteScene(ctx, vid, "store", "nowhere"), studio.EINVALID)
-	if err := db.DeleteScene(ctx, vid, "store", "default"); err != nil {
+	wantCode(t, db.DeleteScene(ctx, vid, "store", "store"), studio.EINVALID)
+	if err := db.DeleteScene(ctx, vid, "store", ""); err != nil { // "" = the default scene
 		t.Fatal(err)
 	}
 	v, _ = db.FindVersion(ctx, vid)
