@@ -317,6 +317,56 @@ async function main() {
     return { text: control.text };
   });
 
+  await step('game-createMore', async () => {
+    const controls = await game.createControls({
+      sceneID: 'default',
+      controls: [
+        { controlID: 'calm', kind: 'button', text: 'Calm', keyCode: 67, position: positions(22, 5, 8, 5) },
+        { controlID: 'note', kind: 'textbox', placeholder: 'say', hasSubmit: true, position: positions(32, 5, 12, 4) },
+      ],
+    });
+    check(controls.length === 2, `created ${controls.length}`);
+    const seen = () => viewer.state.getControl('calm') && viewer.state.getControl('note');
+    if (!seen()) await waitFor(viewer.state.getScene('default'), 'controlAdded', () => seen());
+    check(seen(), 'participant does not see the new controls');
+  });
+
+  await step('button-keydown-keyup', async () => {
+    const down = waitFor(game.state.getControl('calm'), 'keydown');
+    const up = waitFor(game.state.getControl('calm'), 'keyup');
+    await viewer.state.getControl('calm').giveInput({ event: 'keydown' });
+    await viewer.state.getControl('calm').giveInput({ event: 'keyup' });
+    const [[d], [u]] = await Promise.all([down, up]);
+    check(d.input.controlID === 'calm' && u.input.event === 'keyup', `inputs ${JSON.stringify([d, u])}`);
+    check(!d.transactionID, 'a free button made a transaction');
+  });
+
+  await step('textbox-change-submit', async () => {
+    const changed = waitFor(game.state.getControl('note'), 'change');
+    const submitted = waitFor(game.state.getControl('note'), 'submit');
+    await viewer.state.getControl('note').giveInput({ event: 'change', value: 'hel' });
+    await viewer.state.getControl('note').giveInput({ event: 'submit', value: 'hello' });
+    const [[c], [s]] = await Promise.all([changed, submitted]);
+    check(c.input.value === 'hel' && s.input.value === 'hello', `values ${c.input.value}, ${s.input.value}`);
+    return { value: s.input.value };
+  });
+
+  // Button.setCooldown turns a duration into a server timestamp through
+  // the SDK's clock sync (getTime); a press during it is refused.
+  await step('button-cooldown', async () => {
+    const cooling = waitFor(viewer.state.getControl('calm'), 'updated', (c) => typeof c.cooldown === 'number');
+    await game.state.getControl('calm').setCooldown(1500);
+    const [c] = await cooling;
+    const left = c.cooldown - Date.now();
+    check(left > 500 && left <= 2500, `cooldown ends in ${left} ms, want about 1500`);
+    const refused = await expectError(viewer.state.getControl('calm').giveInput({ event: 'mousedown', button: 0 }), 4099);
+    await new Promise((r) => setTimeout(r, c.cooldown - Date.now() + 200));
+    const pressed = waitFor(game.state.getControl('calm'), 'mousedown');
+    await viewer.state.getControl('calm').giveInput({ event: 'mousedown', button: 0 });
+    await pressed;
+    return { refused: refused.code, cooldownMs: left };
+  });
+
   // Refusals reach the SDK as typed errors with the table's codes.
   await step('error-capture-twice', async () => expectError(game.captureTransaction(transactionID), 4006));
   await step('error-unknown-scene', async () =>
