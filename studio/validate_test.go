@@ -328,3 +328,15 @@ func TestLimitsAndGrids(t *testing.T) {
 		}
 	}
 }
+
+func TestValidationErrorIsCapped(t *testing.T) {
+	var cs []Control
+	for i := range 1500 {
+		cs = append(cs, Control{ControlID: strings.Repeat("x", i%7+1) + string(rune('a'+i%26)) + strings.Repeat("y", i/26), Kind: "dial"})
+	}
+	l := layoutWith(cs...)
+	got := problemsOf(t, l.Validate())
+	if len(got) != MaxProblems || !strings.Contains(got[MaxProblems-1].Message, "and 501 more problems") {
+		t.Fatalf("%d problems, last %+v", len(got), got[len(got)-1])
+	}
+}

@@ -90,10 +90,18 @@ func (ps *problems) add(p Problem, format string, args ...any) {
 	*ps = append(*ps, p)
 }
 
+// MaxProblems caps a ValidationError's list: past it a hostile or hopeless
+// file gets one last problem saying how many more there were.
+const MaxProblems = 1000
+
 // err returns a *ValidationError, or nil when nothing was found.
 func (ps problems) err() error {
 	if len(ps) == 0 {
 		return nil
+	}
+	if len(ps) > MaxProblems {
+		more := len(ps) - MaxProblems + 1
+		ps = append(ps[:MaxProblems-1:MaxProblems-1], Problem{Message: fmt.Sprintf("... and %d more problems", more)})
 	}
 	return &ValidationError{Problems: ps}
 }
