@@ -252,6 +252,41 @@ func TestNodeSDKCrowdOfParticipants(t *testing.T) {
 	}
 }
 
+// TestNodeSDKSurvivesMemoryWarningThenSees4017 grows an SDK game client's
+// session past the mediator's memory limit: the issueMemoryWarning must
+// not crash the SDK (it has no handler for it), and the 4017 close must
+// reach it as a final OutOfMemory error, with no reconnect.
+func TestNodeSDKSurvivesMemoryWarningThenSees4017(t *testing.T) {
+	dir := interopDir(t)
+	srv := startServer(t)
+	token := srv.cli(t, "token")
+	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
+
+	steps, stderr, err := runNode(t, dir, "memory.js", map[string]string{
+		"MIXSTUDIO_URL":        srv.URL,
+		"MIXSTUDIO_TOKEN":      token,
+		"MIXSTUDIO_VERSION_ID": versionID,
+	})
+	passed := map[string]bool{}
+	for _, s := range steps {
+		if s.OK {
+			passed[s.Step] = true
+		} else {
+			t.Errorf("step %s failed: %s", s.Step, s.Error)
+		}
+	}
+	if missing := notPassed([]string{"game-open", "grow-until-warning", "closed-4017"}, passed); len(missing) > 0 {
+		t.Errorf("steps that did not pass: %s", strings.Join(missing, ", "))
+	}
+	if err != nil {
+		t.Errorf("memory.js: %v", err)
+	}
+	t.Logf("memory.js stdout:\n%s", joinRaw(steps))
+	if t.Failed() {
+		t.Logf("memory.js stderr:\n%s", stderr)
+	}
+}
+
 // sparks reads a viewer's balance with `mixstudio sparks USER`.
 func sparks(t testing.TB, srv *server, user string) int {
 	t.Helper()
