@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/pierrec/lz4/v4"
@@ -79,7 +80,15 @@ func (d *lz4Decoder) reset() {
 	d.hist = d.hist[:0]
 }
 
-func (d *lz4Decoder) decode(data []byte, size int) ([]byte, error) {
+func (d *lz4Decoder) decode(data []byte, size int) (msg []byte, err error) {
+	// The block decoder is the library's assembly, fed hostile input; it
+	// once dereferenced an empty destination (see below). Should it fault
+	// again, the peer gets a 4001 instead of crashing the process.
+	defer func() {
+		if r := recover(); r != nil {
+			msg, err = nil, fmt.Errorf("the lz4 block decoder failed: %v", r)
+		}
+	}()
 	if cap(d.buf) > retainLimit {
 		d.buf = nil
 	}
