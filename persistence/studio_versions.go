@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 
 	"github.com/mixstudio/mixstudio/studio"
 )
@@ -173,21 +174,26 @@ func loadScenes(ctx context.Context, tx *sql.Tx, versionID int64, sceneID string
 		}
 	}
 	rows.Close()
-	q = `SELECT c.scene_ref, c.control_id, c.kind, c.positions, c.props, c.revision
+	// No ORDER BY: SQLite would copy every row, properties and all, into a
+	// temporary sort tree first. Rows come grouped by scene from the index;
+	// each scene's few controls are sorted here.
+	q = `SELECT c.scene_ref, c.ord, c.control_id, c.kind, c.positions, c.props, c.revision
 		FROM controls c JOIN scenes s ON s.id = c.scene_ref WHERE s.version_id = ?`
 	if sceneID != "" {
 		q += ` AND s.scene_id = ?`
 	}
-	rows, err = tx.QueryContext(ctx, q+` ORDER BY c.scene_ref, c.ord`, args...)
+	rows, err = tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load controls: %w", err)
 	}
 	defer rows.Close()
+	ords := make([][]int, len(scenes))
 	for rows.Next() {
 		var ref int64
+		var ord int
 		var c studio.Control
 		var positions, props sql.RawBytes // decoded before the next row: no copy
-		if err := rows.Scan(&ref, &c.ControlID, &c.Kind, &positions, &props, &c.Revision); err != nil {
+		if err := rows.Scan(&ref, &ord, &c.ControlID, &c.Kind, &positions, &props, &c.Revision); err != nil {
 			return nil, err
 		}
 		if err := decodeControl(&c, positions, props); err != nil {
@@ -198,8 +204,28 @@ func loadScenes(ctx context.Context, tx *sql.Tx, versionID int64, sceneID string
 			return nil, fmt.Errorf("control %q belongs to no loaded scene", c.ControlID)
 		}
 		scenes[i].Controls = append(scenes[i].Controls, c)
+		ords[i] = append(ords[i], ord)
 	}
-	return scenes, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range scenes {
+		sort.Sort(byOrd{scenes[i].Controls, ords[i]})
+	}
+	return scenes, nil
+}
+
+// byOrd sorts controls by their stored order, moving both slices together.
+type byOrd struct {
+	controls []studio.Control
+	ords     []int
+}
+
+func (b byOrd) Len() int           { return len(b.ords) }
+func (b byOrd) Less(i, j int) bool { return b.ords[i] < b.ords[j] }
+func (b byOrd) Swap(i, j int) {
+	b.controls[i], b.controls[j] = b.controls[j], b.controls[i]
+	b.ords[i], b.ords[j] = b.ords[j], b.ords[i]
 }
 
 func loadGroups(ctx context.Context, tx *sql.Tx, versionID int64) ([]studio.Group, error) {
