@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
@@ -164,26 +165,27 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 		m.rejectAfterUpgrade(w, r, codeVersionNotFound, "The interactive version's layout is not usable: "+err.Error())
 		return
 	}
-	if !m.claim(s) {
+	if m.sessionFor(s.channelID) != nil {
 		m.rejectAfterUpgrade(w, r, codeAlreadyRunning, "A different interactive session is already running for the channel.")
 		return
 	}
 	ws, err := m.upgrader.Upgrade(w, r, nil)
 	if err != nil {
-		m.release(s)
 		return
 	}
 	c := newConn(ws, param(r, "batch") == "1", m.opts.GameClientQueue, 256<<20, m.timeouts())
 	if !m.addConn(c) {
-		m.release(s)
 		c.abort(codeRestart, "server restarting")
 		return
 	}
 	defer m.removeConn(c)
-	s.mu.Lock()
-	s.game = c
-	s.toGame("hello", nil)
-	s.mu.Unlock()
+	// The session becomes visible with its game client set and hello
+	// queued, so that nothing about a participant can come before hello.
+	if !m.claim(s, func() { s.game = c; s.toGame("hello", nil) }) {
+		c.closeWith(codeAlreadyRunning, "A different interactive session is already running for the channel.")
+		m.readLoop(c, 4<<10, func(*wire.Packet, *Error) {})
+		return
+	}
 	m.log.Info("game client connected", "channel", s.channelID, "user", user.Username, "version", versionID)
 	m.readLoop(c, 4<<20, func(p *wire.Packet, e *Error) { s.handleGame(c, p, e) })
 	s.end()
@@ -198,15 +200,23 @@ func (m *Mediator) authenticate(ctx context.Context, token string) (User, error)
 	return m.store.UserByToken(ctx, token)
 }
 
-// claim makes s the channel's session, unless one is running.
-func (m *Mediator) claim(s *session) bool {
+// claim makes s the channel's session, unless one is running; start runs
+// under s.mu before anyone else can see s.
+func (m *Mediator) claim(s *session, start func()) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, busy := m.sessions[s.channelID]; busy || m.stopping {
 		return false
 	}
+	s.mu.Lock()
+	start()
+	s.mu.Unlock()
 	m.sessions[s.channelID] = s
 	m.files[s.storageID] = s
+	if started := m.started[s.channelID]; started != nil {
+		close(started) // wake the participants waiting for it
+		delete(m.started, s.channelID)
+	}
 	return true
 }
 
@@ -260,13 +270,23 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 		user = u
 	}
 	channelID, err := strconv.ParseInt(param(r, "channel"), 10, 64)
-	var s *session
-	if err == nil {
-		s = m.sessionFor(channelID)
-	}
-	if s == nil {
+	if err != nil {
 		m.rejectAfterUpgrade(w, r, codeChannelOffline, "The channel is not online.")
 		return
+	}
+	s := m.sessionFor(channelID)
+	if s == nil {
+		// A channel that exists but has no session yet may get one soon
+		// (the game client reconnecting after a restart): wait for it.
+		if _, err := m.store.UserByChannel(r.Context(), channelID); err != nil {
+			code, reason := codeChannelOffline, "The channel is not online."
+			if !errors.Is(err, studio.ErrNotFound) {
+				m.log.Error("participant channel", "channel", channelID, "err", err)
+				code, reason = codeInternal, "internal error"
+			}
+			m.rejectAfterUpgrade(w, r, code, reason)
+			return
+		}
 	}
 	ws, err := m.upgrader.Upgrade(w, r, nil)
 	if err != nil {
@@ -277,6 +297,16 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 		c.abort(codeRestart, "server restarting")
 		return
 	}
+	go m.serveParticipant(c, s, channelID, user, anonymous)
+}
+
+// serveParticipant joins c to the channel's session, waiting up to
+// Options.ParticipantWait for one to start, then reads until c closes.
+func (m *Mediator) serveParticipant(c *conn, s *session, channelID int64, user User, anonymous bool) {
+	defer m.removeConn(c)
+	if s == nil {
+		s = m.waitForSession(channelID, m.opts.ParticipantWait)
+	}
 	p := &participant{
 		sessionID: uuid.NewString(),
 		userID:    user.ID,
@@ -285,16 +315,38 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 		anonymous: anonymous,
 		conn:      c,
 	}
-	if !s.join(p) {
+	if s == nil || !s.join(p) {
 		c.closeWith(codeChannelOffline, "The channel is not online.")
+		m.readLoop(c, 64<<10, func(*wire.Packet, *Error) {}) // until the peer's close
+		return
 	}
-	// Read on a fresh goroutine and return: net/http then drops the
-	// request and its connection state (some 8 KiB per idle viewer).
-	go func() {
-		defer m.removeConn(c)
-		m.readLoop(c, 64<<10, func(pk *wire.Packet, e *Error) { s.handleParticipant(p, pk, e) })
-		s.leave(p)
-	}()
+	m.readLoop(c, 64<<10, func(pk *wire.Packet, e *Error) { s.handleParticipant(p, pk, e) })
+	s.leave(p)
+}
+
+// waitForSession returns the channel's session once one starts, or nil
+// after d or at shutdown.
+func (m *Mediator) waitForSession(channelID int64, d time.Duration) *session {
+	m.mu.Lock()
+	if s := m.sessions[channelID]; s != nil {
+		m.mu.Unlock()
+		return s
+	}
+	started := m.started[channelID]
+	if started == nil {
+		started = make(chan struct{})
+		m.started[channelID] = started
+	}
+	m.mu.Unlock()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-started:
+		return m.sessionFor(channelID)
+	case <-t.C:
+	case <-m.stopPing:
+	}
+	return nil
 }
 
 func (m *Mediator) isStopping() bool {

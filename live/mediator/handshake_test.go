@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mixstudio/mixstudio/studio"
 )
@@ -149,8 +150,8 @@ func TestPlainGetOnGameClientIs401ForABadTokenAnd400Otherwise(t *testing.T) {
 }
 
 func TestParticipantHandshakeFailures(t *testing.T) {
-	e := newEnv(t, Options{})
-	// No session on the channel yet: 4022.
+	e := newEnv(t, Options{ParticipantWait: 50 * time.Millisecond})
+	// No session on the channel, none within the wait: 4022.
 	q := url.Values{"channel": {fmt.Sprint(e.streamer.ChannelID)}}
 	c, _, err := e.dial(ParticipantPath, q, nil)
 	if err != nil {
@@ -305,3 +306,30 @@ func (r *bodyRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *bodyRecorder) WriteHeader(int)             {}
 
 var _ = studio.ErrNotFound
+
+func TestParticipantWaitsForTheGameClientAfterARestart(t *testing.T) {
+	e := newEnv(t, Options{})
+	// The viewer's SDK reconnects before the game client does.
+	q := url.Values{"channel": {fmt.Sprint(e.streamer.ChannelID)}, "x-protocol-version": {"2.0"}}
+	p, _, err := e.dial(ParticipantPath, q, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.send("getTime", nil) // the node SDK's clock sync, sent at once
+	g := e.game()
+	p.expect("hello")
+	p.expect("onReady")
+	if r := p.reply(1); r.Error != nil {
+		t.Fatalf("getTime sent while waiting: %s", r.raw)
+	}
+	g.expect("onParticipantJoin")
+	// An unknown channel is refused at once.
+	start := time.Now()
+	c, _, err := e.dial(ParticipantPath, url.Values{"channel": {"424242"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.closeCode(); got != 4022 || time.Since(start) > 2*time.Second {
+		t.Fatalf("unknown channel: %d after %v", got, time.Since(start))
+	}
+}

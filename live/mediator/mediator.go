@@ -47,6 +47,10 @@ type Options struct {
 	PingInterval time.Duration
 	// WriteTimeout bounds one frame's write.
 	WriteTimeout time.Duration
+	// ParticipantWait is how long a participant of an existing channel
+	// without a session waits for one (a game client coming back after a
+	// restart) before 4022.
+	ParticipantWait time.Duration
 }
 
 func (o *Options) defaults() {
@@ -65,6 +69,9 @@ func (o *Options) defaults() {
 	if o.PingInterval == 0 {
 		o.PingInterval = 20 * time.Second
 	}
+	if o.ParticipantWait == 0 {
+		o.ParticipantWait = 15 * time.Second
+	}
 	if o.WriteTimeout == 0 {
 		o.WriteTimeout = 10 * time.Second
 	}
@@ -82,6 +89,7 @@ type Mediator struct {
 	mu       sync.Mutex
 	sessions map[int64]*session // by channel ID
 	files    map[string]*session
+	started  map[int64]chan struct{} // closed when the channel's session starts
 	conns    map[*conn]struct{}
 	stopping bool
 
@@ -107,6 +115,7 @@ func New(store Store, clock func() time.Time, logger *slog.Logger, opts Options)
 		opts:     opts,
 		sessions: map[int64]*session{},
 		files:    map[string]*session{},
+		started:  map[int64]chan struct{}{},
 		conns:    map[*conn]struct{}{},
 		stopPing: make(chan struct{}),
 	}

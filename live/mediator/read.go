@@ -1,6 +1,8 @@
 package mediator
 
 import (
+	"errors"
+	"io"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -23,6 +25,9 @@ func (m *Mediator) readLoop(c *conn, limit int64, handle func(*wire.Packet, *Err
 	for {
 		mt, frame, err := c.ws.ReadMessage()
 		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				lingerDrain(c)
+			}
 			return
 		}
 		c.ws.SetReadDeadline(time.Now().Add(pong))
@@ -45,4 +50,14 @@ func (m *Mediator) readLoop(c *conn, limit int64, handle func(*wire.Packet, *Err
 			handle(&packets[i], nil)
 		}
 	}
+}
+
+// lingerDrain reads and drops what the peer is still sending after its
+// frame was refused as too big (gorilla has sent close 1009), for a short
+// while, so that closing does not reset the connection before the peer
+// has read that close frame.
+func lingerDrain(c *conn) {
+	nc := c.ws.UnderlyingConn()
+	nc.SetReadDeadline(time.Now().Add(time.Second))
+	io.Copy(io.Discard, io.LimitReader(nc, 8<<20))
 }
