@@ -207,7 +207,7 @@ func (s *Server) handleImport(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("read upload: %w", err)
 	}
-	layout, _, err := studio.Import(data)
+	layout, report, err := studio.Import(data)
 	if err != nil {
 		var v *studio.ValidationError
 		if errors.As(err, &v) {
@@ -234,6 +234,14 @@ func (s *Server) handleImport(c echo.Context) error {
 			return refuse(problemText(err))
 		}
 		return studioHTTPError(err)
+	}
+	if len(report.Warnings) > 0 {
+		// Saved, but something was not carried over: say what before
+		// opening the editor.
+		return s.renderProjects(c, http.StatusOK, u, func(v *templates.ProjectsView) {
+			v.Flash = "Imported “" + layout.Name + "”."
+			v.ImportWarnings, v.ImportedURL = report.Warnings, templates.EditorURL(versionID)
+		})
 	}
 	return redirect(c, templates.EditorURL(versionID))
 }

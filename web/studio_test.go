@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -630,5 +631,22 @@ func TestStudioUndoRedoOfSceneAndGroupEdits(t *testing.T) {
 	undo(delGroup, "undo")
 	if groupScene("vips") != "default" {
 		t.Fatal("undo delete group")
+	}
+}
+
+func TestStudioImportWithWarningsSaysWhatWasLeftOut(t *testing.T) {
+	s := newTestServer(t)
+	data, err := os.ReadFile("../studio/testdata/firebot-v5-project.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := studioUpload(t, s.Handler(), "/studio/import", "layout", "firebot.json", data)
+	d := doc(t, rec)
+	if rec.Code != http.StatusOK || d.Find(testid("import-warning")).Length() == 0 {
+		t.Fatalf("%d %s", rec.Code, rec.Body.String())
+	}
+	href := d.Find(testid("open-imported")).AttrOr("href", "")
+	if rec := get(t, s.Handler(), href); rec.Code != http.StatusOK || doc(t, rec).Find(testid("canvas")).Length() != 1 {
+		t.Fatalf("the imported project's editor %q: %d", href, rec.Code)
 	}
 }
