@@ -304,3 +304,69 @@ func TestHostileFramesDoNotCostTheDeclaredSize(t *testing.T) {
 		}
 	}
 }
+
+// TestDecoderDropsABigBufferAfterwards: one large message must not pin its
+// size in the connection's decoder for the rest of the session.
+func TestDecoderDropsABigBufferAfterwards(t *testing.T) {
+	big := bytes.Repeat([]byte(`{"controlID":"b","event":"mousedown"},`), 30_000) // ~1.1 MB
+	for _, s := range binarySchemes {
+		enc, dec := NewEncoder(s), NewDecoder(s)
+		if got, err := dec.Decode(mustEncode(t, enc, big), true); err != nil || len(got) != len(big) {
+			t.Fatalf("%s: big message: %v", s, err)
+		}
+		if got, err := dec.Decode(mustEncode(t, enc, []byte(`{"id":1}`)), true); err != nil || string(got) != `{"id":1}` {
+			t.Fatalf("%s: small message: %v", s, err)
+		}
+		held := cap(dec.gzip.bufOrNil()) + cap(dec.lz4.bufOrNil())
+		if held > retainLimit {
+			t.Fatalf("%s: the decoder still holds %d bytes after a small message", s, held)
+		}
+	}
+}
+
+// TestEncoderAndDecoderRunConcurrently: a connection's writer encodes while
+// its reader decodes; under -race this checks they share nothing.
+func TestEncoderAndDecoderRunConcurrently(t *testing.T) {
+	msgs := sampleMessages(30)
+	for _, s := range binarySchemes {
+		enc, dec := NewEncoder(s), NewDecoder(s) // one connection's two directions
+		peerEnc := NewEncoder(s)
+		frames := make([][]byte, len(msgs))
+		for i, m := range msgs {
+			frames[i] = mustEncode(t, peerEnc, m)
+		}
+		done := make(chan error)
+		go func() {
+			var err error
+			for _, m := range msgs {
+				if _, e := enc.Encode(nil, m); e != nil {
+					err = e
+				}
+			}
+			done <- err
+		}()
+		for i, f := range frames {
+			if got, err := dec.Decode(f, true); err != nil || !bytes.Equal(got, msgs[i]) {
+				t.Errorf("%s: message %d: %v", s, i, err)
+			}
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// bufOrNil lets tests see what a decoder holds between messages.
+func (d *gzipDecoder) bufOrNil() []byte {
+	if d == nil {
+		return nil
+	}
+	return d.buf
+}
+
+func (d *lz4Decoder) bufOrNil() []byte {
+	if d == nil {
+		return nil
+	}
+	return d.buf
+}
