@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -36,6 +37,17 @@ func TestHostsListsThisServersGameClientAddress(t *testing.T) {
 		if len(got) != 1 || got[0]["address"] != tc.want {
 			t.Fatalf("hosts %s, want address %s", body, tc.want)
 		}
+	}
+	tlsSrv := httptest.NewTLSServer(e.m.Handler())
+	defer tlsSrv.Close()
+	resp, err := tlsSrv.Client().Get(tlsSrv.URL + HostsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `[{"address":"wss://` + strings.TrimPrefix(tlsSrv.URL, "https://") + `/gameClient"}]`; string(body) != want {
+		t.Fatalf("over TLS: %s, want %s", body, want)
 	}
 	m := New(e.store, nil, nil, Options{PublicURL: "https://play.example.com/"})
 	rec := httptestRecorder(m.ServeHosts, "/api/v1/interactive/hosts")

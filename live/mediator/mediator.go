@@ -202,11 +202,3 @@ func (m *Mediator) startPinger() {
 		}
 	}()
 }
-
-// Session returns whether a session is live on the channel (for pages).
-func (m *Mediator) Live(channelID int64) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, ok := m.sessions[channelID]
-	return ok
-}
