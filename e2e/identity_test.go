@@ -211,3 +211,56 @@ func identityText(t *testing.T, ctx context.Context, sel string) string {
 	}
 	return strings.TrimSpace(s)
 }
+
+// TestTokensAndSparksPagesInChromium: on loopback the owner is signed in
+// by default; a token made on the Tokens page is shown once, works as a
+// bearer, disappears from the page's text after a reload and stops working
+// once revoked; a gift on the Sparks page lands in the viewer's balance.
+func TestTokensAndSparksPagesInChromium(t *testing.T) {
+	srv := startServer(t)
+	ctx := newBrowser(t)
+	identityDo(t, ctx,
+		chromedp.Navigate(srv.URL+"/account/tokens"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=no-tokens]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=label]`), "overlay bot"),
+		chromedp.Click(chromedp.CSS(`[data-testid=create-token]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=new-token]`)),
+	)
+	secret, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`[data-testid=new-token]`)))
+	if err != nil || len(secret) < 43 {
+		t.Fatalf("new token %q: %v", secret, err)
+	}
+	screenshot(t, ctx, "tokens-created")
+	if st := identityJSON(t, "GET", srv.URL+"/api/v1/users/current", "", secret, nil); st != 200 {
+		t.Fatalf("the page's token: %d", st)
+	}
+	identityDo(t, ctx,
+		chromedp.Navigate(srv.URL+"/account/tokens"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=token-list]`)),
+	)
+	html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+	if err != nil || strings.Contains(html, secret) || !strings.Contains(html, "overlay bot") {
+		t.Fatalf("after reload the page shows the secret, or lost the token (%v)", err)
+	}
+	identityDo(t, ctx,
+		chromedp.Click(chromedp.CSS(`[data-testid=token-list] button.danger`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=no-tokens]`)),
+	)
+	if st := identityJSON(t, "GET", srv.URL+"/api/v1/users/current", "", secret, nil); st != http.StatusUnauthorized {
+		t.Fatalf("revoked token: %d", st)
+	}
+
+	srv.cli(t, "token", "--user", "fan1")
+	identityDo(t, ctx,
+		chromedp.Navigate(srv.URL+"/account/sparks"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=sparks]`)),
+		chromedp.SendKeys(chromedp.CSS(`form[action$=gift] input[name=username]`), "fan1"),
+		chromedp.SendKeys(chromedp.CSS(`form[action$=gift] input[name=amount]`), "75"),
+		chromedp.Submit(chromedp.CSS(`form[action$=gift] input[name=amount]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=sparks-flash]`)),
+	)
+	screenshot(t, ctx, "sparks-gift")
+	if got := srv.cli(t, "sparks", "fan1"); got != "75" {
+		t.Fatalf("fan1's balance after the gift: %s", got)
+	}
+}
