@@ -650,3 +650,44 @@ func TestStudioImportWithWarningsSaysWhatWasLeftOut(t *testing.T) {
 		t.Fatalf("the imported project's editor %q: %d", href, rec.Code)
 	}
 }
+
+// TestStudioConcurrentSavesOfOneRevisionOneWins races saves built on the
+// same revision (two tabs dropping the same control at once): exactly one
+// is saved, every other gets the 409, and the stored control is the
+// winner's.
+func TestStudioConcurrentSavesOfOneRevisionOneWins(t *testing.T) {
+	s := newTestServer(t)
+	h := s.Handler()
+	base := newProject(t, s, "Race")
+	btn := addControl(t, s, base, "button")
+	const n = 8
+	codes := make(chan int, n)
+	xs := make(chan int, n)
+	for i := 0; i < n; i++ {
+		go func(x int) {
+			rec := studioPost(t, h, base+"/move", moveForm(btn, "large", x, 10, 10, 5))
+			if rec.Code == http.StatusOK {
+				xs <- x
+			}
+			codes <- rec.Code
+		}(20 + 5*i)
+	}
+	ok, stale := 0, 0
+	for i := 0; i < n; i++ {
+		switch c := <-codes; c {
+		case http.StatusOK:
+			ok++
+		case http.StatusConflict:
+			stale++
+		default:
+			t.Errorf("a racing save answered %d", c)
+		}
+	}
+	if ok != 1 || stale != n-1 {
+		t.Fatalf("%d saved, %d stale; want exactly one saved", ok, stale)
+	}
+	sc := savedScene(t, s, base, "default")
+	if got := positionOn(t, sc.Control(btn.ControlID), "large").X; got != <-xs || sc.Control(btn.ControlID).Revision != btn.Revision+1 {
+		t.Fatalf("stored x %d rev %d", got, sc.Control(btn.ControlID).Revision)
+	}
+}

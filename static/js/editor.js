@@ -27,6 +27,11 @@
     { code: "[45]..", swap: false, error: true },
   ];
 
+  // Back and forward between scenes and grids load the page afresh: a
+  // cached snapshot would carry old revisions and make the next save stale.
+  htmx.config.historyCacheSize = 0;
+  htmx.config.refreshOnHistoryMiss = true;
+
   const $ = (sel, root = document) => root.querySelector(sel);
   const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
   const workspace = () => document.getElementById("workspace");
