@@ -459,12 +459,19 @@ async function main() {
     return Object.assign({ refusedAt: 'capture' }, res);
   });
 
+  // Participants first: once the game client leaves, the server ends the
+  // session and closes the remaining participants with 4016, which the SDK
+  // reports as an error even on a socket it is closing itself.
   await step('close', async () => {
-    extra.forEach((c) => c.close());
-    const closed = waitFor(viewer, 'close');
-    viewer.close();
+    const viewers = [viewer, ...extra];
+    const closed = viewers.map((c) => waitFor(c, 'close'));
+    viewers.forEach((c) => c.close());
+    const codes = (await Promise.all(closed)).map(([evt]) => evt.code);
+    check(codes.every((c) => c === 1000), `participants closed with ${codes}`);
+    const left = waitFor(game, 'close');
     game.close();
-    await closed;
+    const [evt] = await left;
+    return { game: evt.code, participants: codes };
   });
   process.exit(0);
 }

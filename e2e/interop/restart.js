@@ -144,7 +144,10 @@ async function main() {
     await viewer.open({ url: join.socketAddress, key: join.key });
     const [p] = await joined;
     check(p.username === 'viewer1', `joined ${JSON.stringify(p)}`);
+    // Close before the game client leaves (which ends the session with 4016).
+    const closed = waitFor(viewer, 'close');
     viewer.close();
+    await closed;
   });
 
   game.close();
