@@ -1,0 +1,199 @@
+package persistence
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/mixstudio/mixstudio/studio"
+)
+
+func TestControlLifecycle(t *testing.T) {
+	db, vid, _ := newDraft(t)
+	ctx := context.Background()
+	c := btn("fire", pos(studio.Large, 0, 0, 10, 5))
+	c.Text = studio.Ptr("Fire")
+	c.Custom = map[string]json.RawMessage{"sound": json.RawMessage(`"boom"`)}
+	saved, err := db.CreateControl(ctx, vid, "default", c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.Revision != 1 {
+		t.Fatalf("revision %d", saved.Revision)
+	}
+	saved.Cost = studio.Ptr[int64](5)
+	saved, err = db.UpdateControl(ctx, vid, "default", saved)
+	if err != nil || saved.Revision != 2 {
+		t.Fatalf("update: %v rev %d", err, saved.Revision)
+	}
+	moved, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{
+		{ControlID: "fire", Revision: 2, Grid: studio.Small, Position: &studio.Position{X: 1, Y: 1, Width: 10, Height: 5}},
+	})
+	if err != nil || len(moved) != 1 || moved[0].Revision != 3 {
+		t.Fatalf("move: %v %+v", err, moved)
+	}
+	s, err := db.FindScene(ctx, vid, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Control("fire")
+	if got == nil || *got.Text != "Fire" || *got.Cost != 5 || string(got.Custom["sound"]) != `"boom"` || len(got.Position) != 2 || got.Revision != 3 {
+		t.Fatalf("stored control %+v", got)
+	}
+	if p, _ := got.PositionOn(studio.Small); p != pos(studio.Small, 1, 1, 10, 5) {
+		t.Fatalf("small position %+v", p)
+	}
+	// Hide it on small without deleting it.
+	if _, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{{ControlID: "fire", Revision: 3, Grid: studio.Small}}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ = db.FindScene(ctx, vid, "default")
+	if len(s.Control("fire").Position) != 1 {
+		t.Fatalf("not hidden on small: %+v", s.Control("fire").Position)
+	}
+	// Renaming: a stale revision, a taken id and a bad id are refused.
+	if _, err := db.CreateControl(ctx, vid, "default", btn("other", pos(studio.Large, 40, 0, 10, 5))); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.RenameControl(ctx, vid, "default", "fire", "shoot", 3)
+	wantCode(t, err, studio.ECONFLICT)
+	_, err = db.RenameControl(ctx, vid, "default", "fire", "other", 4)
+	wantCode(t, err, studio.ECONFLICT)
+	_, err = db.RenameControl(ctx, vid, "default", "fire", "", 4)
+	wantCode(t, err, studio.EINVALID)
+	_, err = db.RenameControl(ctx, vid, "default", "ghost", "x", 1)
+	wantCode(t, err, studio.ENOTFOUND)
+	renamed, err := db.RenameControl(ctx, vid, "default", "fire", "shoot", 4)
+	if err != nil || renamed.ControlID != "shoot" || renamed.Revision != 5 || *renamed.Text != "Fire" {
+		t.Fatalf("rename: %v %+v", err, renamed)
+	}
+	if err := db.DeleteControls(ctx, vid, "default", []string{"other"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RenameControl(ctx, vid, "default", "shoot", "fire", 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteControls(ctx, vid, "default", []string{"fire", "ghost"}); studio.ErrorCode(err) != studio.ENOTFOUND {
+		t.Fatalf("delete with a missing id: %v", err)
+	}
+	if s, _ := db.FindScene(ctx, vid, "default"); s.Control("fire") == nil {
+		t.Fatal("a failed delete removed a control")
+	}
+	if err := db.DeleteControls(ctx, vid, "default", []string{"fire"}); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := db.FindScene(ctx, vid, "default"); len(s.Controls) != 0 {
+		t.Fatalf("after delete: %+v", s.Controls)
+	}
+}
+
+func TestWritesAreValidatedFirst(t *testing.T) {
+	db, vid, _ := newDraft(t)
+	ctx := context.Background()
+	for _, c := range []studio.Control{btn("a", pos(studio.Large, 0, 0, 10, 5)), btn("c", pos(studio.Large, 20, 0, 10, 5))} {
+		if _, err := db.CreateControl(ctx, vid, "default", c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := []struct {
+		name string
+		do   func() error
+		code string
+	}{
+		{"overlapping control", func() error {
+			_, err := db.CreateControl(ctx, vid, "default", btn("b", pos(studio.Large, 5, 0, 10, 5)))
+			return err
+		}, studio.EINVALID},
+		{"duplicate id", func() error {
+			_, err := db.CreateControl(ctx, vid, "default", btn("a"))
+			return err
+		}, studio.ECONFLICT},
+		{"off the grid", func() error {
+			_, err := db.CreateControl(ctx, vid, "default", btn("b", pos(studio.Medium, 40, 0, 10, 5)))
+			return err
+		}, studio.EINVALID},
+		{"bad value", func() error {
+			c := btn("b")
+			c.Progress = studio.Ptr(7.0)
+			_, err := db.CreateControl(ctx, vid, "default", c)
+			return err
+		}, studio.EINVALID},
+		{"unknown scene", func() error {
+			_, err := db.CreateControl(ctx, vid, "nope", btn("b"))
+			return err
+		}, studio.ENOTFOUND},
+		{"unknown version", func() error {
+			_, err := db.CreateControl(ctx, 999, "default", btn("b"))
+			return err
+		}, studio.ENOTFOUND},
+		{"kind change", func() error {
+			_, err := db.UpdateControl(ctx, vid, "default", studio.Control{ControlID: "a", Kind: studio.KindLabel, Revision: 1})
+			return err
+		}, studio.EINVALID},
+		{"move onto another", func() error {
+			_, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{{ControlID: "c", Revision: 1, Grid: studio.Large, Position: &studio.Position{X: 2, Y: 2, Width: 10, Height: 5}}})
+			return err
+		}, studio.EINVALID},
+		{"unknown grid", func() error {
+			_, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{{ControlID: "a", Revision: 1, Grid: "huge", Position: &studio.Position{Width: 3, Height: 3}}})
+			return err
+		}, studio.EINVALID},
+		{"bad scene id", func() error { _, err := db.CreateScene(ctx, vid, ""); return err }, studio.EINVALID},
+		{"existing scene", func() error { _, err := db.CreateScene(ctx, vid, "default"); return err }, studio.ECONFLICT},
+		{"group on missing scene", func() error {
+			_, err := db.CreateGroup(ctx, vid, studio.Group{GroupID: "vip", SceneID: "nope"})
+			return err
+		}, studio.EINVALID},
+		{"delete default group", func() error { return db.DeleteGroup(ctx, vid, "default") }, studio.EINVALID},
+		{"delete default scene", func() error { return db.DeleteScene(ctx, vid, "default", "x") }, studio.EINVALID},
+		{"rename default scene", func() error { return db.RenameScene(ctx, vid, "default", "x") }, studio.EINVALID},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			before, _ := db.FindVersion(ctx, vid)
+			wantCode(t, tt.do(), tt.code)
+			after, _ := db.FindVersion(ctx, vid)
+			if !sameLayout(t, before.Layout(), after.Layout()) {
+				t.Fatal("a refused write changed the version")
+			}
+		})
+	}
+	// A ValidationError names the control, grid and field.
+	_, err := db.CreateControl(ctx, vid, "default", btn("b", pos(studio.Large, 5, 0, 10, 5)))
+	var v *studio.ValidationError
+	if !errors.As(err, &v) || len(v.Problems) != 1 || v.Problems[0].ControlID != "b" || v.Problems[0].Grid != studio.Large || v.Problems[0].Field != "position" {
+		t.Fatalf("validation error %#v", err)
+	}
+}
+
+func TestMoveControlsIsAllOrNothing(t *testing.T) {
+	db, vid, _ := newDraft(t)
+	ctx := context.Background()
+	for i, id := range []string{"a", "b", "c"} {
+		if _, err := db.CreateControl(ctx, vid, "default", btn(id, pos(studio.Large, i*10, 0, 10, 5))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// a and b swap rows legally, c lands on b's new place: refused, nothing moves.
+	_, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{
+		{ControlID: "a", Revision: 1, Grid: studio.Large, Position: &studio.Position{X: 0, Y: 10, Width: 10, Height: 5}},
+		{ControlID: "b", Revision: 1, Grid: studio.Large, Position: &studio.Position{X: 40, Y: 10, Width: 10, Height: 5}},
+		{ControlID: "c", Revision: 1, Grid: studio.Large, Position: &studio.Position{X: 45, Y: 12, Width: 10, Height: 5}},
+	})
+	wantCode(t, err, studio.EINVALID)
+	s, _ := db.FindScene(ctx, vid, "default")
+	for i, id := range []string{"a", "b", "c"} {
+		if p := s.Control(id).Position[0]; p.X != i*10 || p.Y != 0 || s.Control(id).Revision != 1 {
+			t.Fatalf("%s moved by a refused batch: %+v", id, p)
+		}
+	}
+	// Swapping two controls' places is legal only as one batch.
+	moved, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{
+		{ControlID: "a", Revision: 1, Grid: studio.Large, Position: &studio.Position{X: 10, Width: 10, Height: 5}},
+		{ControlID: "b", Revision: 1, Grid: studio.Large, Position: &studio.Position{X: 0, Width: 10, Height: 5}},
+	})
+	if err != nil || len(moved) != 2 {
+		t.Fatalf("swap: %v", err)
+	}
+}
