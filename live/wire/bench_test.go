@@ -196,3 +196,22 @@ func warmUp(b *testing.B, enc *Encoder, dec *Decoder, msg []byte) {
 		b.Fatal(derr)
 	}
 }
+
+func BenchmarkAppendString(b *testing.B) {
+	s := `viewer "jump" pressed <b> at 12:00 — ünïcödé and a plain tail of ascii text`
+	buf := make([]byte, 0, 256)
+	b.SetBytes(int64(len(s)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = AppendString(buf[:0], s)
+	}
+}
+
+func BenchmarkAppendStringEncodingJSON(b *testing.B) {
+	s := `viewer "jump" pressed <b> at 12:00 — ünïcödé and a plain tail of ascii text`
+	b.SetBytes(int64(len(s)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = json.Marshal(s)
+	}
+}

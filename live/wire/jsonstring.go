@@ -14,7 +14,7 @@ func AppendString(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+			if asciiSafe(b) {
 				i++
 				continue
 			}
@@ -58,4 +58,19 @@ func AppendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// Bit masks of the ASCII bytes written as they are (bytes 0-63 and 64-127):
+// not control characters, '"', '\\', or the HTML-sensitive '<', '>', '&'.
+const (
+	safeLow  = 0xffffffff00000000 &^ (1<<'"' | 1<<'&' | 1<<'<' | 1<<'>')
+	safeHigh = 0xffffffffffffffff &^ (1 << ('\\' - 64))
+)
+
+func asciiSafe(b byte) bool {
+	m := uint64(safeLow)
+	if b >= 64 {
+		m = safeHigh
+	}
+	return m>>(b&63)&1 != 0
 }
