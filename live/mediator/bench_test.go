@@ -376,3 +376,22 @@ func BenchmarkIdleParticipants(b *testing.B) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// BenchmarkJoin: a participant joining a session of the test layout (its
+// packets queued, not written): the work a burst of arrivals costs.
+func BenchmarkJoin(b *testing.B) {
+	_, s := benchSession(b)
+	s.game = sinkConn()
+	b.ReportAllocs()
+	cpu := cpuTime()
+	defer func() { reportCPU(b, cpu, 1, "") }()
+	i := 0
+	for b.Loop() {
+		i++
+		p := &participant{sessionID: fmt.Sprint(i), anonymous: true, conn: sinkConn()}
+		s.join(p)
+		if i%1000 == 0 { // keep the game client's sink from growing forever
+			s.game = sinkConn()
+		}
+	}
+}

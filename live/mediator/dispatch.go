@@ -126,7 +126,9 @@ func (s *session) handleGame(c *conn, p *wire.Packet, parseErr *Error) {
 	if s.ended {
 		return
 	}
+	s.views = nil // scenes and groups may change: views are encoded again
 	result, e := fn(s, r)
+	s.views = nil
 	if e == nil && grows(r.method) && s.checkMemory() {
 		return // closed with 4017 instead of replying
 	}

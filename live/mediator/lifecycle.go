@@ -127,16 +127,42 @@ func (s *session) showView(ps []*participant) {
 	if len(ps) == 0 {
 		return
 	}
-	g := s.groupIdx[ps[0].groupID()]
-	if g == nil {
+	v := s.viewOf(ps[0].groupID())
+	if v == nil {
 		return
+	}
+	s.toParticipants(ps, "onSceneCreate", v.scene)
+	s.toParticipants(ps, "onGroupCreate", v.group)
+}
+
+// view is what a group's participants are shown, encoded once: the
+// onSceneCreate and onGroupCreate params. Any game-client method drops the
+// cache (see handleGame), so a burst of joins encodes each view once.
+type view struct {
+	scene, group []byte
+}
+
+func (s *session) viewOf(groupID string) *view {
+	if v := s.views[groupID]; v != nil {
+		return v
+	}
+	g := s.groupIdx[groupID]
+	if g == nil {
+		return nil
 	}
 	sc := s.sceneIdx[g.sceneID()]
 	if sc == nil {
-		return
+		return nil
 	}
-	s.toParticipants(ps, "onSceneCreate", mustJSON(map[string]any{"scenes": []*scene{sc}}))
-	s.toParticipants(ps, "onGroupCreate", mustJSON(map[string]any{"groups": []*group{g}}))
+	v := &view{
+		scene: append(sc.appendJSON([]byte(`{"scenes":[`)), "]}"...),
+		group: append(g.props.AppendJSON([]byte(`{"groups":[`)), "]}"...),
+	}
+	if s.views == nil {
+		s.views = map[string]*view{}
+	}
+	s.views[groupID] = v
+	return v
 }
 
 // showViews sends each participant of ps its view, grouped by group so

@@ -38,6 +38,7 @@ type session struct {
 	throttle    *throttles
 	files       *fileStore
 	memWarned   bool
+	views       map[string]*view // by group; nil after any game-client method
 	memoryLimit int64
 }
 
