@@ -112,7 +112,9 @@ func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app,
 		PublicURL:     opts.publicURL,
 		MediatorOnly:  opts.mediatorOnly,
 		RequireSignIn: requireSignIn,
-		Mediator:      live,
+		// DNS rebinding: only a loopback Host gets the default owner.
+		OwnerOnLoopbackHostOnly: true,
+		Mediator:                live,
 	}, db)
 	return &app{db: db, web: w}, nil
 }

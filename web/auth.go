@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -78,7 +79,7 @@ func (s *Server) currentUser(c echo.Context) (studio.User, bool) {
 		return u, true
 	}
 	u, ok := s.sessionUser(c)
-	if !ok && !s.cfg.RequireSignIn {
+	if !ok && !s.cfg.RequireSignIn && (!s.cfg.OwnerOnLoopbackHostOnly || isLoopbackHost(c.Request().Host)) {
 		o, err := s.owner(c.Request().Context())
 		if err != nil {
 			s.log.Error("load the studio's owner", "err", err)
@@ -91,6 +92,19 @@ func (s *Server) currentUser(c echo.Context) (studio.User, bool) {
 		c.Set(userNameContextKey, u.Username)
 	}
 	return u, ok
+}
+
+// isLoopbackHost reports whether a Host header names this machine.
+func isLoopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // sessionUser is the user of the request's session cookie, if live.

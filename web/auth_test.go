@@ -168,3 +168,20 @@ func TestFailureLimiterWindow(t *testing.T) {
 		t.Fatal("still blocked after the window")
 	}
 }
+
+// A page whose DNS name was rebound to 127.0.0.1 reaches us with its own
+// Host: it must not get the owner's default sign-in.
+func TestDefaultOwnerNeedsALoopbackHost(t *testing.T) {
+	s, _, _ := identityServer(t, Config{OwnerOnLoopbackHostOnly: true})
+	for host, want := range map[string]bool{
+		"127.0.0.1:8080": true, "localhost:8080": true, "LOCALHOST": true, "[::1]:8080": true, "127.0.0.2": true,
+		"evil.example:8080": false, "evil.example": false, "10.0.0.1:8080": false, "": false,
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Host = host
+		c := s.echo.NewContext(req, httptest.NewRecorder())
+		if _, ok := s.currentUser(c); ok != want {
+			t.Errorf("Host %q: signed in %v, want %v", host, ok, want)
+		}
+	}
+}

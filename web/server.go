@@ -27,6 +27,10 @@ type Config struct {
 	// RequireSignIn makes studio pages need a signed-in user; without it
 	// (loopback, no public URL) the studio's owner is signed in by default.
 	RequireSignIn bool
+	// OwnerOnLoopbackHostOnly limits that default sign-in to requests
+	// whose Host is a loopback name (localhost, 127.x, ::1), so a web page
+	// that rebinds its own DNS name to 127.0.0.1 is not the owner.
+	OwnerOnLoopbackHostOnly bool
 	// Now is the clock (token and code expiry, rate limits); nil: time.Now.
 	Now func() time.Time
 	// Mediator serves the live protocol endpoints; nil: none are mounted.
