@@ -91,7 +91,7 @@ var giveInputFrame = []byte(`{"type":"method","id":4000000000,"method":"giveInpu
 // validated input (no I/O).
 func BenchmarkGiveInputDecodeValidate(b *testing.B) {
 	m, s := benchSession(b)
-	p := &participant{sessionID: "p", props: mustObject(`{"disabled":false,"groupID":"default"}`, stateTag0)}
+	p := &participant{sessionID: "p", props: mustObject(`{"disabled":false,"groupID":"default"}`, stateTag0), group: defaultID}
 	s.parts["p"] = p
 	now := m.now()
 	var packets []wire.Packet
@@ -124,7 +124,7 @@ func BenchmarkGiveInputDecodeValidate(b *testing.B) {
 func BenchmarkGiveInputToGameClient(b *testing.B) {
 	m, s := benchSession(b)
 	s.game = socketPair(b, m, 1<<20, nil)
-	p := &participant{sessionID: "0b9e7a52-7f4e-4a53-9a31-9b2b51e2a0c1", props: mustObject(`{"disabled":false,"groupID":"default"}`, stateTag0)}
+	p := &participant{sessionID: "0b9e7a52-7f4e-4a53-9a31-9b2b51e2a0c1", props: mustObject(`{"disabled":false,"groupID":"default"}`, stateTag0), group: defaultID}
 	p.conn = socketPair(b, m, 1<<20, nil)
 	s.parts[p.sessionID] = p
 	packets, _, _ := wire.DecodeFrame(giveInputFrame)
@@ -155,7 +155,7 @@ func BenchmarkFanOutToParticipants(b *testing.B) {
 	const viewers = 1000
 	var received atomic.Int64
 	for i := range viewers {
-		p := &participant{sessionID: fmt.Sprint(i), props: mustObject(`{"disabled":false,"groupID":"default"}`, stateTag0)}
+		p := &participant{sessionID: fmt.Sprint(i), props: mustObject(`{"disabled":false,"groupID":"default"}`, stateTag0), group: defaultID}
 		p.conn = socketPair(b, m, 1<<16, &received)
 		s.parts[p.sessionID] = p
 	}

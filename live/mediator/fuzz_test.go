@@ -27,7 +27,7 @@ func fuzzSession(t *testing.T) *session {
 	s.isReady = true
 	s.game = sinkConn()
 	for _, id := range []string{"11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"} {
-		p := &participant{sessionID: id, userID: 5, conn: sinkConn(), props: mustObject(`{"disabled":false,"groupID":"default"}`, stateTag0)}
+		p := &participant{sessionID: id, userID: 5, conn: sinkConn(), props: mustObject(`{"disabled":false,"groupID":"default"}`, stateTag0), group: defaultID}
 		s.parts[id] = p
 	}
 	return s

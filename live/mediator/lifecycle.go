@@ -96,7 +96,7 @@ func (s *session) join(p *participant) bool {
 	}
 	s.lastJoinAt = now
 	p.connectedAt = now
-	p.props = mustObject(`{"disabled":false,"groupID":"default"}`, state.Tag{})
+	p.setProps(mustObject(`{"disabled":false,"groupID":"default"}`, state.Tag{}))
 	if !p.anonymous {
 		if old := s.byUser[p.userID]; old != nil {
 			s.removeLocked(old)

@@ -155,7 +155,8 @@ func (s *session) deleteGroup(r *request) ([]byte, *Error) {
 	}
 	s.toGame("onGroupDelete", mustJSON(map[string]string{"groupID": p.GroupID, "reassignGroupID": p.ReassignGroupID}))
 	for _, x := range members { // a reassignment must stick
-		x.props, _ = x.props.Set("groupID", mustJSON(p.ReassignGroupID), authority)
+		next, _ := x.props.Set("groupID", mustJSON(p.ReassignGroupID), authority)
+		x.setProps(next)
 	}
 	if len(members) > 0 {
 		s.showViews(members)

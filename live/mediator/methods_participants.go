@@ -197,7 +197,7 @@ func (s *session) updateParticipants(r *request) ([]byte, *Error) {
 	for _, ch := range changes {
 		oldScene := s.sceneOf(ch.p)
 		oldGroup := ch.p.groupID()
-		ch.p.props = ch.next
+		ch.p.setProps(ch.next)
 		if slices.Contains(updated, ch.p) {
 			continue
 		}

@@ -18,8 +18,10 @@ type participant struct {
 	lastInputAt int64
 	// props holds the settable properties (disabled, groupID) and custom
 	// ones, each tagged for conflict resolution.
-	props *state.Object
-	conn  *conn
+	props      *state.Object
+	group      string // props' groupID
+	isDisabled bool   // props' disabled
+	conn       *conn
 	// lastMove is when each joystick last moved, for sampleRate.
 	lastMove map[string]int64
 }
@@ -34,14 +36,17 @@ func isFixedParticipantKey(k string) bool {
 	return false
 }
 
-func (p *participant) groupID() string {
-	g, _ := p.props.String("groupID")
-	return g
-}
+func (p *participant) groupID() string { return p.group }
 
-func (p *participant) disabled() bool {
-	d, _ := p.props.Bool("disabled")
-	return d
+func (p *participant) disabled() bool { return p.isDisabled }
+
+// setProps replaces the participant's properties and the copies of
+// groupID and disabled kept for routing (read for every participant on
+// every scene event).
+func (p *participant) setProps(o *state.Object) {
+	p.props = o
+	p.group, _ = o.String("groupID")
+	p.isDisabled, _ = o.Bool("disabled")
 }
 
 // appendJSON writes the complete participant object every SDK expects.
