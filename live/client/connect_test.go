@@ -101,13 +101,6 @@ func TestHandshakeRefusals(t *testing.T) {
 
 func TestHostFallback(t *testing.T) {
 	noLeaks(t)
-	// 1: nothing listens (connection refused).
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := "ws://" + l.Addr().String() + "/gameClient"
-	l.Close()
 	// 2: accepts, then drops with 1012 before hello.
 	drops := newFakeServer(t, func(s *session) {
 		s.closeWith(wire.CodeRestart, "restarting")
@@ -119,6 +112,9 @@ func TestHostFallback(t *testing.T) {
 	}))
 	t.Cleanup(unavailable.Close)
 	good := newFakeServer(t, func(s *session) { s.hello(); s.serve(nil) })
+	// 1: nothing listens (connection refused). Made last so that no other
+	// server of this test can reuse the port.
+	refused := freeAddr(t)
 
 	c, err := Dial(ctxT(t), testConfig(refused, drops.addr(), "ws"+unavailable.URL[4:]+"/gameClient", good.addr()))
 	if err != nil {
@@ -167,9 +163,7 @@ func TestNoHelloTimesOut(t *testing.T) {
 func TestDiscovery(t *testing.T) {
 	noLeaks(t)
 	good := newFakeServer(t, func(s *session) { s.hello(); s.serve(nil) })
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	dead := "ws://" + l.Addr().String() + "/gameClient"
-	l.Close()
+	var dead string
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/api/v1/interactive/hosts" {
 			http.NotFound(w, r)
@@ -178,6 +172,7 @@ func TestDiscovery(t *testing.T) {
 		json.NewEncoder(w).Encode([]map[string]string{{"address": dead}, {"address": good.addr()}})
 	}))
 	t.Cleanup(api.Close)
+	dead = freeAddr(t)
 	cfg := testConfig()
 	cfg.DiscoveryURL = api.URL + "/"
 	c, err := Dial(ctxT(t), cfg)
@@ -233,4 +228,18 @@ func TestDropWithoutCloseFrameFallsBack(t *testing.T) {
 	}
 	c.Close()
 	_ = websocket.CloseAbnormalClosure
+}
+
+// freeAddr is a game-client address where nothing listens: connecting to
+// it is refused. Take it after starting the test's servers, or one of them
+// may get the port.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "ws://" + l.Addr().String() + "/gameClient"
+	l.Close()
+	return addr
 }

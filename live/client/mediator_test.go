@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -221,9 +220,7 @@ func liveState(t *testing.T, c *Client) string {
 func TestMediatorFallbackToSecondHost(t *testing.T) {
 	noLeaks(t)
 	e := newMediatorEnv(t)
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	refused := "ws://" + l.Addr().String() + "/gameClient"
-	l.Close()
+	refused := freeAddr(t)
 	cfg := e.config()
 	cfg.DiscoveryURL = ""
 	cfg.Hosts = []string{refused, "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/gameClient"}

@@ -70,6 +70,11 @@ func (c *conn) handle(p *wire.Packet) *wire.Decoder {
 			if pc := c.take(p.ID); pc != nil {
 				pc.reply <- callResult{err: fmt.Errorf("%s: malformed reply: %w", pc.method, p.Err)}
 			}
+			if c.isCompressionReply(p.ID) {
+				// We cannot tell which scheme the server now speaks.
+				c.switched <- schemeSwitch{keep: true}
+				c.end(fmt.Errorf("setCompression: malformed reply: %w", p.Err))
+			}
 		} else if !p.Discard {
 			c.sendReply(wire.ErrorReply(p.ID, p.Err))
 		}
