@@ -540,20 +540,29 @@ func TestPlayPageFollowsTheStreamer(t *testing.T) {
 
 	// The textbox submits its text.
 	mark = game.mark()
-	desk.do(t, chromedp.SendKeys(chromedp.CSS(`[data-testid=control][data-id=chat] input`), "gg wp\r"))
+	// Typing an F into the textbox is text, not the Fire button's key.
+	desk.do(t, chromedp.SendKeys(chromedp.CSS(`[data-testid=control][data-id=chat] input`), "gg wp f\r"))
 	in = game.waitInputs(t, mark, "the textbox's submit", func(in []client.GiveInput) bool {
 		return len(playEvents(in, "chat", "submit")) == 1
 	})
 	var sub struct{ Value string }
 	json.Unmarshal(playEvents(in, "chat", "submit")[0].Input.Raw, &sub)
-	if sub.Value != "gg wp" {
+	if sub.Value != "gg wp f" {
 		t.Errorf("submitted %s", playEvents(in, "chat", "submit")[0].Input.Raw)
+	}
+	if n := len(playEvents(in, "fire", "keydown")); n != 0 {
+		t.Errorf("typing F into the textbox pressed the Fire button %d times", n)
 	}
 
 	// An anonymous viewer pressing a paid button is told to sign in.
+	mark = game.mark()
 	bx, by := phone.center(t, "buy")
 	phone.tap(t, bx, by)
 	phone.wait(t, "the sign-in refusal", `[...document.querySelectorAll("[data-testid=toast]")].some(e => e.textContent.includes("Sign in to spend sparks") && e.querySelector("a[href^='/signin']"))`)
+	time.Sleep(100 * time.Millisecond)
+	if in := game.since(mark); len(in) != 0 {
+		t.Errorf("a refused paid press (or its release) reached the game: %s", playDescribe(in))
+	}
 
 	// Control updates show at once: text, progress, the halo.
 	game.call(t, "updateControls", `{"sceneID": "default", "controls": [
@@ -698,8 +707,8 @@ func TestPlayPageWaitsForTheStreamerAndReconnects(t *testing.T) {
 	browser := newBrowser(t)
 	tab := playOpen(t, browser, "viewer", fmt.Sprintf("%s/play/%d", srv.URL, me.Channel.ID), 1280, 900, false)
 	tab.wait(t, "the offline state", `document.querySelector("[data-testid=play-status]").dataset.state === "offline"`)
-	if got := playEval[string](t, tab, `document.querySelector("[data-testid=play-status]").textContent`); !strings.Contains(got, "retrying in") {
-		t.Errorf("offline status %q does not say when it retries", got)
+	if got := playEval[string](t, tab, `document.querySelector("[data-testid=play-status]").textContent`); !strings.Contains(got, "Waiting for the streamer") {
+		t.Errorf("offline status %q", got)
 	}
 	tab.shot(t, "offline")
 
@@ -792,4 +801,76 @@ func TestPlayPageShowsHostileTextAsText(t *testing.T) {
 		t.Errorf("dialogs opened: %q", *tab.dialogs)
 	}
 	tab.shot(t, "hostile")
+}
+
+// TestPlayPageSpendsSparksWhenSignedIn signs a viewer up from the page's
+// link, shows the balance, refuses a paid press without enough sparks
+// (4007, nothing reaches the game), and after a gift lets the press
+// through with a transaction whose capture the page's balance follows.
+func TestPlayPageSpendsSparksWhenSignedIn(t *testing.T) {
+	srv, game, channel := playSetup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := game.c.Ready(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	browser := newBrowser(t)
+	playURL := fmt.Sprintf("/play/%d", channel)
+	tab := playOpen(t, browser, "viewer", srv.URL+"/signup?next="+playURL, 1280, 900, false)
+	tab.do(t,
+		chromedp.SendKeys(chromedp.CSS(`form[action="/signup"] input[name=username]`), "viewer1"),
+		chromedp.SendKeys(chromedp.CSS(`form[action="/signup"] input[name=password]`), "long enough pw"),
+		chromedp.Submit(chromedp.CSS(`form[action="/signup"] input[name=username]`)),
+	)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ok, err := chromedp.Run(tab.ctx, chromedp.Evaluate[bool](fmt.Sprintf(
+			`location.pathname === %q && document.querySelector("[data-testid=play-status]")?.dataset.state === "live"`, playURL)))
+		if err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			tab.shot(t, "failure")
+			t.Fatalf("not live on %s after signing up (%v)", playURL, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := playEval[string](t, tab, `document.querySelector("[data-testid=play-sparks-value]").textContent`); got != "0" {
+		t.Fatalf("a new viewer's balance shows %q", got)
+	}
+	tab.wait(t, "the paid button marked unaffordable", `document.querySelector("[data-id=buy]").classList.contains("unaffordable")`)
+
+	mark := game.mark()
+	x, y := tab.center(t, "buy")
+	tab.mouseClick(t, x, y)
+	tab.wait(t, "the 4007 refusal", `[...document.querySelectorAll("[data-testid=toast][data-kind=refusal]")].some(e => e.textContent === "Buy a hat: You don't have enough sparks.")`)
+	time.Sleep(100 * time.Millisecond)
+	if in := game.since(mark); len(in) != 0 {
+		t.Errorf("a press without sparks reached the game: %s", playDescribe(in))
+	}
+
+	srv.cli(t, "sparks", "viewer1", "--add", "12")
+	mark = game.mark()
+	tab.mouseClick(t, x, y)
+	in := game.waitInputs(t, mark, "the paid press", func(in []client.GiveInput) bool {
+		return len(playEvents(in, "buy", "mousedown")) == 1
+	})
+	press := playEvents(in, "buy", "mousedown")[0]
+	if press.TransactionID == "" {
+		t.Fatalf("the paid press carries no transaction: %s", press.Input.Raw)
+	}
+	game.waitInputs(t, mark, "the paid press's release", func(in []client.GiveInput) bool {
+		return len(playEvents(in, "buy", "mouseup")) == 1
+	})
+	tab.wait(t, "the balance before capture", `document.querySelector("[data-testid=play-sparks-value]").textContent === "12"`)
+	capCtx, capCancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer capCancel()
+	if err := game.c.Capture(capCtx, press.TransactionID); err != nil {
+		t.Fatalf("capture: %v", err)
+	}
+	tab.wait(t, "the balance after capture", `document.querySelector("[data-testid=play-sparks-value]").textContent === "7"`)
+	if playEval[bool](t, tab, `document.querySelector("[data-id=buy]").classList.contains("unaffordable")`) {
+		t.Error("the button is still marked unaffordable with 7 sparks for a cost of 5")
+	}
+	tab.shot(t, "signed-in")
 }

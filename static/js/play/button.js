@@ -87,8 +87,10 @@ export class ButtonView {
     }
     const input = { controlID: this.control.controlID, event };
     if (event === "mousedown") input.button = button;
-    if (!this.ctx.input(this, input, { costly: num(this.control, "cost") > 0 })) return;
+    const sent = this.ctx.input(this, input, { costly: num(this.control, "cost") > 0 });
+    if (!sent) return;
     this.down = source;
+    this.accepted = sent; // true, or a promise for a paid press
     this.el.classList.add("pressed");
   }
 
@@ -97,7 +99,12 @@ export class ButtonView {
     this.el.classList.remove("pressed");
     const input = { controlID: this.control.controlID, event };
     if (event === "mouseup") input.button = button;
-    this.ctx.input(this, input, { quiet: true });
+    const send = () => this.ctx.input(this, input, { quiet: true });
+    const accepted = this.accepted;
+    this.accepted = null;
+    // A refused paid press has no release for the game to hear.
+    if (accepted instanceof Promise) accepted.then((ok) => ok && send());
+    else send();
   }
 
   // key handles the control's keyCode (main.js routes it here).

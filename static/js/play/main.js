@@ -57,21 +57,28 @@ function start(root) {
     sparks: () => (signedIn ? sparks : null),
     refuse,
     canInput: (view) => canInput(view),
-    // input sends one input; false when it could not go out. Paid inputs
-    // wait for the reply, then the balance is refreshed.
+    // input sends one input; false when it could not go out. A paid input
+    // waits for the server's answer and returns a promise of whether it was
+    // accepted (a button's release follows only an accepted press); then
+    // the balance is refreshed.
     input(view, input, { costly = false, quiet = false } = {}) {
       if (!canInput(view, quiet)) return false;
-      conn.giveInput(input, { discard: !costly }).then(
+      const reply = conn.giveInput(input, { discard: !costly }).then(
         () => {
-          if (costly) refreshSparks();
+          // The charge is captured by the game client a moment later.
+          if (costly) for (const ms of [0, 1500, 5000]) setTimeout(refreshSparks, ms);
+          return true;
         },
         (err) => {
-          if (quiet && err.code !== 4007 && err.code !== 4026) return;
-          const r = refusals[err.code] ? refusals[err.code]() : { message: err.message || "Refused." };
-          refuse(view, r.message, r.link || null);
+          if (err.code === 4007) refreshSparks(); // our balance was stale
+          if (!quiet || err.code === 4007 || err.code === 4026) {
+            const r = refusals[err.code] ? refusals[err.code]() : { message: err.message || "Refused." };
+            refuse(view, r.message, r.link || null);
+          }
+          return false;
         },
       );
-      return true;
+      return costly ? reply : true;
     },
   };
 

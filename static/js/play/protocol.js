@@ -36,6 +36,7 @@ export class Connection {
     this.offset = 0; // server time minus local time, ms
     this.attempt = 0;
     this.join = null; // {socketAddress, key}
+    this.joined = false; // hello arrived on the current socket
     this.timer = 0;
     this.stopped = false;
   }
@@ -93,6 +94,9 @@ export class Connection {
     ws.onclose = (ev) => this.closed(ws, ev.code, ev.reason);
     ws.onopen = () => {
       if (this.ws !== ws) return;
+      // The mediator holds a viewer's socket open for a while when the
+      // channel has no session yet: until hello, we wait for the streamer.
+      if (!this.joined) this.state("offline");
       this.syncClock();
     };
   }
@@ -123,7 +127,10 @@ export class Connection {
       if (!p || typeof p !== "object") continue;
       if (p.type === "reply") this.reply(p);
       else if (p.type === "method" && typeof p.method === "string") {
-        if (p.method === "hello" || p.method === "onParticipantJoin") this.attempt = 0;
+        if (p.method === "hello") {
+          this.attempt = 0;
+          this.joined = true;
+        }
         try {
           this.opts.onMethod(p.method, p.params);
         } catch (err) {
@@ -181,6 +188,7 @@ export class Connection {
   closed(ws, code, reason) {
     if (this.ws !== ws) return;
     this.ws = null;
+    this.joined = false;
     for (const [id, call] of this.pending) {
       clearTimeout(call.timer);
       call.reject(Object.assign(new Error("The connection closed."), { code: 0 }));

@@ -51,7 +51,7 @@ const texts = {
   connecting: () => "Connecting…",
   live: () => "Live",
   waiting: () => "Waiting for the streamer…",
-  offline: (s) => `Waiting for the streamer (offline) · retrying in ${s} s`,
+  offline: (s, retrying) => (retrying ? `Waiting for the streamer (offline) · retrying in ${s} s` : "Waiting for the streamer (offline)…"),
   reconnecting: (s) => `Connection lost · reconnecting in ${s} s`,
   ended: (s) => `The session has ended · checking again in ${s} s`,
   replaced: () => "Opened in another window",
@@ -83,7 +83,7 @@ export class Status {
   // render also runs every tick, for the countdown.
   render() {
     const secs = Math.max(0, Math.ceil((this.retryAt - Date.now()) / 1000));
-    let text = (texts[this.state] || texts.connecting)(secs);
+    let text = (texts[this.state] || texts.connecting)(secs, this.retryAt > 0);
     if (this.note) text += ` · ${this.note}`;
     if (this.el.textContent !== text) this.el.textContent = text;
     if (this.el.getAttribute("data-state") !== this.state) this.el.setAttribute("data-state", this.state);
