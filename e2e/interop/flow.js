@@ -417,6 +417,9 @@ async function main() {
     const res = await game.updateParticipants({ participants: [{ sessionID: p.sessionID, groupID: 'vip' }] });
     check(res && Array.isArray(res.participants), `reply ${JSON.stringify(res)}`);
     await moved; // the participant hears of its own move
+    // ...and, first, of its new group's scene.
+    check(viewer.state.getScene('bonus'), 'the moved participant was never sent its new scene "bonus"');
+    check(viewer.state.getGroup('vip'), 'the moved participant was never sent its new group "vip"');
   });
 
   // Spending needs a signed-in viewer with sparks.
