@@ -182,7 +182,11 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 	// The session becomes visible with its game client set and hello
 	// queued, so that nothing about a participant can come before hello.
 	if !m.claim(s, func() { s.game = c; s.toGame("hello", nil) }) {
-		c.closeWith(codeAlreadyRunning, "A different interactive session is already running for the channel.")
+		if m.isStopping() {
+			c.closeWith(codeRestart, "server restarting")
+		} else {
+			c.closeWith(codeAlreadyRunning, "A different interactive session is already running for the channel.")
+		}
 		m.readLoop(c, 4<<10, func(*wire.Packet, *Error) {})
 		return
 	}

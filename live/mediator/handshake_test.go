@@ -2,6 +2,7 @@ package mediator
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/mixstudio/mixstudio/studio"
 )
@@ -343,5 +346,54 @@ func TestParticipantWaitsForTheGameClientAfterARestart(t *testing.T) {
 	}
 	if got := c.closeCode(); got != 4022 || time.Since(start) > 2*time.Second {
 		t.Fatalf("unknown channel: %d after %v", got, time.Since(start))
+	}
+}
+
+func TestConcurrentGameClientsOnlyOneWins(t *testing.T) {
+	e := newEnv(t, Options{})
+	h := http.Header{"Authorization": {"Bearer " + e.streamerToken}, "X-Interactive-Version": {"1"}, "X-Protocol-Version": {"2.0"}}
+	type result struct {
+		hello bool
+		code  int
+	}
+	results := make(chan result, 6)
+	for range 6 {
+		go func() {
+			ws, _, err := websocket.DefaultDialer.Dial(e.wsURL(GameClientPath, nil), h)
+			if err != nil {
+				results <- result{code: -1}
+				return
+			}
+			defer ws.Close()
+			ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, data, err := ws.ReadMessage()
+			if err == nil && strings.Contains(string(data), `"method":"hello"`) {
+				results <- result{hello: true}
+				// stay connected until the others are refused
+				time.Sleep(500 * time.Millisecond)
+				return
+			}
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) {
+				results <- result{code: ce.Code}
+				return
+			}
+			results <- result{code: -2}
+		}()
+	}
+	hellos, refused := 0, 0
+	for range 6 {
+		r := <-results
+		switch {
+		case r.hello:
+			hellos++
+		case r.code == 4021:
+			refused++
+		default:
+			t.Errorf("unexpected result %+v", r)
+		}
+	}
+	if hellos != 1 || refused != 5 {
+		t.Fatalf("%d sessions started, %d refused with 4021", hellos, refused)
 	}
 }
