@@ -31,6 +31,9 @@
   // cached snapshot would carry old revisions and make the next save stale.
   htmx.config.historyCacheSize = 0;
   htmx.config.refreshOnHistoryMiss = true;
+  // Settle at once: htmx binds the new workspace's buttons when it
+  // settles, and a click in a 20 ms gap after each save would be lost.
+  htmx.config.defaultSettleDelay = 0;
 
   const $ = (sel, root = document) => root.querySelector(sel);
   const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
