@@ -214,3 +214,53 @@ func TestInternalErrorsAre1011(t *testing.T) {
 		t.Fatalf("participant handshake without a database: %d, want 1011", got)
 	}
 }
+
+// TestAcceptedInputIsForwardedExactlyOnceUnderConcurrency: many
+// participants press while the game client toggles the button; every
+// input that got a success reply reached the game client, and no other.
+func TestAcceptedInputIsForwardedExactlyOnceUnderConcurrency(t *testing.T) {
+	e := newEnv(t, Options{})
+	g := e.game()
+	g.call("ready", map[string]any{"isReady": true})
+	const viewers, presses = 12, 40
+	ps := make([]*tclient, viewers)
+	for i := range ps {
+		ps[i] = e.participant("")
+	}
+	accepted := make(chan int, viewers)
+	for _, p := range ps {
+		go func() {
+			ok := 0
+			ids := make([]uint32, presses)
+			for i := range ids {
+				ids[i] = p.send("giveInput", map[string]any{"controlID": "btn", "event": "mousedown"})
+			}
+			for _, id := range ids {
+				if r := p.reply(id); r.Error == nil {
+					ok++
+				} else if r.Error.Code != 4099 {
+					p.t.Errorf("input refused with %d", r.Error.Code)
+				}
+			}
+			accepted <- ok
+		}()
+	}
+	for i := range 20 {
+		g.send("updateControls", map[string]any{"sceneID": "default", "controls": []any{map[string]any{"controlID": "btn", "disabled": i%2 == 0}}})
+	}
+	total := 0
+	for range viewers {
+		total += <-accepted
+	}
+	g.call("getTime", nil) // everything forwarded before this reply is in
+	got := 0
+	for _, m := range g.pending {
+		if m.Method == "giveInput" {
+			got++
+		}
+	}
+	if got != total {
+		t.Fatalf("%d inputs accepted, %d forwarded", total, got)
+	}
+	t.Logf("%d of %d inputs accepted while the button flipped", total, viewers*presses)
+}
