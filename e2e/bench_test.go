@@ -24,11 +24,11 @@ func BenchmarkPressReachesGameClient(b *testing.B) {
 	viewerToken := srv.cli(b, "token", "--user", "viewer1")
 	versionID := srv.cli(b, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
 
-	game := dialGame(b, srv, token, versionID)
+	game := benchDialGame(b, srv, token, versionID)
 	game.call(b, "createControls", `{"sceneID":"default","controls":[{"controlID":"b","kind":"button","text":"B","position":[{"size":"large","width":4,"height":4,"x":0,"y":10},{"size":"medium","width":4,"height":4,"x":0,"y":10},{"size":"small","width":4,"height":4,"x":0,"y":10}]}]}`)
 	game.call(b, "ready", `{"isReady":true}`)
 
-	viewer := dialParticipant(b, srv, token, viewerToken)
+	viewer := benchDialParticipant(b, srv, token, viewerToken)
 	// The viewer's socket only needs draining; what it reads is not timed.
 	go func() {
 		for {
@@ -56,13 +56,13 @@ func BenchmarkPressReachesGameClient(b *testing.B) {
 	game.conn.Close()
 }
 
-// rawGame is a game client on a bare WebSocket, for timing without an SDK.
-type rawGame struct {
+// benchGame is a game client on a bare WebSocket, for timing without an SDK.
+type benchGame struct {
 	conn   *websocket.Conn
 	nextID int
 }
 
-func dialGame(b testing.TB, srv *server, token, versionID string) *rawGame {
+func benchDialGame(b testing.TB, srv *server, token, versionID string) *benchGame {
 	b.Helper()
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+token)
@@ -72,27 +72,27 @@ func dialGame(b testing.TB, srv *server, token, versionID string) *rawGame {
 	if err != nil {
 		b.Fatalf("dial game client: %v", err)
 	}
-	g := &rawGame{conn: conn, nextID: 1}
+	g := &benchGame{conn: conn, nextID: 1}
 	g.await(b, "hello")
 	return g
 }
 
-// frame is what the benchmark reads of a packet.
-type frame struct {
+// benchFrame is what the benchmark reads of a packet.
+type benchFrame struct {
 	Type   string          `json:"type"`
 	ID     int             `json:"id"`
 	Method string          `json:"method"`
 	Error  json.RawMessage `json:"error"`
 }
 
-func (g *rawGame) read(b testing.TB) frame {
+func (g *benchGame) read(b testing.TB) benchFrame {
 	b.Helper()
 	g.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	_, data, err := g.conn.ReadMessage()
 	if err != nil {
 		b.Fatalf("game client read: %v", err)
 	}
-	var f frame
+	var f benchFrame
 	if err := json.Unmarshal(data, &f); err != nil {
 		b.Fatalf("game client got %s: %v", data, err)
 	}
@@ -100,7 +100,7 @@ func (g *rawGame) read(b testing.TB) frame {
 }
 
 // await reads until a method packet with that name arrives.
-func (g *rawGame) await(b testing.TB, method string) {
+func (g *benchGame) await(b testing.TB, method string) {
 	b.Helper()
 	for {
 		if f := g.read(b); f.Type == "method" && f.Method == method {
@@ -110,7 +110,7 @@ func (g *rawGame) await(b testing.TB, method string) {
 }
 
 // call sends a method and reads until its reply, failing on an error.
-func (g *rawGame) call(b testing.TB, method, params string) {
+func (g *benchGame) call(b testing.TB, method, params string) {
 	b.Helper()
 	g.nextID++
 	id := g.nextID
@@ -129,20 +129,20 @@ func (g *rawGame) call(b testing.TB, method, params string) {
 	}
 }
 
-// dialParticipant joins the game's channel the way a viewer's page does.
-func dialParticipant(b testing.TB, srv *server, gameToken, viewerToken string) *websocket.Conn {
+// benchDialParticipant joins the game's channel the way a viewer's page does.
+func benchDialParticipant(b testing.TB, srv *server, gameToken, viewerToken string) *websocket.Conn {
 	b.Helper()
 	var me struct {
 		Channel struct {
 			ID int64 `json:"id"`
 		} `json:"channel"`
 	}
-	getJSON(b, srv.URL+"/api/v1/users/current", gameToken, &me)
+	benchGetJSON(b, srv.URL+"/api/v1/users/current", gameToken, &me)
 	var join struct {
 		SocketAddress string `json:"socketAddress"`
 		Key           string `json:"key"`
 	}
-	getJSON(b, fmt.Sprintf("%s/api/v1/interactive/%d", srv.URL, me.Channel.ID), viewerToken, &join)
+	benchGetJSON(b, fmt.Sprintf("%s/api/v1/interactive/%d", srv.URL, me.Channel.ID), viewerToken, &join)
 	u, err := url.Parse(join.SocketAddress)
 	if err != nil {
 		b.Fatal(err)
@@ -158,7 +158,7 @@ func dialParticipant(b testing.TB, srv *server, gameToken, viewerToken string) *
 	return conn
 }
 
-func getJSON(b testing.TB, u, token string, v any) {
+func benchGetJSON(b testing.TB, u, token string, v any) {
 	b.Helper()
 	req, err := http.NewRequest(http.MethodGet, u, nil)
 	if err != nil {

@@ -60,7 +60,7 @@ func TestNodeSDKBrowserBuildInChromium(t *testing.T) {
 		}
 	}
 	want := []string{"browser-game-open", "browser-game-createControls", "browser-participant-open", "browser-button-press", "browser-no-errors"}
-	if missing := notPassed(want, passed); len(missing) > 0 {
+	if missing := interopNotPassed(want, passed); len(missing) > 0 {
 		t.Errorf("steps that did not pass: %s", strings.Join(missing, ", "))
 	}
 }

@@ -69,7 +69,7 @@ func TestNodeSDKReconnectsAfterServerRestart(t *testing.T) {
 		t.Errorf("restart.js: %v", err)
 	}
 	want := []string{"participant-key", "game-connected", "game-closed-1012", "game-reconnected", "game-after-restart", "participant-old-key-after-restart"}
-	if missing := notPassed(want, passed); len(missing) > 0 {
+	if missing := interopNotPassed(want, passed); len(missing) > 0 {
 		t.Errorf("steps that did not pass: %s", strings.Join(missing, ", "))
 	}
 	t.Logf("restart.js stdout:\n%s", lines.String())

@@ -84,13 +84,13 @@ func TestNodeSDKInteropFlow(t *testing.T) {
 	viewerToken := srv.cli(t, "token", "--user", "viewer1")
 	poorToken := srv.cli(t, "token", "--user", "viewer2")
 	srv.cli(t, "sparks", "viewer1", "--add", "100")
-	before := sparks(t, srv, "viewer1")
+	before := interopSparks(t, srv, "viewer1")
 	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
 	if _, err := strconv.ParseUint(versionID, 10, 64); err != nil {
 		t.Fatalf("import printed %q, want a version ID", versionID)
 	}
 
-	steps, stderr, err := runNode(t, dir, "flow.js", map[string]string{
+	steps, stderr, err := interopRunNode(t, dir, "flow.js", map[string]string{
 		"MIXSTUDIO_URL":               srv.URL,
 		"MIXSTUDIO_TOKEN":             gameToken,
 		"MIXSTUDIO_PARTICIPANT_TOKEN": viewerToken,
@@ -105,28 +105,28 @@ func TestNodeSDKInteropFlow(t *testing.T) {
 			t.Errorf("step %s failed: %s", s.Step, s.Error)
 		}
 	}
-	if missing := notPassed(interopSteps, passed); len(missing) > 0 {
+	if missing := interopNotPassed(interopSteps, passed); len(missing) > 0 {
 		t.Errorf("%d of %d steps did not pass: %s", len(missing), len(interopSteps), strings.Join(missing, ", "))
 	}
 	if err != nil {
 		t.Errorf("flow.js: %v", err)
 	}
-	t.Logf("flow.js stdout:\n%s", joinRaw(steps))
+	t.Logf("flow.js stdout:\n%s", interopJoin(steps))
 	if t.Failed() {
 		t.Logf("flow.js stderr (frames):\n%s", stderr)
 		return
 	}
 	// The captured transaction cost the viewer the button's 5 sparks.
-	if after := sparks(t, srv, "viewer1"); after != before-5 {
+	if after := interopSparks(t, srv, "viewer1"); after != before-5 {
 		t.Errorf("viewer1 has %d sparks after capturing a 5-spark press, want %d", after, before-5)
 	}
 	// The refused purchase left viewer2 at zero, not negative.
-	if poor := sparks(t, srv, "viewer2"); poor != 0 {
+	if poor := interopSparks(t, srv, "viewer2"); poor != 0 {
 		t.Errorf("viewer2 has %d sparks after a refused purchase, want 0", poor)
 	}
 }
 
-func notPassed(want []string, passed map[string]bool) []string {
+func interopNotPassed(want []string, passed map[string]bool) []string {
 	var missing []string
 	for _, name := range want {
 		if !passed[name] {
@@ -136,9 +136,9 @@ func notPassed(want []string, passed map[string]bool) []string {
 	return missing
 }
 
-// runNode runs `node SCRIPT` in dir with env, bounded to 40 s (the scripts
+// interopRunNode runs `node SCRIPT` in dir with env, bounded to 40 s (the scripts
 // stop themselves at 25 s), and parses the step lines it prints.
-func runNode(t testing.TB, dir, script string, env map[string]string) ([]interopStep, string, error) {
+func interopRunNode(t testing.TB, dir, script string, env map[string]string) ([]interopStep, string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
@@ -168,7 +168,7 @@ func runNode(t testing.TB, dir, script string, env map[string]string) ([]interop
 	return steps, stderr.String(), err
 }
 
-func joinRaw(steps []interopStep) string {
+func interopJoin(steps []interopStep) string {
 	var b strings.Builder
 	for _, s := range steps {
 		b.WriteString(s.Raw)
@@ -188,7 +188,7 @@ func TestNodeSDKSeesRefusalsAsCloseCodes(t *testing.T) {
 	token := srv.cli(t, "token")
 	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
 
-	steps, stderr, err := runNode(t, dir, "rejects.js", map[string]string{
+	steps, stderr, err := interopRunNode(t, dir, "rejects.js", map[string]string{
 		"MIXSTUDIO_URL":        srv.URL,
 		"MIXSTUDIO_TOKEN":      token,
 		"MIXSTUDIO_VERSION_ID": versionID,
@@ -202,13 +202,13 @@ func TestNodeSDKSeesRefusalsAsCloseCodes(t *testing.T) {
 			t.Errorf("case %s failed: %s", s.Step, s.Error)
 		}
 	}
-	if missing := notPassed(want, passed); len(missing) > 0 {
+	if missing := interopNotPassed(want, passed); len(missing) > 0 {
 		t.Errorf("cases that did not pass: %s", strings.Join(missing, ", "))
 	}
 	if err != nil {
 		t.Errorf("rejects.js: %v", err)
 	}
-	t.Logf("rejects.js stdout:\n%s", joinRaw(steps))
+	t.Logf("rejects.js stdout:\n%s", interopJoin(steps))
 	if t.Failed() {
 		t.Logf("rejects.js stderr (frames):\n%s", stderr)
 	}
@@ -225,7 +225,7 @@ func TestNodeSDKCrowdOfParticipants(t *testing.T) {
 	token := srv.cli(t, "token")
 	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
 
-	steps, stderr, err := runNode(t, dir, "crowd.js", map[string]string{
+	steps, stderr, err := interopRunNode(t, dir, "crowd.js", map[string]string{
 		"MIXSTUDIO_URL":        srv.URL,
 		"MIXSTUDIO_TOKEN":      token,
 		"MIXSTUDIO_VERSION_ID": versionID,
@@ -240,13 +240,13 @@ func TestNodeSDKCrowdOfParticipants(t *testing.T) {
 			t.Errorf("step %s failed: %s", s.Step, s.Error)
 		}
 	}
-	if missing := notPassed(want, passed); len(missing) > 0 {
+	if missing := interopNotPassed(want, passed); len(missing) > 0 {
 		t.Errorf("steps that did not pass: %s", strings.Join(missing, ", "))
 	}
 	if err != nil {
 		t.Errorf("crowd.js: %v", err)
 	}
-	t.Logf("crowd.js stdout:\n%s", joinRaw(steps))
+	t.Logf("crowd.js stdout:\n%s", interopJoin(steps))
 	if t.Failed() {
 		t.Logf("crowd.js stderr:\n%s", stderr)
 	}
@@ -262,7 +262,7 @@ func TestNodeSDKSurvivesMemoryWarningThenSees4017(t *testing.T) {
 	token := srv.cli(t, "token")
 	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
 
-	steps, stderr, err := runNode(t, dir, "memory.js", map[string]string{
+	steps, stderr, err := interopRunNode(t, dir, "memory.js", map[string]string{
 		"MIXSTUDIO_URL":        srv.URL,
 		"MIXSTUDIO_TOKEN":      token,
 		"MIXSTUDIO_VERSION_ID": versionID,
@@ -275,20 +275,20 @@ func TestNodeSDKSurvivesMemoryWarningThenSees4017(t *testing.T) {
 			t.Errorf("step %s failed: %s", s.Step, s.Error)
 		}
 	}
-	if missing := notPassed([]string{"game-open", "grow-until-warning", "closed-4017"}, passed); len(missing) > 0 {
+	if missing := interopNotPassed([]string{"game-open", "grow-until-warning", "closed-4017"}, passed); len(missing) > 0 {
 		t.Errorf("steps that did not pass: %s", strings.Join(missing, ", "))
 	}
 	if err != nil {
 		t.Errorf("memory.js: %v", err)
 	}
-	t.Logf("memory.js stdout:\n%s", joinRaw(steps))
+	t.Logf("memory.js stdout:\n%s", interopJoin(steps))
 	if t.Failed() {
 		t.Logf("memory.js stderr:\n%s", stderr)
 	}
 }
 
-// sparks reads a viewer's balance with `mixstudio sparks USER`.
-func sparks(t testing.TB, srv *server, user string) int {
+// interopSparks reads a viewer's balance with `mixstudio sparks USER`.
+func interopSparks(t testing.TB, srv *server, user string) int {
 	t.Helper()
 	out := srv.cli(t, "sparks", user)
 	fields := strings.Fields(out)
