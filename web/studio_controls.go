@@ -368,10 +368,10 @@ func (s *Server) handleDeleteControls(c echo.Context) error {
 		removeControl(&edited, it.ControlID)
 		changes = append(changes, controlChange{ControlID: it.ControlID, Expect: it.Revision})
 	}
-	return s.saveEdit(c, r, fmt.Sprintf("Delete %d control%s", len(items), templatesPlural(len(items))), "edit", &edited, changes, editorState{selected: []string{}, selectIDs: []string{}})
+	return s.saveEdit(c, r, fmt.Sprintf("Delete %d control%s", len(items), plural(len(items))), "edit", &edited, changes, editorState{selected: []string{}, selectIDs: []string{}})
 }
 
-func templatesPlural(n int) string {
+func plural(n int) string {
 	if n == 1 {
 		return ""
 	}

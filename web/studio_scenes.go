@@ -269,7 +269,7 @@ func (s *Server) applyStructure(c echo.Context, r *editorRequest, op structureOp
 		return inverse, to, nil
 
 	case "rename-scene":
-		if err := s.storeRenameScene(ctx, vid, op.SceneID, op.NewID, 0); err != nil {
+		if err := s.storeRenameScene(ctx, vid, op.SceneID, op.NewID); err != nil {
 			return op, "", err
 		}
 		return structureOp{Action: "rename-scene", SceneID: op.NewID, NewID: op.SceneID}, op.NewID, nil

@@ -540,8 +540,22 @@ func TestStudioOtherUsersVersionIsNotFound(t *testing.T) {
 	s := newTestServer(t)
 	base := newProject(t, s, "Mine")
 	stranger := studio.User{ID: mustOwner(t, s).ID + 1000}
-	if _, _, err := s.storeVersion(context.Background(), stranger, versionOf(t, base)); studio.ErrorCode(err) != studio.ENOTFOUND {
+	if _, err := s.storeEditor(context.Background(), stranger, versionOf(t, base), "default"); studio.ErrorCode(err) != studio.ENOTFOUND {
 		t.Fatalf("a stranger loads the version: %v", err)
+	}
+	ps, _ := s.db.FindProjects(context.Background(), mustOwner(t, s).ID)
+	ctx := context.Background()
+	if err := s.storeRenameProject(ctx, stranger, ps[0].ID, "theirs"); studio.ErrorCode(err) != studio.ENOTFOUND {
+		t.Fatalf("a stranger renames the project: %v", err)
+	}
+	if _, err := s.storeDuplicateProject(ctx, stranger, ps[0].ID); studio.ErrorCode(err) != studio.ENOTFOUND {
+		t.Fatalf("a stranger duplicates the project: %v", err)
+	}
+	if err := s.storeDeleteProject(ctx, stranger, ps[0].ID); studio.ErrorCode(err) != studio.ENOTFOUND {
+		t.Fatalf("a stranger deletes the project: %v", err)
+	}
+	if after, _ := s.db.FindProjects(ctx, mustOwner(t, s).ID); len(after) != 1 || after[0].Name != "Mine" {
+		t.Fatalf("the owner's projects changed: %+v", after)
 	}
 	if rec := get(t, s.Handler(), "/studio/versions/999999"); rec.Code != http.StatusNotFound {
 		t.Fatalf("unknown version: %d", rec.Code)

@@ -12,7 +12,15 @@ import (
 // editorUnitPx is the editor's zoom per grid: large as wide as fits beside
 // the side panel, the taller grids bigger so their controls stay easy to
 // grab. The preview shows the real 12 px.
-var editorUnitPx = map[string]int{studio.Large: 11, studio.Medium: 18, studio.Small: 14}
+func editorUnitPx(grid string) int {
+	switch grid {
+	case studio.Medium:
+		return 18
+	case studio.Small:
+		return 14
+	}
+	return 11
+}
 
 // editorState is what one editor answer shows, beyond the version itself.
 type editorState struct {
@@ -48,7 +56,7 @@ func editorView(v *studio.Version, projectVersions []studio.VersionSummary, tabs
 		VersionID:     v.ID,
 		VersionNumber: v.Number,
 		ReadOnly:      !v.Editable(),
-		Grid:          templates.GridView{Name: g.Name, Width: g.Width, Height: g.Height, UnitPx: editorUnitPx[g.Name], MinViewportPx: g.MinViewportPx},
+		Grid:          templates.GridView{Name: g.Name, Width: g.Width, Height: g.Height, UnitPx: editorUnitPx(g.Name), MinViewportPx: g.MinViewportPx},
 		Flash:         st.flash,
 		SceneError:    st.sceneError,
 		GroupError:    st.groupError,
