@@ -131,3 +131,14 @@ func TestImportReportsWarningsAndProblems(t *testing.T) {
 		t.Error("export created a database that did not exist")
 	}
 }
+
+func TestReadLimitedRefusesLargeFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.json")
+	os.WriteFile(path, bytes.Repeat([]byte("x"), 101), 0o644)
+	if _, err := readLimited(path, 100); err == nil || !strings.Contains(err.Error(), "larger than 100 bytes") {
+		t.Fatalf("101 bytes with a 100-byte limit: %v", err)
+	}
+	if data, err := readLimited(path, 101); err != nil || len(data) != 101 {
+		t.Fatalf("at the limit: %d bytes, %v", len(data), err)
+	}
+}
