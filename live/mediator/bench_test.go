@@ -181,8 +181,8 @@ func BenchmarkFanOutToParticipants(b *testing.B) {
 // event (measured until every participant has read it).
 func BenchmarkSession1000(b *testing.B) {
 	const viewers = 1000
-	srv, token, channel := benchServer(b)
-	h := http.Header{"Authorization": {"Bearer " + token}, "X-Interactive-Version": {"1"}, "X-Protocol-Version": {"2.0"}}
+	srv, token, channel, version := benchServer(b)
+	h := http.Header{"Authorization": {"Bearer " + token}, "X-Interactive-Version": {version}, "X-Protocol-Version": {"2.0"}}
 	game, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+GameClientPath, h)
 	if err != nil {
 		b.Fatal(err)
@@ -285,7 +285,7 @@ func reportCPU(b *testing.B, start time.Duration, units int, unit string) {
 
 // benchServer serves a mediator over a real database with the streamer's
 // version 1 and returns the streamer's token and channel.
-func benchServer(b *testing.B) (*httptest.Server, string, int64) {
+func benchServer(b *testing.B) (srv *httptest.Server, token string, channel int64, version string) {
 	ctx := context.Background()
 	db, err := persistence.Open(ctx, filepath.Join(b.TempDir(), "b.db"))
 	if err != nil {
@@ -300,16 +300,19 @@ func benchServer(b *testing.B) (*httptest.Server, string, int64) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st := &testStore{DB: db, layouts: map[int64]versionLayout{testVersion: {owner: u.ID, layout: testLayout()}}}
-	m := New(st, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
-	srv := httptest.NewServer(m.Handler())
+	v, err := db.ImportLayout(ctx, u.ID, testLayout())
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := New(db, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
+	srv = httptest.NewServer(m.Handler())
 	b.Cleanup(func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		m.Shutdown(sctx)
 		srv.Close()
 	})
-	return srv, tok, u.ChannelID
+	return srv, tok, u.ChannelID, fmt.Sprint(v)
 }
 
 var _ = json.Valid
@@ -320,8 +323,8 @@ var _ = json.Valid
 // reader plus the client's; no writer goroutine while nothing is queued).
 func BenchmarkIdleParticipants(b *testing.B) {
 	const viewers = 1000
-	srv, token, channel := benchServer(b)
-	h := http.Header{"Authorization": {"Bearer " + token}, "X-Interactive-Version": {"1"}, "X-Protocol-Version": {"2.0"}}
+	srv, token, channel, version := benchServer(b)
+	h := http.Header{"Authorization": {"Bearer " + token}, "X-Interactive-Version": {version}, "X-Protocol-Version": {"2.0"}}
 	game, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+GameClientPath, h)
 	if err != nil {
 		b.Fatal(err)

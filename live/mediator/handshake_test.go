@@ -1,6 +1,7 @@
 package mediator
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,7 +64,8 @@ func TestGameClientHandshakeFailuresCloseWithTheSpecsCodes(t *testing.T) {
 	e := newEnv(t, Options{})
 	other, otherToken := e.user("other")
 	_ = other
-	e.setLayout(2, e.streamer.ID, testLayout())
+	v1 := fmt.Sprint(e.version)
+	v2 := fmt.Sprint(e.importLayout(e.streamer.ID, testLayout()))
 	cases := []struct {
 		name   string
 		header map[string]string
@@ -71,14 +73,14 @@ func TestGameClientHandshakeFailuresCloseWithTheSpecsCodes(t *testing.T) {
 		code   int // close code after the upgrade
 		status int // HTTP status instead of an upgrade
 	}{
-		{name: "no token", header: map[string]string{"X-Interactive-Version": "1", "X-Protocol-Version": "2.0"}, code: 4019},
-		{name: "bad token", header: map[string]string{"Authorization": "Bearer nope", "X-Interactive-Version": "1", "X-Protocol-Version": "2.0"}, code: 4019},
+		{name: "no token", header: map[string]string{"X-Interactive-Version": v1, "X-Protocol-Version": "2.0"}, code: 4019},
+		{name: "bad token", header: map[string]string{"Authorization": "Bearer nope", "X-Interactive-Version": v1, "X-Protocol-Version": "2.0"}, code: 4019},
 		{name: "auth checked before protocol", header: map[string]string{"Authorization": "Bearer nope", "X-Protocol-Version": "9"}, code: 4019},
 		{name: "unknown version", header: map[string]string{"Authorization": "Bearer " + e.streamerToken, "X-Interactive-Version": "99", "X-Protocol-Version": "2.0"}, code: 4020},
 		{name: "version not a number", header: map[string]string{"Authorization": "Bearer " + e.streamerToken, "X-Interactive-Version": "x", "X-Protocol-Version": "2.0"}, code: 4020},
-		{name: "someone else's version", header: map[string]string{"Authorization": "Bearer " + otherToken, "X-Interactive-Version": "1", "X-Protocol-Version": "2.0"}, code: 4020},
-		{name: "unsupported protocol", header: map[string]string{"Authorization": "Bearer " + e.streamerToken, "X-Interactive-Version": "1", "X-Protocol-Version": "1.0"}, status: 400},
-		{name: "missing protocol", header: map[string]string{"Authorization": "Bearer " + e.streamerToken, "X-Interactive-Version": "1"}, status: 400},
+		{name: "someone else's version", header: map[string]string{"Authorization": "Bearer " + otherToken, "X-Interactive-Version": v1, "X-Protocol-Version": "2.0"}, code: 4020},
+		{name: "unsupported protocol", header: map[string]string{"Authorization": "Bearer " + e.streamerToken, "X-Interactive-Version": v1, "X-Protocol-Version": "1.0"}, status: 400},
+		{name: "missing protocol", header: map[string]string{"Authorization": "Bearer " + e.streamerToken, "X-Interactive-Version": v1}, status: 400},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -107,13 +109,13 @@ func TestGameClientHandshakeFailuresCloseWithTheSpecsCodes(t *testing.T) {
 	}
 	// Headers as case-insensitive query parameters, the token bare: the
 	// session starts; a second game client on the channel gets 4021.
-	q := url.Values{"authorization": {e.streamerToken}, "x-interactive-version": {"1"}, "X-PROTOCOL-VERSION": {"2.0"}}
+	q := url.Values{"authorization": {e.streamerToken}, "x-interactive-version": {v1}, "X-PROTOCOL-VERSION": {"2.0"}}
 	first, _, err := e.dial(GameClientPath, q, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	first.expect("hello")
-	q.Set("x-interactive-version", "2")
+	q.Set("x-interactive-version", v2)
 	second, _, err := e.dial(GameClientPath, q, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -130,8 +132,25 @@ func TestGameClientHandshakeFailuresCloseWithTheSpecsCodes(t *testing.T) {
 func TestSharecodeLetsAnotherUserRunAVersion(t *testing.T) {
 	e := newEnv(t, Options{})
 	_, tok := e.user("guest")
-	h := http.Header{"Authorization": {"Bearer " + tok}, "X-Interactive-Version": {"1"}, "X-Protocol-Version": {"2.0"}, "X-Interactive-Sharecode": {"shared"}}
+	ctx := context.Background()
+	v, err := e.store.FindVersion(ctx, e.version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{"Authorization": {"Bearer " + tok}, "X-Interactive-Version": {fmt.Sprint(e.version)}, "X-Protocol-Version": {"2.0"}}
 	c, _, err := e.dial(GameClientPath, nil, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.closeCode(); got != 4020 {
+		t.Fatalf("another user's version without a sharecode: %d, want 4020", got)
+	}
+	code, err := e.store.SetSharecode(ctx, v.ProjectID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Set("X-Interactive-Sharecode", code)
+	c, _, err = e.dial(GameClientPath, nil, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +219,7 @@ func TestParticipantHandshakeFailures(t *testing.T) {
 
 func TestHelloIsTheFirstPacketWithTheShapeSDKsNeed(t *testing.T) {
 	e := newEnv(t, Options{})
-	h := http.Header{"Authorization": {"Bearer " + e.streamerToken}, "X-Interactive-Version": {"1"}, "X-Protocol-Version": {"2.0"}}
+	h := http.Header{"Authorization": {"Bearer " + e.streamerToken}, "X-Interactive-Version": {fmt.Sprint(e.version)}, "X-Protocol-Version": {"2.0"}}
 	c, _, err := e.dial(GameClientPath, nil, h)
 	if err != nil {
 		t.Fatal(err)
@@ -351,7 +370,7 @@ func TestParticipantWaitsForTheGameClientAfterARestart(t *testing.T) {
 
 func TestConcurrentGameClientsOnlyOneWins(t *testing.T) {
 	e := newEnv(t, Options{})
-	h := http.Header{"Authorization": {"Bearer " + e.streamerToken}, "X-Interactive-Version": {"1"}, "X-Protocol-Version": {"2.0"}}
+	h := http.Header{"Authorization": {"Bearer " + e.streamerToken}, "X-Interactive-Version": {fmt.Sprint(e.version)}, "X-Protocol-Version": {"2.0"}}
 	type result struct {
 		hello bool
 		code  int

@@ -24,32 +24,6 @@ import (
 	"github.com/mixstudio/mixstudio/studio"
 )
 
-// testStore is the real SQLite store plus the layouts of versions, which
-// the studio's persistence does not provide yet in this package's tests.
-type testStore struct {
-	*persistence.DB
-	mu      sync.Mutex
-	layouts map[int64]versionLayout
-}
-
-type versionLayout struct {
-	owner  int64
-	layout studio.Layout
-}
-
-func (s *testStore) LayoutForGameClient(ctx context.Context, versionID, userID int64, sharecode string) (studio.Layout, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.layouts[versionID]
-	if !ok {
-		return studio.Layout{}, fmt.Errorf("version %d: %w", versionID, studio.ErrNotFound)
-	}
-	if v.owner != userID && sharecode != "shared" {
-		return studio.Layout{}, fmt.Errorf("version %d: %w", versionID, studio.ErrForbidden)
-	}
-	return v.layout, nil
-}
-
 // clock is a settable time source.
 type clock struct {
 	mu  sync.Mutex
@@ -73,14 +47,13 @@ type env struct {
 	t     *testing.T
 	m     *Mediator
 	srv   *httptest.Server
-	store *testStore
+	store *persistence.DB
 	clock *clock
-	// streamer owns channel and version 1.
+	// streamer owns the channel and version (its imported testLayout).
 	streamer      studio.User
 	streamerToken string
+	version       int64
 }
-
-const testVersion = 1
 
 func newEnv(t *testing.T, opts Options) *env {
 	t.Helper()
@@ -90,7 +63,7 @@ func newEnv(t *testing.T, opts Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	st := &testStore{DB: db, layouts: map[int64]versionLayout{}}
+	st := db
 	clk := &clock{now: time.UnixMilli(1_700_000_000_000)}
 	m := New(st, clk.Now, slog.New(slog.NewTextHandler(io.Discard, nil)), opts)
 	srv := httptest.NewServer(m.Handler())
@@ -102,7 +75,7 @@ func newEnv(t *testing.T, opts Options) *env {
 	})
 	e := &env{t: t, m: m, srv: srv, store: st, clock: clk}
 	e.streamer, e.streamerToken = e.user("streamer")
-	e.setLayout(testVersion, e.streamer.ID, testLayout())
+	e.version = e.importLayout(e.streamer.ID, testLayout())
 	return e
 }
 
@@ -121,10 +94,14 @@ func (e *env) user(name string) (studio.User, string) {
 	return u, tok
 }
 
-func (e *env) setLayout(version, owner int64, l studio.Layout) {
-	e.store.mu.Lock()
-	e.store.layouts[version] = versionLayout{owner: owner, layout: l}
-	e.store.mu.Unlock()
+// importLayout saves l as a new project of owner and returns its version.
+func (e *env) importLayout(owner int64, l studio.Layout) int64 {
+	e.t.Helper()
+	v, err := e.store.ImportLayout(context.Background(), owner, l)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return v
 }
 
 // testLayout has a default scene with a button, a joystick, a textbox, a
@@ -204,7 +181,7 @@ func (e *env) game(extra ...string) *tclient {
 	}
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+e.streamerToken)
-	h.Set("X-Interactive-Version", "1")
+	h.Set("X-Interactive-Version", fmt.Sprint(e.version))
 	h.Set("X-Protocol-Version", "2.0")
 	c, _, err := e.dial(GameClientPath, q, h)
 	if err != nil {

@@ -196,7 +196,7 @@ func TestCostlyButtonsChargeAndCaptureOnce(t *testing.T) {
 func TestInternalErrorsAre1011(t *testing.T) {
 	e, g, p, _ := inputEnv(t)
 	g.call("updateControls", map[string]any{"sceneID": "default", "controls": []any{map[string]any{"controlID": "btn", "cost": 10}}})
-	e.store.DB.Close() // the database goes away under a live session
+	e.store.Close() // the database goes away under a live session
 	if got := g.callErr("capture", map[string]any{"transactionID": "x"}); got != 1011 {
 		t.Fatalf("capture without a database: %d, want 1011", got)
 	}

@@ -211,7 +211,7 @@ func TestShutdownClosesEverySocketWith1012(t *testing.T) {
 	}
 	<-done
 	// New connections are refused after shutdown.
-	h := http.Header{"Authorization": {"Bearer " + e.streamerToken}, "X-Interactive-Version": {"1"}, "X-Protocol-Version": {"2.0"}}
+	h := http.Header{"Authorization": {"Bearer " + e.streamerToken}, "X-Interactive-Version": {fmt.Sprint(e.version)}, "X-Protocol-Version": {"2.0"}}
 	c, _, err := e.dial(GameClientPath, nil, h)
 	if err != nil {
 		t.Fatal(err)
