@@ -29,11 +29,11 @@ const playLayout = `{
   "name": "play",
   "scenes": [
     {"sceneID": "default", "controls": [
-      {"controlID": "fire", "kind": "button", "text": "Fire", "tooltip": "Shoot once", "keyCode": 70,
+      {"controlID": "fire", "kind": "button", "text": "Fire", "tooltip": "Shoot once", "keyCode": 70, "gamepadButton": 0,
        "position": [{"size": "large", "x": 2, "y": 2, "width": 12, "height": 6},
                     {"size": "medium", "x": 1, "y": 1, "width": 12, "height": 6},
                     {"size": "small", "x": 1, "y": 1, "width": 12, "height": 6}]},
-      {"controlID": "aim", "kind": "joystick", "sampleRate": 50,
+      {"controlID": "aim", "kind": "joystick", "sampleRate": 50, "gamepadJoystick": 1,
        "position": [{"size": "large", "x": 20, "y": 2, "width": 10, "height": 10},
                     {"size": "medium", "x": 15, "y": 1, "width": 10, "height": 10},
                     {"size": "small", "x": 15, "y": 1, "width": 12, "height": 12}]},
@@ -209,6 +209,12 @@ type playTab struct {
 // browser, sized width x height (touch and mobile when phone), on /play.
 func playOpen(t *testing.T, browser context.Context, name, url string, width, height int64, phone bool) *playTab {
 	t.Helper()
+	return playOpenWith(t, browser, name, url, width, height, phone, "")
+}
+
+// playOpenWith is playOpen with a script that runs before the page's own.
+func playOpenWith(t *testing.T, browser context.Context, name, url string, width, height int64, phone bool, initScript string) *playTab {
+	t.Helper()
 	var mu sync.Mutex
 	dialogs := &[]string{}
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext(),
@@ -245,6 +251,12 @@ func playOpen(t *testing.T, browser context.Context, name, url string, width, he
 		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch)
 	}
 	tab := &playTab{name: name, ctx: ctx, dialogs: dialogs}
+	if initScript != "" {
+		tab.do(t, chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tgt, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: initScript})
+			return err
+		}))
+	}
 	tab.do(t, chromedp.EmulateViewport(width, height, opts...), chromedp.Navigate(url))
 	return tab
 }
@@ -269,7 +281,7 @@ func playEval[T any](t *testing.T, p *playTab, expr string) T {
 // wait polls until expr is truthy in the page.
 func (p *playTab) wait(t *testing.T, what, expr string) {
 	t.Helper()
-	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(8*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool]("!!("+expr+")", chromedp.WithPollingTimeout(8*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
 		screenshot(t, p.ctx, p.name+"-failure")
 		t.Fatalf("%s: waiting for %s (%s): %v; status %q; toasts %q", p.name, what, expr, err,
 			playEval[string](t, p, `document.querySelector("[data-testid=play-status]").textContent`),
@@ -574,6 +586,17 @@ func TestPlayPageFollowsTheStreamer(t *testing.T) {
 			&& document.querySelector("[data-id=aim] [data-testid=halo]").style.opacity === "0.8";
 	})()`)
 
+	// Controls created and deleted while live appear and go.
+	game.call(t, "createControls", `{"sceneID": "default", "controls": [{"controlID": "late", "kind": "button", "text": "Late arrival",
+		"position": [{"size": "large", "x": 58, "y": 8, "width": 12, "height": 4}, {"size": "small", "x": 1, "y": 24, "width": 12, "height": 4}]}]}`)
+	for _, p := range []*playTab{desk, phone} {
+		p.wait(t, "the created control", `document.querySelector("[data-id=late] [data-testid=control-text]")?.textContent === "Late arrival"`)
+	}
+	game.call(t, "deleteControls", `{"sceneID": "default", "controlIDs": ["late", "hello"]}`)
+	for _, p := range []*playTab{desk, phone} {
+		p.wait(t, "the deleted controls gone", `!document.querySelector("[data-id=late]") && !document.querySelector("[data-id=hello]") && document.querySelector("[data-id=fire]")`)
+	}
+
 	// Scene switch: both pages must show the new scene within 200 ms of
 	// the streamer's call. Each page stamps the DOM change itself
 	// (MutationObserver, Date.now()), so the browser driver's polling adds
@@ -873,4 +896,71 @@ func TestPlayPageSpendsSparksWhenSignedIn(t *testing.T) {
 		t.Error("the button is still marked unaffordable with 7 sparks for a cost of 5")
 	}
 	tab.shot(t, "signed-in")
+}
+
+// playFakeGamepad stands in for a controller (there is no gamepad on a
+// test machine): navigator.getGamepads returns one standard-mapping pad
+// whose buttons and sticks the test sets through window.__pad.
+const playFakeGamepad = `(() => {
+	const pad = {id: "test pad", index: 0, connected: true, mapping: "standard", timestamp: 0,
+		buttons: Array.from({length: 17}, () => ({pressed: false, touched: false, value: 0})),
+		axes: [0, 0, 0, 0]};
+	window.__pad = pad;
+	Object.defineProperty(Navigator.prototype, "getGamepads", {value: () => [pad, null, null, null], configurable: true});
+})();`
+
+// TestPlayPageReadsAGamepad binds the A button (0) to a button and the
+// right stick (1) to a joystick: pressing A is a mousedown/mouseup with
+// button 0, tilting the stick sends moves paced at the sample rate,
+// clamped to the unit disc, with a dead zone, and (0, 0) on release.
+func TestPlayPageReadsAGamepad(t *testing.T) {
+	srv, game, channel := playSetup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := game.c.Ready(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	browser := newBrowser(t)
+	tab := playOpenWith(t, browser, "viewer", fmt.Sprintf("%s/play/%d", srv.URL, channel), 1280, 900, false, playFakeGamepad)
+	tab.wait(t, "live", `document.querySelector("[data-testid=play-status]").dataset.state === "live"`)
+
+	mark := game.mark()
+	playEval[bool](t, tab, `(window.__pad.buttons[0] = {pressed: true, touched: true, value: 1}, true)`)
+	game.waitInputs(t, mark, "the A button's mousedown", func(in []client.GiveInput) bool {
+		return len(playEvents(in, "fire", "mousedown")) == 1
+	})
+	playEval[bool](t, tab, `(window.__pad.buttons[0] = {pressed: false, touched: false, value: 0}, true)`)
+	in := game.waitInputs(t, mark, "the A button's mouseup", func(in []client.GiveInput) bool {
+		return len(playEvents(in, "fire", "mouseup")) == 1
+	})
+	if b := playEvents(in, "fire", "mousedown")[0].Input.Button; b == nil || *b != 0 {
+		t.Errorf("gamepad press: %s, want button 0", playDescribe(in))
+	}
+
+	// The left stick is not bound: moving it sends nothing. A tilt inside
+	// the dead zone sends nothing either.
+	mark = game.mark()
+	playEval[bool](t, tab, `(window.__pad.axes = [0.9, 0.9, 0.05, -0.05], true)`)
+	time.Sleep(200 * time.Millisecond)
+	if in := game.since(mark); len(in) != 0 {
+		t.Errorf("unbound stick or dead zone sent %s", playDescribe(in))
+	}
+	// Right stick fully to the lower right: the move is clamped to the disc.
+	playEval[bool](t, tab, `(window.__pad.axes = [0, 0, 1, 1], true)`)
+	game.waitInputs(t, mark, "the right stick's move", func(in []client.GiveInput) bool {
+		return len(playEvents(in, "aim", "move")) >= 1
+	})
+	playEval[bool](t, tab, `(window.__pad.axes = [0, 0, 0, 0], true)`)
+	in = game.waitInputs(t, mark, "the stick back at rest", func(in []client.GiveInput) bool {
+		m := playEvents(in, "aim", "move")
+		return len(m) >= 2 && *m[len(m)-1].Input.X == 0 && *m[len(m)-1].Input.Y == 0
+	})
+	moves := playEvents(in, "aim", "move")
+	first := moves[0]
+	if x, y := *first.Input.X, *first.Input.Y; math.Abs(x-0.707) > 0.002 || math.Abs(y-0.707) > 0.002 {
+		t.Errorf("stick at (1, 1) sent (%v, %v), want it clamped to about (0.707, 0.707)", x, y)
+	}
+	if len(moves) != 2 {
+		t.Errorf("a held stick sent %d moves, want one (only while it moves) and the release: %s", len(moves), playDescribe(moves))
+	}
 }
