@@ -285,3 +285,16 @@ func (c *tclient) countMethod(method string) int {
 	}
 	return n
 }
+
+func TestSilentSocketsAreDroppedAfterMissedPongs(t *testing.T) {
+	e := newEnv(t, Options{PingInterval: 200 * time.Millisecond})
+	g := e.game()
+	e.participant("") // never reads again, so never answers a ping
+	sid := decodeJSON[participantsParamsJSON](t, g.expect("onParticipantJoin").Params).Participants[0].SessionID
+	// The game client reads (and so answers pings) while it waits.
+	left := decodeJSON[participantsParamsJSON](t, g.expect("onParticipantLeave").Params)
+	if left.Participants[0].SessionID != sid {
+		t.Fatalf("left %+v", left)
+	}
+	g.call("getTime", nil) // the game client itself is still connected
+}
