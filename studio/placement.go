@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The placement helpers never drop a control: when a grid has no room even
@@ -186,11 +187,23 @@ func UniqueControlID(s *Scene, base string) string {
 		}
 	}
 	for n := 2; ; n++ {
-		id := base + "-" + strconv.Itoa(n)
+		suffix := "-" + strconv.Itoa(n)
+		id := trimToBytes(base, MaxIDLen-len(suffix)) + suffix
 		if s.Control(id) == nil {
 			return id
 		}
 	}
+}
+
+// trimToBytes shortens s to at most n bytes without splitting a character.
+func trimToBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // PlaceCopy adds a copy of c to the scene (pasting, or duplicating a

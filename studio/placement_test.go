@@ -2,7 +2,9 @@ package studio
 
 import (
 	"reflect"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestFreePlaceNear(t *testing.T) {
@@ -156,6 +158,11 @@ func TestFillFromLargeKeepsRowsAndOrder(t *testing.T) {
 }
 
 func TestUniqueControlID(t *testing.T) {
+	long := strings.Repeat("é", MaxIDLen/2) + "x" // 255 bytes
+	s0 := Scene{Controls: []Control{button(long)}}
+	if id := UniqueControlID(&s0, long); len(id) > MaxIDLen || !utf8.ValidString(id) || !strings.HasSuffix(id, "-2") {
+		t.Fatalf("copy of a %d-byte id: %d bytes %q", len(long), len(id), id)
+	}
 	s := Scene{Controls: []Control{button("a"), button("a-2"), button("b-x")}}
 	for in, want := range map[string]string{"a": "a-3", "a-2": "a-3", "c": "c", "": "control", "b-x": "b-x-2"} {
 		if got := UniqueControlID(&s, in); got != want {
