@@ -55,7 +55,7 @@ func TestStudioEditorEndToEnd(t *testing.T) {
 	joystick := `[data-testid=control][data-kind=joystick]`
 	bx := studioEval[[]int](t, ctx, studioRectJS(button))
 	jy := studioEval[[]int](t, ctx, studioRectJS(joystick))
-	unit := studioEval[float64](t, ctx, `+document.querySelector('[data-canvas]').dataset.unit`)
+	unit := studioEval[float64](t, ctx, `+document.querySelector('[data-testid=canvas]').dataset.unit`)
 	t.Logf("button at %v, joystick at %v (grid units), %v px per unit", bx, jy, unit)
 
 	// Drag the button 30 units right and 8 down with the mouse.
@@ -66,12 +66,12 @@ func TestStudioEditorEndToEnd(t *testing.T) {
 
 	// Resize it by its corner: 4 units wider, 2 taller. (The handle shows
 	// once the swapped-in page has settled and re-selected the button.)
-	studioWait(t, ctx, `document.querySelector('`+button+`').classList.contains('selected')`)
-	handle := studioEval[[]float64](t, ctx, `(() => { const r = document.querySelector('`+button+` .handle').getBoundingClientRect(); return [r.x + r.width/2, r.y + r.height/2]; })()`)
+	studioWait(t, ctx, `document.querySelector('`+button+`').getAttribute('aria-selected') === 'true'`)
+	handle := studioEval[[]float64](t, ctx, `(() => { const r = document.querySelector('`+button+` [data-testid=resize-handle]').getBoundingClientRect(); return [r.x + r.width/2, r.y + r.height/2]; })()`)
 	studioDrag(t, ctx, handle[0], handle[1], 4*unit, 2*unit)
 	studioWait(t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e.dataset.w === '%d' && e.dataset.h === '%d' })()`, button, bx[2]+4, bx[3]+2))
 	// Moving onto the joystick is refused in the page and nothing is saved.
-	studioWait(t, ctx, `document.querySelector('`+button+`').classList.contains('selected')`)
+	studioWait(t, ctx, `document.querySelector('`+button+`').getAttribute('aria-selected') === 'true'`)
 	before := studioEval[[]int](t, ctx, studioRectJS(button))
 	from = studioEval[[]float64](t, ctx, studioCenterJS(button))
 	to := studioEval[[]float64](t, ctx, studioCenterJS(joystick))
@@ -121,7 +121,7 @@ func TestStudioEditorEndToEnd(t *testing.T) {
 	studioSetField(t, ctx, "prop-cost", "25")
 	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=props-save]`)))
 	studioWait(t, ctx, fmt.Sprintf(`document.querySelector(%q + ' [data-testid=control-text]').textContent === %q`, button, hostileText))
-	if n := studioEval[int](t, ctx, `document.querySelectorAll('#workspace img').length`); n != 0 {
+	if n := studioEval[int](t, ctx, `document.querySelectorAll('[data-testid=workspace] img').length`); n != 0 {
 		t.Fatalf("control text became markup: %d img elements", n)
 	}
 
@@ -351,10 +351,10 @@ func TestStudioEditorKeyboardSelectionUndoAndStaleTab(t *testing.T) {
 	studioWait(t, ctx, `mixstudioEditor.selected().length === 1`)
 	p = studioEval[[]float64](t, ctx, studioCenterJS(label))
 	studioDo(t, ctx, chromedp.MouseClickXY(p[0], p[1], chromedp.ButtonModifiers(chromedp.ModifierShift)))
-	studioWait(t, ctx, `mixstudioEditor.selected().length === 2 && document.querySelectorAll('.ctl.selected').length === 2`)
+	studioWait(t, ctx, `mixstudioEditor.selected().length === 2 && document.querySelectorAll('[data-testid=control][aria-selected=true]').length === 2`)
 
 	// Drag the two together 20 units right, 6 down.
-	unit := studioEval[float64](t, ctx, `+document.querySelector('[data-canvas]').dataset.unit`)
+	unit := studioEval[float64](t, ctx, `+document.querySelector('[data-testid=canvas]').dataset.unit`)
 	p = studioEval[[]float64](t, ctx, studioCenterJS(button))
 	studioDrag(t, ctx, p[0], p[1], 20*unit, 6*unit)
 	moved := fmt.Sprintf(`(() => { const b = document.querySelector(%q).dataset, l = document.querySelector(%q).dataset;
@@ -387,7 +387,7 @@ func TestStudioEditorKeyboardSelectionUndoAndStaleTab(t *testing.T) {
 	studioWait(t, ctx, `document.querySelectorAll('[data-testid=canvas] [data-testid=control]').length === 3`)
 	studioWait(t, ctx, `mixstudioEditor.selected().length === 1 && mixstudioEditor.selected()[0] !== 'button-1'`)
 	overlap := studioEval[bool](t, ctx, `(() => {
-		const r = [...document.querySelectorAll('[data-testid=canvas] .ctl')].map(e => e.dataset).map(d => [+d.x, +d.y, +d.w, +d.h]);
+		const r = [...document.querySelectorAll('[data-testid=canvas] [data-testid=control]')].map(e => e.dataset).map(d => [+d.x, +d.y, +d.w, +d.h]);
 		return r.some((a, i) => r.some((b, j) => i !== j && a[0] < b[0]+b[2] && b[0] < a[0]+a[2] && a[1] < b[1]+b[3] && b[1] < a[1]+a[3]));
 	})()`)
 	if overlap {
