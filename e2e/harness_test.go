@@ -100,8 +100,9 @@ type server struct {
 	Addr string // 127.0.0.1:PORT
 	DB   string // the SQLite file it serves
 
-	args   []string
-	stderr *syncBuffer // every run's stderr, restarts included
+	command string // serve or mediator
+	args    []string
+	stderr  *syncBuffer // every run's stderr, restarts included
 
 	// The current process; replaced by restart once the last one exited.
 	cmd    *exec.Cmd
@@ -123,13 +124,25 @@ func startServer(t testing.TB, args ...string) *server {
 // prepared with runCLI before the server starts).
 func startServerDB(t testing.TB, db string, args ...string) *server {
 	t.Helper()
+	return startCommand(t, "serve", db, args)
+}
+
+// startMediator runs `mixstudio mediator` (the protocol endpoints alone, no
+// studio pages) like startServer.
+func startMediator(t testing.TB, args ...string) *server {
+	t.Helper()
+	return startCommand(t, "mediator", filepath.Join(t.TempDir(), "x.db"), args)
+}
+
+func startCommand(t testing.TB, command, db string, args []string) *server {
+	t.Helper()
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
 		addr, err := freeAddr()
 		if err != nil {
 			t.Fatalf("pick a port: %v", err)
 		}
-		s := &server{URL: "http://" + addr, Addr: addr, DB: db, args: args, stderr: &syncBuffer{}}
+		s := &server{URL: "http://" + addr, Addr: addr, DB: db, command: command, args: args, stderr: &syncBuffer{}}
 		err = s.launch()
 		if err == nil {
 			t.Cleanup(func() { s.stop(t) })
@@ -158,7 +171,7 @@ func freeAddr() (string, error) {
 
 // launch starts the process and waits for /healthz.
 func (s *server) launch() error {
-	argv := append([]string{"serve", "--addr", s.Addr, "--db", s.DB}, s.args...)
+	argv := append([]string{s.command, "--addr", s.Addr, "--db", s.DB}, s.args...)
 	cmd := exec.Command(binary, argv...)
 	cmd.Stdout = s.stderr // serve writes nothing to stdout; keep it anyway
 	cmd.Stderr = s.stderr

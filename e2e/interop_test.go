@@ -78,8 +78,13 @@ func interopDir(t testing.TB) string {
 // and a control update the participant sees.
 func TestNodeSDKInteropFlow(t *testing.T) {
 	dir := interopDir(t)
-	srv := startServer(t)
+	interopFlow(t, dir, startServer(t))
+}
 
+// interopFlow prepares the users, sparks and version flow.js needs, runs
+// it and checks every step and the balances it leaves.
+func interopFlow(t *testing.T, dir string, srv *server) {
+	t.Helper()
 	gameToken := srv.cli(t, "token")
 	viewerToken := srv.cli(t, "token", "--user", "viewer1")
 	poorToken := srv.cli(t, "token", "--user", "viewer2")
