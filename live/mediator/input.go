@@ -49,6 +49,9 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 	if p.disabled() {
 		return "", 0, badInput("Your input is disabled.")
 	}
+	if !p.allowInput(now.UnixMilli(), s.m.opts.InputRate) {
+		return "", 0, badInput("Input comes too fast.")
+	}
 	controlID, ok := in.String("controlID")
 	if !ok {
 		return "", 0, perr(codeBadInput, "input.controlID", "controlID must be a string.")
@@ -234,4 +237,18 @@ func (s *session) capture(r *request) ([]byte, *Error) {
 func mustString(o *state.Object, key string) string {
 	s, _ := o.String(key)
 	return s
+}
+
+// allowInput drains p's input bucket at rate per second and admits one
+// more input if the bucket (of 2×rate) has room.
+func (p *participant) allowInput(nowMS int64, rate float64) bool {
+	if dt := nowMS - p.inputAt; dt > 0 {
+		p.inputLevel = max(0, p.inputLevel-float64(dt)*rate/1000)
+	}
+	p.inputAt = nowMS
+	if p.inputLevel+1 > 2*rate {
+		return false
+	}
+	p.inputLevel++
+	return true
 }

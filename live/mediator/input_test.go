@@ -264,3 +264,36 @@ func TestAcceptedInputIsForwardedExactlyOnceUnderConcurrency(t *testing.T) {
 	}
 	t.Logf("%d of %d inputs accepted while the button flipped", total, viewers*presses)
 }
+
+func TestInputFasterThanTheRateIsRefused(t *testing.T) {
+	e := newEnv(t, Options{InputRate: 5})
+	g := e.game()
+	g.call("ready", map[string]any{"isReady": true})
+	p := e.participant("")
+	press := map[string]any{"controlID": "btn", "event": "mousedown"}
+	for i := range 10 { // a burst of twice the rate passes
+		if got := p.callErr("giveInput", press); got != 0 {
+			t.Fatalf("press %d of the burst: %d", i, got)
+		}
+	}
+	if got := p.callErr("giveInput", press); got != 4099 {
+		t.Fatalf("press past the burst: %d, want 4099", got)
+	}
+	e.clock.Advance(time.Second) // 5 more drain away
+	for range 5 {
+		p.call("giveInput", press)
+	}
+	if got := p.callErr("giveInput", press); got != 4099 {
+		t.Fatalf("press past the refill: %d, want 4099", got)
+	}
+	got := 0
+	g.call("getTime", nil)
+	for _, m := range g.pending {
+		if m.Method == "giveInput" {
+			got++
+		}
+	}
+	if got != 15 {
+		t.Fatalf("%d inputs forwarded, want 15", got)
+	}
+}

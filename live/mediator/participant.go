@@ -24,6 +24,9 @@ type participant struct {
 	conn       *conn
 	// lastMove is when each joystick last moved, for sampleRate.
 	lastMove map[string]int64
+	// inputLevel and inputAt are a leaky bucket over the inputs given.
+	inputLevel float64
+	inputAt    int64
 }
 
 // isFixedParticipantKey names the properties updateParticipants cannot
