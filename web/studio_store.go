@@ -62,6 +62,23 @@ func (s *Server) storeImport(ctx context.Context, u studio.User, l studio.Layout
 	return s.db.ImportLayout(ctx, u.ID, l)
 }
 
+// storeVersion loads a whole version of the user's (every scene with its
+// controls) and the project's versions. (The live console uses it.)
+func (s *Server) storeVersion(ctx context.Context, u studio.User, id int64) (*studio.Version, []studio.VersionSummary, error) {
+	v, err := s.db.FindVersion(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.ownProject(ctx, u, v.ProjectID)
+	if err != nil {
+		if errors.Is(err, studio.ErrNotFound) {
+			return nil, nil, studio.Errorf(studio.ENOTFOUND, "version %d does not exist", id)
+		}
+		return nil, nil, err
+	}
+	return &v, p.Versions, nil
+}
+
 // editorData is what one editor answer needs: the version with only the
 // shown scene's controls loaded (the others are listed by id, with their
 // counts in tabs), so a 50-scene project costs no more than one scene.
