@@ -49,7 +49,7 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 	if p.disabled() {
 		return "", 0, badInput("Your input is disabled.")
 	}
-	if !p.allowInput(now.UnixMilli(), s.m.opts.InputRate) {
+	if rate := s.m.opts.InputRate; rate > 0 && !p.allowInput(now.UnixMilli(), rate) {
 		return "", 0, badInput("Input comes too fast.")
 	}
 	controlID, ok := in.String("controlID")

@@ -47,9 +47,11 @@ type Options struct {
 	PingInterval time.Duration
 	// WriteTimeout bounds one frame's write.
 	WriteTimeout time.Duration
-	// InputRate is how many inputs a second one participant may give on
-	// average (bursts of twice that pass); faster input is refused with
-	// 4099, so that one viewer cannot use up the game client's bandwidth.
+	// InputRate, when set, is how many inputs a second one participant may
+	// give on average (bursts of twice that pass); faster input is refused
+	// with 4099, so that one viewer cannot use up the game client's
+	// bandwidth. 0: no limit (load tools and benchmarks press far faster
+	// than people).
 	InputRate float64
 	// ParticipantWait is how long a participant of an existing channel
 	// without a session waits for one (a game client coming back after a
@@ -72,9 +74,6 @@ func (o *Options) defaults() {
 	}
 	if o.PingInterval == 0 {
 		o.PingInterval = 20 * time.Second
-	}
-	if o.InputRate == 0 {
-		o.InputRate = 20
 	}
 	if o.ParticipantWait == 0 {
 		o.ParticipantWait = 15 * time.Second
