@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -76,6 +77,9 @@ func newBrowser(t testing.TB) context.Context {
 		for m, err := range messages {
 			if err != nil {
 				return
+			}
+			if strings.HasSuffix(m.URL, "/favicon.ico") {
+				continue // chromium asks every origin for one; noise
 			}
 			mu.Lock()
 			console = append(console, m.String())
