@@ -964,3 +964,110 @@ func TestPlayPageReadsAGamepad(t *testing.T) {
 		t.Errorf("a held stick sent %d moves, want one (only while it moves) and the release: %s", len(moves), playDescribe(moves))
 	}
 }
+
+// playModuleChecks runs the page's pure modules in chromium and returns
+// the failed checks: the world model (join, scene switch, control and
+// participant updates, merge patches), random hostile params for every
+// method (no exception), the joystick clamp, the reconnect backoff, the
+// grid choice and event text.
+const playModuleChecks = `(async () => {
+	const {World, mergePatch} = await import("/static/js/play/world.js");
+	const {clampUnit} = await import("/static/js/play/joystick.js");
+	const {backoffMs} = await import("/static/js/play/protocol.js");
+	const {gridFor} = await import("/static/js/play/grid.js");
+	const {eventText} = await import("/static/js/play/ui.js");
+	const fails = [];
+	const eq = (name, got, want) => {
+		const g = JSON.stringify(got), w = JSON.stringify(want);
+		if (g !== w) fails.push(name + ": got " + g + ", want " + w);
+	};
+
+	eq("merge", mergePatch({a: 1, b: {c: 2}, e: 5}, {b: {c: null, d: 3}, e: null}), {a: 1, b: {d: 3}});
+	mergePatch({}, JSON.parse('{"__proto__": {"polluted": 1}}'));
+	eq("no prototype pollution", ({}).polluted, undefined);
+
+	const w = new World();
+	const btn = (id, extra) => Object.assign({controlID: id, kind: "button", position: []}, extra);
+	w.apply("onSceneCreate", {scenes: [{sceneID: "default", controls: [btn("a"), btn("b"), {kind: "button"}, "junk"]}]});
+	w.apply("onGroupCreate", {groups: [{groupID: "default", sceneID: "default"}]});
+	w.apply("onParticipantJoin", {participants: [{sessionID: "s", groupID: "default", disabled: false}]});
+	eq("join: scene", w.sceneID, "default");
+	eq("join: controls without ids dropped", w.scene.controls.map(c => c.controlID), ["a", "b"]);
+	eq("not ready yet", w.ready, false);
+	w.apply("onReady", {isReady: true});
+	eq("ready", w.ready, true);
+	w.apply("onControlUpdate", {sceneID: "default", controls: [{controlID: "a", text: "hi", cooldown: 5}]});
+	w.apply("onControlUpdate", {sceneID: "default", controls: [{controlID: "a", cooldown: null}]});
+	eq("update merges", w.scene.controls[0], {controlID: "a", kind: "button", position: [], text: "hi"});
+	w.apply("onControlCreate", {sceneID: "default", controls: [btn("c")]});
+	w.apply("onControlCreate", {sceneID: "nowhere", controls: [btn("d")]});
+	w.apply("onControlDelete", {sceneID: "default", controls: [{controlID: "b"}]});
+	eq("create and delete", w.scene.controls.map(c => c.controlID), ["a", "c"]);
+	// A scene switch as the mediator sends it: the new scene, the group, its update.
+	w.apply("onSceneCreate", {scenes: [{sceneID: "two", controls: [btn("x")]}]});
+	eq("a scene arriving alone does not switch", w.sceneID, "default");
+	w.apply("onGroupCreate", {groups: [{groupID: "default", sceneID: "two"}]});
+	w.apply("onGroupUpdate", {groups: [{groupID: "default", sceneID: "two"}]});
+	eq("switched", [w.sceneID, w.scene.controls.map(c => c.controlID)], ["two", ["x"]]);
+	// Moved to another group (updateParticipants).
+	w.apply("onSceneCreate", {scenes: [{sceneID: "vip", controls: []}]});
+	w.apply("onGroupCreate", {groups: [{groupID: "vips", sceneID: "vip"}]});
+	w.apply("onParticipantUpdate", {participants: [{sessionID: "s", groupID: "vips", disabled: true}]});
+	eq("moved and disabled", [w.sceneID, w.disabled], ["vip", true]);
+	eq("event", w.apply("event", {anything: 1}), "event");
+
+	// Hostile params never throw.
+	let seed = 7;
+	const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+	const values = [null, 0, -1, 1e308, NaN, "", "default", "a", true, [], {}, [null], {controlID: 5}, {sceneID: {}},
+		{scenes: null}, {scenes: [null, 1, {sceneID: "default", controls: {}}]}, {groups: [{groupID: "default", sceneID: 3}]},
+		{participants: [null]}, {participants: [{groupID: null}]}, {sceneID: "default", controls: [null, {controlID: "a", position: 1}]}];
+	const methods = ["onSceneCreate", "onSceneUpdate", "onSceneDelete", "onControlCreate", "onControlUpdate", "onControlDelete",
+		"onGroupCreate", "onGroupUpdate", "onGroupDelete", "onParticipantJoin", "onParticipantUpdate", "onReady", "event", "hello", "unknown"];
+	for (let i = 0; i < 3000; i++) {
+		const m = methods[Math.floor(rnd() * methods.length)];
+		const v = values[Math.floor(rnd() * values.length)];
+		try {
+			w.apply(m, v);
+			void w.scene; void w.disabled;
+		} catch (e) {
+			fails.push("apply " + m + " " + JSON.stringify(v) + " threw " + e);
+			break;
+		}
+	}
+
+	eq("clamp (3, 4)", clampUnit(3, 4), {x: 0.6, y: 0.8});
+	const d = clampUnit(5, 5);
+	if (Math.hypot(d.x, d.y) > 1) fails.push("clamp (5, 5) gave " + JSON.stringify(d) + ", off the disc");
+	eq("clamp keeps small values", clampUnit(-0.25, 0.5), {x: -0.25, y: 0.5});
+	eq("no negative zero", Object.is(clampUnit(-0.0001, 0).x, 0), true);
+
+	eq("backoff 0 without jitter", [backoffMs(0, 15000, () => 0.5), backoffMs(3, 15000, () => 0.5)], [500, 4000]);
+	eq("backoff is capped", backoffMs(30, 15000, () => 0.5), 15000);
+	eq("backoff jitter spans ±30%", [backoffMs(2, 15000, () => 0), backoffMs(2, 15000, () => 0.9999)], [1400, 2600]);
+
+	eq("grids", [1280, 900, 899, 540, 539, 390, 0].map(px => gridFor(px).name),
+		["large", "large", "medium", "medium", "small", "small", "small"]);
+
+	eq("event text", [eventText("hi"), eventText({message: "m"}), eventText({text: "t"}), eventText({a: 1}), eventText(null)],
+		["hi", "m", "t", '{"a":1}', "null"]);
+	eq("long event text is cut", eventText({x: "y".repeat(1000)}).length, 301);
+	return fails;
+})()`
+
+// TestPlayModulesInChromium checks the page's own modules where they run:
+// in chromium, imported from the binary.
+func TestPlayModulesInChromium(t *testing.T) {
+	srv := startServer(t)
+	browser := newBrowser(t)
+	if err := chromedp.Do(browser, chromedp.Navigate(srv.URL+"/healthz")); err != nil {
+		t.Fatal(err)
+	}
+	fails, err := chromedp.Run(browser, chromedp.Evaluate[[]string](playModuleChecks, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("module checks: %v", err)
+	}
+	for _, f := range fails {
+		t.Error(f)
+	}
+}
