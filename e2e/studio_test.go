@@ -393,6 +393,11 @@ func TestStudioEditorKeyboardSelectionUndoAndStaleTab(t *testing.T) {
 	if overlap {
 		t.Fatal("the pasted control overlaps another")
 	}
+	// Shift+arrow nudges by 5 units.
+	pasted := `[data-testid=control][aria-selected=true]`
+	px := studioEval[[]int](t, ctx, studioRectJS(pasted))
+	studioDo(t, ctx, chromedp.KeyEvent(kb.ArrowRight, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	studioWait(t, ctx, fmt.Sprintf(`document.querySelector(%q).dataset.x === '%d'`, pasted, px[0]+5))
 
 	// A second tab moves the label; the first tab's nudge is then stale.
 	tab2, cancel := chromedp.NewContext(ctx)

@@ -422,7 +422,8 @@
     if (arrows[key] && !mod) {
       if (state.selected.size === 0) return;
       e.preventDefault();
-      nudge(...arrows[key]);
+      const step = e.shiftKey ? 5 : 1; // Shift: one major grid line
+      nudge(arrows[key][0] * step, arrows[key][1] * step);
     } else if (mod && key === "z") {
       e.preventDefault();
       travel(e.shiftKey ? "redo" : "undo");
