@@ -78,3 +78,13 @@ func (db *DB) UseSignInLink(ctx context.Context, secret string) (studio.User, er
 	}
 	return db.UserByID(ctx, userID)
 }
+
+// EndOtherSessions signs the user out everywhere but the session keep
+// (after a password change); keep may be empty to end them all.
+func (db *DB) EndOtherSessions(ctx context.Context, userID int64, keep string) (int64, error) {
+	res, err := db.sql.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND hash <> ?`, userID, hashSecret(keep))
+	if err != nil {
+		return 0, fmt.Errorf("end sessions of user %d: %w", userID, err)
+	}
+	return res.RowsAffected()
+}

@@ -156,6 +156,14 @@ func (s *Server) handleSetPassword(c echo.Context) error {
 		v.Error = studio.ErrorMessage(err)
 		return s.render(c, http.StatusUnprocessableEntity, "Account", templates.Account(v))
 	}
-	v.HasPassword, v.Flash = true, "Password saved."
+	// Whoever knew the old password may hold a session: end the others.
+	var keep string
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		keep = ck.Value
+	}
+	if _, err := s.db.EndOtherSessions(ctx, u.ID, keep); err != nil {
+		return err
+	}
+	v.HasPassword, v.Flash = true, "Password saved. Other browsers signed in as you were signed out."
 	return s.render(c, http.StatusOK, "Account", templates.Account(v))
 }

@@ -107,8 +107,20 @@ func TestOwnerSignsInWithTheOneTimeLinkAndSetsAPassword(t *testing.T) {
 	if resp, _ := b.post("/account/password", url.Values{"password": {"short"}}); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("short password: %d", resp.StatusCode)
 	}
+	other := newBrowser(t, srv) // a second browser, signed in by another link
+	link2, _ := db.CreateSignInLink(ctx, owner.ID)
+	other.get("/signin/link?token=" + link2)
+	if st, _ := other.get("/account"); st != 200 {
+		t.Fatalf("second browser: %d", st)
+	}
 	if resp, body := b.post("/account/password", url.Values{"password": {"owner password"}}); resp.StatusCode != 200 || !strings.Contains(body, "Password saved") {
 		t.Fatalf("set password: %d", resp.StatusCode)
+	}
+	if st, _ := other.get("/account"); st != http.StatusSeeOther {
+		t.Fatalf("the other browser stays signed in after a password change: %d", st)
+	}
+	if st, _ := b.get("/account"); st != 200 {
+		t.Fatalf("the changing browser was signed out: %d", st)
 	}
 	if resp, _ := b.post("/account/password", url.Values{"current": {"wrong one!"}, "password": {"another one"}}); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("change with a wrong current password: %d", resp.StatusCode)
