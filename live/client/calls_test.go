@@ -44,7 +44,7 @@ func TestCallTimeoutAndLateReply(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want deadline exceeded", err)
 	}
-	if d := time.Since(start); d > time.Second {
+	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("timeout took %s", d)
 	}
 	if _, err := c.GetGroups(ctxT(t)); err != nil {

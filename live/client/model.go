@@ -74,7 +74,7 @@ func (p *pushed) updateScenes(scenes []Scene) {
 	defer p.mu.Unlock()
 	for _, sc := range scenes {
 		s := p.scene(sc.SceneID)
-		s.props = mergePatch(s.props, propsJSON(sc.Props))
+		s.props = applyTo(s.created, s.props, propsJSON(sc.Props))
 		for _, c := range sc.Controls {
 			s.putControl(c, false)
 		}
@@ -133,7 +133,8 @@ func (s *sceneModel) putControl(c Control, create bool) {
 	case create:
 		s.controls[i] = &resModel{id: c.ControlID, created: true, obj: obj}
 	default:
-		s.controls[i].obj = mergePatch(s.controls[i].obj, obj)
+		r := s.controls[i]
+		r.obj = applyTo(r.created, r.obj, obj)
 	}
 }
 
@@ -153,7 +154,8 @@ func (p *pushed) putGroups(groups []Group, create bool) {
 		case create:
 			p.groups[i] = &resModel{id: g.GroupID, created: true, obj: obj}
 		default:
-			p.groups[i].obj = mergePatch(p.groups[i].obj, obj)
+			r := p.groups[i]
+			r.obj = applyTo(r.created, r.obj, obj)
 		}
 	}
 }
@@ -168,7 +170,7 @@ func (p *pushed) deleteGroup(id, reassign string) {
 func (p *pushed) updateWorld(world json.RawMessage) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.world = mergePatch(p.world, world)
+	p.world = composePatch(p.world, world) // we never know the world whole
 }
 
 func (p *pushed) setThrottle(rules json.RawMessage) {
@@ -230,6 +232,16 @@ func (p *pushed) snapshot() snapshot {
 		s.ready = &r
 	}
 	return s
+}
+
+// applyTo records a patch: merged into what we created (we know it whole),
+// composed with earlier patches otherwise (nulls must survive to delete
+// properties the server had before we touched it).
+func applyTo(created bool, have, patch json.RawMessage) json.RawMessage {
+	if created {
+		return mergePatch(have, patch)
+	}
+	return composePatch(have, patch)
 }
 
 func propsJSON(p Props) json.RawMessage {

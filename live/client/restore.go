@@ -84,13 +84,9 @@ func (r restorer) scenes(ctx context.Context, snap snapshot) error {
 	if err := r.do(ctx, "getScenes", nil, &have); err != nil {
 		return err
 	}
-	existing := map[string]map[string]bool{}
+	existing := map[string]Scene{}
 	for _, s := range have.Scenes {
-		ids := map[string]bool{}
-		for _, ctl := range s.Controls {
-			ids[ctl.ControlID] = true
-		}
-		existing[s.SceneID] = ids
+		existing[s.SceneID] = s
 	}
 	for _, s := range snap.scenes {
 		onServer, ok := existing[s.id]
@@ -119,41 +115,77 @@ func (r restorer) scenes(ctx context.Context, snap snapshot) error {
 // (patches to controls we never saw whole cannot make a control).
 func (r restorer) createScene(ctx context.Context, s sceneModel) error {
 	obj, _ := asObject(s.props)
-	if obj == nil {
+	if obj == nil || !s.created {
 		obj = map[string]json.RawMessage{}
+		if m, ok := asObject(mergePatch(nil, s.props)); ok {
+			obj = m // a patch applied to nothing: its nulls go
+		}
 	}
 	obj["sceneID"] = jsonString(s.id)
-	var controls []json.RawMessage
+	controls := []json.RawMessage{}
 	for _, ctl := range s.controls {
 		if ctl.created {
 			controls = append(controls, ctl.obj)
 		}
 	}
 	cs, _ := json.Marshal(controls)
-	if controls == nil {
-		cs = []byte("[]")
-	}
 	obj["controls"] = cs
 	return r.do(ctx, "createScenes", map[string][]map[string]json.RawMessage{"scenes": {obj}}, nil)
 }
 
-// updateScene brings an existing scene to our model: its properties, then
-// controls created (missing ones), updated (present ones), deleted.
-func (r restorer) updateScene(ctx context.Context, s sceneModel, onServer map[string]bool) error {
-	if props, _ := asObject(s.props); len(props) > 0 {
-		props["sceneID"] = jsonString(s.id)
-		params := map[string]any{"priority": 0, "scenes": []any{props}}
+// updateScene brings an existing scene to our model. What we created is
+// known whole, so the server's copy is patched to equal it (nulls for
+// properties it has and we do not; a control of another kind is deleted
+// and created again); what we only patched gets our composed patches.
+func (r restorer) updateScene(ctx context.Context, s sceneModel, onServer Scene) error {
+	var props Props
+	if s.created {
+		props = propsPatch(without(propsJSON(onServer.Props), "groups"), objectProps(s.props))
+	} else {
+		props = objectProps(s.props)
+	}
+	if len(props) > 0 {
+		params := map[string]any{"priority": 0, "scenes": []Scene{{SceneID: s.id, Props: props}}}
 		if err := r.do(ctx, "updateScenes", params, nil); err != nil {
 			return err
 		}
 	}
+	serverControls := map[string]Control{}
+	for _, ctl := range onServer.Controls {
+		serverControls[ctl.ControlID] = ctl
+	}
 	var create, update []json.RawMessage
+	gone := []string{}
 	for _, ctl := range s.controls {
+		have, exists := serverControls[ctl.id]
+		var mine Control
+		if err := json.Unmarshal(ctl.obj, &mine); err != nil {
+			continue
+		}
 		switch {
-		case onServer[ctl.id]:
-			update = append(update, without(ctl.obj, "kind")) // kind is not settable
-		case ctl.created:
+		case !exists && ctl.created:
 			create = append(create, ctl.obj)
+		case !exists: // a patch to a control the new session lacks
+		case ctl.created && mine.Kind != have.Kind:
+			gone = append(gone, ctl.id)
+			create = append(create, ctl.obj)
+		case ctl.created:
+			if patch := propsPatch(propsJSON(have.Props), mine.Props); len(patch) > 0 {
+				b, _ := json.Marshal(Control{ControlID: ctl.id, Props: patch})
+				update = append(update, b)
+			}
+		default:
+			update = append(update, without(ctl.obj, "kind")) // kind is not settable
+		}
+	}
+	for _, id := range s.deletedControls {
+		if _, ok := serverControls[id]; ok {
+			gone = append(gone, id)
+		}
+	}
+	if len(gone) > 0 {
+		if err := r.do(ctx, "deleteControls", map[string]any{"sceneID": s.id, "controlIDs": gone}, nil); err != nil {
+			return err
 		}
 	}
 	if len(create) > 0 {
@@ -167,15 +199,6 @@ func (r restorer) updateScene(ctx context.Context, s sceneModel, onServer map[st
 			return err
 		}
 	}
-	var gone []string
-	for _, id := range s.deletedControls {
-		if onServer[id] {
-			gone = append(gone, id)
-		}
-	}
-	if len(gone) > 0 {
-		return r.do(ctx, "deleteControls", map[string]any{"sceneID": s.id, "controlIDs": gone}, nil)
-	}
 	return nil
 }
 
@@ -186,16 +209,31 @@ func (r restorer) groups(ctx context.Context, snap snapshot) error {
 	if err := r.do(ctx, "getGroups", nil, &have); err != nil {
 		return err
 	}
-	existing := map[string]bool{}
+	existing := map[string]Group{}
 	for _, g := range have.Groups {
-		existing[g.GroupID] = true
+		existing[g.GroupID] = g
 	}
 	var create, update []json.RawMessage
 	for _, g := range snap.groups {
-		if existing[g.id] {
+		onServer, ok := existing[g.id]
+		switch {
+		case !ok:
+			create = append(create, mergePatch(nil, g.obj)) // no nulls in a creation
+		case g.created:
+			var mine Group
+			if json.Unmarshal(g.obj, &mine) != nil {
+				continue
+			}
+			patch := propsPatch(propsJSON(onServer.Props), mine.Props)
+			if mine.SceneID == "" {
+				mine.SceneID = defaultID
+			}
+			if len(patch) > 0 || mine.SceneID != onServer.SceneID {
+				b, _ := json.Marshal(Group{GroupID: g.id, SceneID: mine.SceneID, Props: patch})
+				update = append(update, b)
+			}
+		default:
 			update = append(update, g.obj)
-		} else {
-			create = append(create, g.obj)
 		}
 	}
 	if len(create) > 0 {
@@ -209,7 +247,7 @@ func (r restorer) groups(ctx context.Context, snap snapshot) error {
 		}
 	}
 	for _, d := range snap.deletedGroups {
-		if !existing[d.id] {
+		if _, ok := existing[d.id]; !ok {
 			continue
 		}
 		params := map[string]string{"groupID": d.id, "reassignGroupID": d.reassign}
@@ -218,4 +256,10 @@ func (r restorer) groups(ctx context.Context, snap snapshot) error {
 		}
 	}
 	return nil
+}
+
+// objectProps decodes a JSON object into Props (nil for anything else).
+func objectProps(raw json.RawMessage) Props {
+	m, _ := asObject(raw)
+	return nonEmpty(m)
 }
