@@ -7,10 +7,12 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -839,25 +841,7 @@ func TestPlayPageSpendsSparksWhenSignedIn(t *testing.T) {
 	}
 	browser := newBrowser(t)
 	playURL := fmt.Sprintf("/play/%d", channel)
-	tab := playOpen(t, browser, "viewer", srv.URL+"/signup?next="+playURL, 1280, 900, false)
-	tab.do(t,
-		chromedp.SendKeys(chromedp.CSS(`form[action="/signup"] input[name=username]`), "viewer1"),
-		chromedp.SendKeys(chromedp.CSS(`form[action="/signup"] input[name=password]`), "long enough pw"),
-		chromedp.Submit(chromedp.CSS(`form[action="/signup"] input[name=username]`)),
-	)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ok, err := chromedp.Run(tab.ctx, chromedp.Evaluate[bool](fmt.Sprintf(
-			`location.pathname === %q && document.querySelector("[data-testid=play-status]")?.dataset.state === "live"`, playURL)))
-		if err == nil && ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			tab.shot(t, "failure")
-			t.Fatalf("not live on %s after signing up (%v)", playURL, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	tab := playSignUp(t, browser, srv, "viewer1", playURL)
 	if got := playEval[string](t, tab, `document.querySelector("[data-testid=play-sparks-value]").textContent`); got != "0" {
 		t.Fatalf("a new viewer's balance shows %q", got)
 	}
@@ -1070,4 +1054,185 @@ func TestPlayModulesInChromium(t *testing.T) {
 	for _, f := range fails {
 		t.Error(f)
 	}
+}
+
+// playSignUp opens a browser context, signs up as name from the sign-up
+// page and waits until it lands, live, on playURL.
+func playSignUp(t *testing.T, browser context.Context, srv *server, name, playURL string) *playTab {
+	t.Helper()
+	tab := playOpen(t, browser, name, srv.URL+"/signup?next="+playURL, 1280, 900, false)
+	tab.do(t,
+		chromedp.SendKeys(chromedp.CSS(`form[action="/signup"] input[name=username]`), name),
+		chromedp.SendKeys(chromedp.CSS(`form[action="/signup"] input[name=password]`), "long enough pw"),
+		chromedp.Submit(chromedp.CSS(`form[action="/signup"] input[name=username]`)),
+	)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ok, err := chromedp.Run(tab.ctx, chromedp.Evaluate[bool](fmt.Sprintf(
+			`location.pathname === %q && document.querySelector("[data-testid=play-status]")?.dataset.state === "live"`, playURL)))
+		if err == nil && ok {
+			return tab
+		}
+		if time.Now().After(deadline) {
+			tab.shot(t, "failure")
+			t.Fatalf("not live on %s after signing up (%v)", playURL, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestPlayPageYieldsToTheViewersNewerTab opens the page twice for one
+// signed-in viewer: the mediator keeps one participant per user, so the
+// older tab is closed (4025). It says so and offers to reconnect instead
+// of taking the session back by itself, which would make the two tabs
+// replace each other forever.
+func TestPlayPageYieldsToTheViewersNewerTab(t *testing.T) {
+	srv, game, channel := playSetup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := game.c.Ready(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	browser := newBrowser(t)
+	playURL := fmt.Sprintf("/play/%d", channel)
+	first := playSignUp(t, browser, srv, "viewer2", playURL)
+
+	// A second tab of the same browser context shares the session cookie.
+	secondCtx, cancelSecond := chromedp.NewContext(first.ctx)
+	defer cancelSecond()
+	second := &playTab{name: "second", ctx: secondCtx, dialogs: &[]string{}}
+	second.do(t, chromedp.Navigate(srv.URL+playURL))
+	second.wait(t, "live", `document.querySelector("[data-testid=play-status]").dataset.state === "live"`)
+	first.wait(t, "replaced", `document.querySelector("[data-testid=play-status]").dataset.state === "replaced"`)
+	time.Sleep(1500 * time.Millisecond) // longer than any reconnect backoff's first step
+	if st := first.state(t); st != "replaced" {
+		t.Fatalf("the older tab went from replaced to %q by itself", st)
+	}
+	if st := second.state(t); st != "live" {
+		t.Fatalf("the newer tab is %q, want live", st)
+	}
+	first.shot(t, "replaced")
+	first.do(t, chromedp.Click(chromedp.CSS(`[data-testid=play-reconnect]`)))
+	first.wait(t, "live again", `document.querySelector("[data-testid=play-status]").dataset.state === "live"`)
+	second.wait(t, "replaced in turn", `document.querySelector("[data-testid=play-status]").dataset.state === "replaced"`)
+}
+
+// playProcess is a `mixstudio serve` this test starts and stops itself, so
+// that it can restart on the same address.
+type playProcess struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	out  *syncBuffer
+}
+
+func playServe(t *testing.T, addr, db string) *playProcess {
+	t.Helper()
+	p := &playProcess{cmd: exec.Command(binary, "serve", "--addr", addr, "--db", db), done: make(chan struct{}), out: &syncBuffer{}}
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() { p.stop(t) })
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			return p
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatalf("server on %s did not start: %s", addr, p.out.String())
+	return nil
+}
+
+// stop sends SIGTERM (sockets close with 1012) and waits for the exit.
+func (p *playProcess) stop(t *testing.T) {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(8 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+		t.Errorf("server did not stop within 8s of SIGTERM")
+	}
+}
+
+// TestPlayPageComesBackAfterARestart restarts the server under a live
+// page: the socket closes with 1012, the page says it is reconnecting,
+// and without any click it is live again once the server and the game
+// client are back, and presses reach the game.
+func TestPlayPageComesBackAfterARestart(t *testing.T) {
+	addr, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "x.db")
+	file := filepath.Join(t.TempDir(), "play.json")
+	if err := os.WriteFile(file, []byte(playLayout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	version := runCLI(t, db, "import", file)
+	token := runCLI(t, db, "token")
+	srv := playServe(t, addr, db)
+	base := "http://" + addr
+
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, client.Config{DiscoveryURL: base, Token: token, VersionID: version, Compression: []string{},
+		MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	g := &playGame{c: c}
+	go func() {
+		for ev := range c.Events() {
+			if ev.Method == "giveInput" {
+				if in, err := ev.Input(); err == nil {
+					g.mu.Lock()
+					g.inputs = append(g.inputs, in)
+					g.mu.Unlock()
+				}
+			}
+		}
+	}()
+	if err := c.Ready(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	browser := newBrowser(t)
+	var me struct {
+		Channel struct{ ID int64 } `json:"channel"`
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/users/current", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&me)
+	resp.Body.Close()
+	tab := playOpen(t, browser, "viewer", fmt.Sprintf("%s/play/%d", base, me.Channel.ID), 1280, 900, false)
+	tab.wait(t, "live", `document.querySelector("[data-testid=play-status]").dataset.state === "live"`)
+	playEval[bool](t, tab, `(window.__states = [], new MutationObserver(() => window.__states.push(document.querySelector("[data-testid=play-status]").dataset.state))
+		.observe(document.querySelector("[data-testid=play-status]"), {attributes: true}), true)`)
+
+	srv.stop(t)
+	playServe(t, addr, db)
+	tab.wait(t, "live after the restart", `document.querySelector("[data-testid=play-status]").dataset.state === "live" && document.querySelectorAll("[data-testid=control]").length === 6`)
+	states := playEval[[]string](t, tab, `window.__states`)
+	if !slices.Contains(states, "reconnecting") {
+		t.Errorf("the page went through %v, never saying it was reconnecting", states)
+	}
+	mark := g.mark()
+	x, y := tab.center(t, "fire")
+	tab.mouseClick(t, x, y)
+	g.waitInputs(t, mark, "a press after the restart", func(in []client.GiveInput) bool {
+		return len(playEvents(in, "fire", "mouseup")) == 1
+	})
 }
