@@ -345,6 +345,14 @@ func TestStudioEditorKeyboardSelectionUndoAndStaleTab(t *testing.T) {
 	b0 := studioEval[[]int](t, ctx, studioRectJS(button))
 	l0 := studioEval[[]int](t, ctx, studioRectJS(label))
 
+	// A rubber band drawn from the empty grid around both selects both.
+	b := studioEval[[]float64](t, ctx, `(() => { const r = document.querySelector('[data-testid=canvas]').getBoundingClientRect(); return [r.right - 4, r.bottom - 4, r.left + 2, r.top + 2]; })()`)
+	studioDrag(t, ctx, b[0], b[1], b[2]-b[0], b[3]-b[1])
+	studioWait(t, ctx, `mixstudioEditor.selected().length === 2 && !document.querySelector('[data-testid=selection-band]')`)
+	// A click on the empty grid clears the selection.
+	studioDo(t, ctx, chromedp.MouseClickXY(b[0], b[1]))
+	studioWait(t, ctx, `mixstudioEditor.selected().length === 0`)
+
 	// Click the button, shift-click the label: both selected.
 	p := studioEval[[]float64](t, ctx, studioCenterJS(button))
 	studioDo(t, ctx, chromedp.MouseClickXY(p[0], p[1]))

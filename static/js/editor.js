@@ -12,6 +12,7 @@
   const state = {
     selected: new Set(), // control IDs
     drag: null, // an ongoing move or resize
+    band: null, // an ongoing rubber-band selection
     queue: Promise.resolve(), // edits in flight, one at a time
     undo: [],
     redo: [],
@@ -231,7 +232,18 @@
     const c = canvas();
     if (!c || !c.contains(e.target) || e.button !== 0) return;
     if (!el) {
-      if (!e.shiftKey && !e.ctrlKey && !e.metaKey) select([]);
+      // On the empty grid: a rubber band selects what it touches (added to
+      // the selection with Shift or Ctrl).
+      const additive = e.shiftKey || e.ctrlKey || e.metaKey;
+      if (!additive) select([]);
+      const box = c.getBoundingClientRect();
+      const band = document.createElement("div");
+      band.className = "band";
+      band.dataset.testid = "selection-band";
+      c.append(band);
+      state.band = { el: band, box, x: e.clientX, y: e.clientY, base: additive ? [...state.selected] : [] };
+      c.setPointerCapture?.(e.pointerId);
+      e.preventDefault();
       return;
     }
     const id = el.dataset.id;
@@ -255,7 +267,28 @@
     c.classList.add("dragging");
   }
 
+  // bandRect is the rubber band in canvas pixels.
+  function bandRect(b, e) {
+    const x1 = Math.min(b.x, e.clientX) - b.box.left, y1 = Math.min(b.y, e.clientY) - b.box.top;
+    const x2 = Math.max(b.x, e.clientX) - b.box.left, y2 = Math.max(b.y, e.clientY) - b.box.top;
+    return { x1, y1, x2, y2 };
+  }
+
+  function onBandMove(e) {
+    const b = state.band;
+    const r = bandRect(b, e);
+    Object.assign(b.el.style, { left: `${r.x1}px`, top: `${r.y1}px`, width: `${r.x2 - r.x1}px`, height: `${r.y2 - r.y1}px` });
+    const unit = gridSize().unit;
+    const hit = $$(".ctl", canvas()).filter((el) => {
+      const c = rectOf(el);
+      return c.x * unit < r.x2 && r.x1 < (c.x + c.w) * unit && c.y * unit < r.y2 && r.y1 < (c.y + c.h) * unit;
+    });
+    state.selected = new Set([...b.base, ...hit.map((el) => el.dataset.id)]);
+    paintSelection();
+  }
+
   function onPointerMove(e) {
+    if (state.band) return onBandMove(e);
     const d = state.drag;
     if (!d) return;
     const g = gridSize();
@@ -298,6 +331,12 @@
   }
 
   function onPointerUp() {
+    if (state.band) {
+      state.band.el.remove();
+      state.band = null;
+      loadProperties();
+      return;
+    }
     const d = state.drag;
     if (!d) return;
     state.drag = null;
