@@ -3,10 +3,12 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -262,5 +264,51 @@ func TestTokensAndSparksPagesInChromium(t *testing.T) {
 	screenshot(t, ctx, "sparks-gift")
 	if got := srv.cli(t, "sparks", "fan1"); got != "75" {
 		t.Fatalf("fan1's balance after the gift: %s", got)
+	}
+}
+
+// TestParticipantKeyOpensTheParticipantSocket: the key from
+// /api/v1/interactive/{channelID} is accepted on the socket address it
+// came with, where a made-up key is refused with 4019.
+func TestParticipantKeyOpensTheParticipantSocket(t *testing.T) {
+	srv := startServer(t)
+	streamer := srv.cli(t, "token")
+	viewer := srv.cli(t, "token", "--user", "fan2")
+	var me struct {
+		Channel struct{ ID int64 } `json:"channel"`
+	}
+	if st := identityJSON(t, "GET", srv.URL+"/api/v1/users/current", "", streamer, &me); st != 200 {
+		t.Fatalf("users/current: %d", st)
+	}
+	var join struct {
+		SocketAddress string `json:"socketAddress"`
+		Key           string `json:"key"`
+		User          int64  `json:"user"`
+	}
+	if st := identityJSON(t, "GET", srv.URL+"/api/v1/interactive/"+strconv.FormatInt(me.Channel.ID, 10), "", viewer, &join); st != 200 || join.Key == "" {
+		t.Fatalf("join: %d %+v", st, join)
+	}
+	if !strings.HasPrefix(join.SocketAddress, "ws://"+srv.Addr+"/participant?channel=") {
+		t.Fatalf("socket address %q", join.SocketAddress)
+	}
+	dial := func(key string) (int, string) {
+		ws, _, err := websocket.DefaultDialer.Dial(join.SocketAddress+"&x-protocol-version=2.0&key="+key, nil)
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		defer ws.Close()
+		ws.SetReadDeadline(time.Now().Add(3 * time.Second))
+		_, msg, err := ws.ReadMessage()
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			return ce.Code, ""
+		}
+		return 0, string(msg)
+	}
+	if code, _ := dial("made-up-key"); code != 4019 {
+		t.Fatalf("a made-up key: close %d, want 4019", code)
+	}
+	if code, msg := dial(join.Key); code == 4019 {
+		t.Fatalf("the API's key was refused (first message %q)", msg)
 	}
 }
