@@ -124,8 +124,12 @@ func TestNoInputBeforeReady(t *testing.T) {
 	if got := p.callErr("giveInput", map[string]any{"controlID": "btn", "event": "mousedown"}); got != 4099 {
 		t.Fatalf("input after ready false: %d", got)
 	}
-	if got := g.callErr("ready", map[string]any{}); got != 4004 {
-		t.Fatalf("ready without isReady: %d", got)
+	if got := g.callErr("ready", map[string]any{"isReady": "yes"}); got != 4004 {
+		t.Fatalf("ready with a string isReady: %d", got)
+	}
+	g.call("ready", nil) // no params: ready
+	if on := p.expect("onReady"); string(on.Params) != `{"isReady":true}` {
+		t.Fatalf("ready without params: %s", on.Params)
 	}
 }
 

@@ -15,7 +15,6 @@ func (m *Mediator) newSession(owner User, layout Layout, baseURL string) (*sessi
 	s := &session{
 		m:           m,
 		channelID:   owner.ChannelID,
-		owner:       owner,
 		storageID:   uuid.NewString(),
 		baseURL:     baseURL,
 		world:       mustObject("{}", state.Tag{}),

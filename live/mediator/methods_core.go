@@ -29,10 +29,9 @@ func (s *session) ready(r *request) ([]byte, *Error) {
 	if e := decode(r, &p); e != nil {
 		return nil, e
 	}
-	if p.IsReady == nil {
-		return nil, perr(codeBadArguments, "isReady", "isReady must be a boolean.")
-	}
-	s.isReady = *p.IsReady
+	// A ready without isReady means ready (lenient with SDKs that leave
+	// params out); a non-boolean isReady is 4004.
+	s.isReady = p.IsReady == nil || *p.IsReady
 	s.everywhere(s.allParticipants(), "onReady", readyParams(s.isReady))
 	return nil, nil
 }

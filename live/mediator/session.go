@@ -16,7 +16,6 @@ import (
 type session struct {
 	m         *Mediator
 	channelID int64
-	owner     User
 	storageID string // names the session's file storage in URLs
 	baseURL   string // scheme://host the game client reached us at
 
