@@ -52,7 +52,8 @@ type counters struct {
 // connected until Close. It fails if no host could be reached or one
 // refused for good (a *HandshakeError: bad token, unknown version, session
 // already running); it does not retry the first connection, so a caller
-// sees a wrong configuration at once.
+// sees a wrong configuration at once. ctx bounds only this first
+// connection; afterwards the client lives until Close or a final refusal.
 func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
