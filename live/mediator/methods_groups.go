@@ -9,7 +9,11 @@ import (
 	"github.com/mixstudio/mixstudio/live/state"
 )
 
+// groupsParams is {"groups": [...]}, an empty list rather than null.
 func groupsParams(gs []*group) []byte {
+	if gs == nil {
+		gs = []*group{}
+	}
 	return mustJSON(map[string]any{"groups": gs})
 }
 

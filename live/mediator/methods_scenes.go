@@ -132,12 +132,20 @@ func parseGroup(raw json.RawMessage, t state.Tag, path string) (*group, *Error) 
 	return &group{id: id, props: o}, nil
 }
 
+// scenesParams is {"scenes": [...]}, an empty list rather than null (the
+// SDKs iterate over what they read).
 func scenesParams(scs []*scene) []byte {
+	if scs == nil {
+		scs = []*scene{}
+	}
 	return mustJSON(map[string]any{"scenes": scs})
 }
 
 // controlsParams is {"sceneID": ..., "controls": [...]}, sceneID first.
 func controlsParams(sceneID string, cs []*control) []byte {
+	if cs == nil {
+		cs = []*control{}
+	}
 	b := append([]byte(`{"sceneID":`), mustJSON(sceneID)...)
 	b = append(b, `,"controls":`...)
 	b = append(b, mustJSON(cs)...)
@@ -393,6 +401,9 @@ func (s *session) updateControls(r *request) ([]byte, *Error) {
 	}
 	if len(changed) > 0 {
 		s.everywhere(s.onScene(sc.id), "onControlUpdate", controlsParams(sc.id, changed))
+	}
+	if updated == nil {
+		updated = []*control{}
 	}
 	return mustJSON(map[string]any{"controls": updated}), nil
 }

@@ -350,3 +350,22 @@ func TestUpdateWorldAlwaysCarriesScenes(t *testing.T) {
 		t.Fatalf("world not an object: %d", got)
 	}
 }
+
+func TestEmptyBatchesReplyWithEmptyLists(t *testing.T) {
+	e := newEnv(t, Options{})
+	g := e.game()
+	for _, tc := range []struct{ method, params, want string }{
+		{"createScenes", `{}`, `{"scenes":[]}`},
+		{"updateScenes", `{"scenes":[]}`, `{"scenes":[]}`},
+		{"createControls", `{"sceneID":"default"}`, `{"sceneID":"default","controls":[]}`},
+		{"updateControls", `{"sceneID":"default"}`, `{"controls":[]}`},
+		{"createGroups", `{}`, `{"groups":[]}`},
+		{"updateGroups", `{}`, `{"groups":[]}`},
+		{"updateParticipants", `{}`, `{"participants":[]}`},
+		{"getAllParticipants", `{}`, `{"participants":[],"total":0,"hasMore":false}`},
+	} {
+		if got := g.call(tc.method, json.RawMessage(tc.params)); string(got) != tc.want {
+			t.Errorf("%s %s: %s, want %s", tc.method, tc.params, got, tc.want)
+		}
+	}
+}
