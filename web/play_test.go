@@ -213,3 +213,30 @@ func TestPlayModulesAreServed(t *testing.T) {
 		t.Errorf("play.css: %d", rec.Code)
 	}
 }
+
+// BenchmarkPlayPage is the cost of serving the participant page to a
+// signed-in viewer (channel lookup, session, balance, render), the request
+// every viewer makes when a stream's audience arrives at once.
+func BenchmarkPlayPage(b *testing.B) {
+	s, db, _ := identityServer(b, Config{})
+	ctx := context.Background()
+	streamer, err := db.CreateUser(ctx, "streamer")
+	if err != nil {
+		b.Fatal(err)
+	}
+	viewer, err := db.CreateUser(ctx, "viewer")
+	if err != nil {
+		b.Fatal(err)
+	}
+	session, err := db.CreateSession(ctx, viewer.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, path, cookie := s.Handler(), playPath(streamer), sessionCookie+"="+session
+	b.ReportAllocs()
+	for b.Loop() {
+		if rec := get(b, h, path, "Cookie", cookie); rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}
