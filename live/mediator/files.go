@@ -82,7 +82,7 @@ func (s *session) uploadFile(r *request) ([]byte, *Error) {
 		s.files.files[fp] = &storedFile{token: token}
 	}
 	s.files.mu.Unlock()
-	return mustJSON(map[string]string{"url": s.fileURL(fp), "authorization": token}), nil
+	return orderedStrings("url", s.fileURL(fp), "authorization", token), nil
 }
 
 func (s *session) fileURL(fp string) string {

@@ -95,7 +95,11 @@ func TestMemoryWarningThenClose4017(t *testing.T) {
 func TestUploadEndpoint(t *testing.T) {
 	e := newEnv(t, Options{UploadQuota: 1000})
 	g := e.game()
-	up := decodeJSON[map[string]string](t, g.call("uploadFile", map[string]any{"path": "images/tile 1.png"}))
+	raw := g.call("uploadFile", map[string]any{"path": "images/tile 1.png"})
+	if !strings.HasPrefix(string(raw), `{"url":"http`) {
+		t.Fatalf("uploadFile reply %s: url first, then authorization", raw)
+	}
+	up := decodeJSON[map[string]string](t, raw)
 	if !strings.HasPrefix(up["url"], e.srv.URL+FilesPath) || !strings.HasSuffix(up["url"], "/images/tile%201.png") || len(up["authorization"]) < 16 {
 		t.Fatalf("uploadFile %v", up)
 	}

@@ -157,7 +157,7 @@ func (s *session) deleteGroup(r *request) ([]byte, *Error) {
 			break
 		}
 	}
-	s.toGame("onGroupDelete", mustJSON(map[string]string{"groupID": p.GroupID, "reassignGroupID": p.ReassignGroupID}))
+	s.toGame("onGroupDelete", orderedStrings("groupID", p.GroupID, "reassignGroupID", p.ReassignGroupID))
 	for _, x := range members { // a reassignment must stick
 		next, _ := x.props.Set("groupID", mustJSON(p.ReassignGroupID), authority)
 		x.setProps(next)

@@ -282,7 +282,7 @@ func (s *session) deleteScene(r *request) ([]byte, *Error) {
 			break
 		}
 	}
-	s.toGame("onSceneDelete", mustJSON(map[string]string{"sceneID": p.SceneID, "reassignSceneID": p.ReassignSceneID}))
+	s.toGame("onSceneDelete", orderedStrings("sceneID", p.SceneID, "reassignSceneID", p.ReassignSceneID))
 	for _, g := range s.groups {
 		if g.sceneID() == p.SceneID {
 			g.props, _ = g.props.Set("sceneID", mustJSON(p.ReassignSceneID), authority) // must stick

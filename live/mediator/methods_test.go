@@ -118,7 +118,7 @@ func TestScenesAndControlsAllOrNothingWithEvents(t *testing.T) {
 	// Deleting a scene moves its groups (and their participants) elsewhere.
 	g.call("createGroups", map[string]any{"groups": []any{map[string]any{"groupID": "reds", "sceneID": "red"}}})
 	g.call("deleteScene", map[string]any{"sceneID": "red", "reassignSceneID": "lobby"})
-	if ev := g.expect("onSceneDelete"); string(ev.Params) != `{"reassignSceneID":"lobby","sceneID":"red"}` {
+	if ev := g.expect("onSceneDelete"); string(ev.Params) != `{"sceneID":"red","reassignSceneID":"lobby"}` {
 		t.Fatalf("onSceneDelete %s", ev.Params)
 	}
 	if ev := g.expect("onGroupUpdate"); !strings.Contains(string(ev.Params), `"groupID":"reds","sceneID":"lobby"`) {

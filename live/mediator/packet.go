@@ -32,3 +32,19 @@ func appendReply(b []byte, id uint32, result []byte, e *Error, seq uint32) []byt
 	p.Seq = int32(seq)
 	return p.AppendJSON(b)
 }
+
+// orderedStrings writes a JSON object of string members in the order
+// given (the spec's order: token-streaming parsers such as Unity's read
+// fields in sequence; a Go map would sort them).
+func orderedStrings(kv ...string) []byte {
+	b := []byte{'{'}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = wire.AppendString(b, kv[i])
+		b = append(b, ':')
+		b = wire.AppendString(b, kv[i+1])
+	}
+	return append(b, '}')
+}
