@@ -37,6 +37,9 @@ func TestShortcodeFlowInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=signup]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "couchviewer"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long password"),
+	)
+	screenshot(t, viewer, "signup")
+	identityDo(t, viewer,
 		chromedp.Submit(chromedp.CSS(`input[name=password]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=go-code]`)),
 	)
