@@ -525,6 +525,16 @@ func TestPlayPageFollowsTheStreamer(t *testing.T) {
 		return len(playEvents(in, "fire", "keydown")) == 1 && len(playEvents(in, "fire", "keyup")) == 1
 	})
 
+	// A focused button takes Enter as a press (button 0), once.
+	mark = game.mark()
+	desk.do(t, chromedp.Focus(chromedp.CSS(`[data-testid=control][data-id=fire]`)), chromedp.KeyEvent("\r"))
+	in = game.waitInputs(t, mark, "Enter on the focused button", func(in []client.GiveInput) bool {
+		return len(playEvents(in, "fire", "mouseup")) == 1
+	})
+	if len(in) != 2 || len(playEvents(in, "fire", "mousedown")) != 1 {
+		t.Errorf("Enter on the focused button sent %s", playDescribe(in))
+	}
+
 	// Joysticks: dragged right with the mouse, up with a finger.
 	mark = game.mark()
 	jx, jy := desk.center(t, "aim")

@@ -40,6 +40,21 @@ export class ButtonView {
     };
     window.addEventListener("mouseup", this.onMouseUp);
     this.el.addEventListener("contextmenu", (e) => e.preventDefault());
+    // A focused button is pressed with Enter or Space, like a touch: the
+    // keyboard user without a bound keyCode can still use it.
+    const isActivation = (e) => e.key === "Enter" || e.key === " ";
+    this.el.addEventListener("keydown", (e) => {
+      if (!isActivation(e)) return;
+      e.preventDefault();
+      e.stopPropagation(); // not also the page's keyCode handling
+      if (!e.repeat && !this.down) this.press("focus", "mousedown", 0);
+    });
+    this.el.addEventListener("keyup", (e) => {
+      if (!isActivation(e)) return;
+      e.preventDefault();
+      e.stopPropagation();
+      if (this.down === "focus") this.release("mouseup", 0);
+    });
     this.el.addEventListener(
       "touchstart",
       (e) => {

@@ -168,7 +168,9 @@ function start(root) {
   }
   document.addEventListener("keydown", (e) => onKey(e, true));
   document.addEventListener("keyup", (e) => onKey(e, false));
-  window.addEventListener("blur", () => grid.each((v) => v.down === "key" && v.key(false)));
+  window.addEventListener("blur", () =>
+    grid.each((v) => (v.down === "key" || v.down === "focus") && v.release(v.down === "key" ? "keyup" : "mouseup", 0)),
+  );
 
   new Gamepads((pads) => {
     grid.each((v) => {
