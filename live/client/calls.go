@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -13,13 +14,23 @@ import (
 func (c *Client) call(ctx context.Context, method string, params any, out any) error {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	cn, err := c.live(ctx)
-	if err != nil {
-		return fmt.Errorf("%s: %w", method, err)
-	}
-	res, err := cn.call(ctx, method, params, false)
-	if err != nil {
-		return err
+	var res json.RawMessage
+	for {
+		cn, err := c.live(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: %w", method, err)
+		}
+		res, err = cn.call(ctx, method, params, false)
+		var ns *notSentError
+		if errors.As(err, &ns) {
+			// It never left: wait for the next connection and send it there.
+			c.detachIf(cn)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		break
 	}
 	if out == nil || isNull(res) {
 		return nil

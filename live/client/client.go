@@ -306,6 +306,17 @@ func (c *Client) connect(ctx context.Context) (*conn, error) {
 	return nil, fmt.Errorf("no interactive host accepted the connection: %w", errors.Join(errs...))
 }
 
+// detachIf forgets cn if it is still the live connection: a caller found
+// it dead before the supervisor did, and must not spin on it.
+func (c *Client) detachIf(cn *conn) {
+	c.mu.Lock()
+	if c.cur == cn {
+		c.cur = nil
+	}
+	c.mu.Unlock()
+	<-cn.done
+}
+
 // errClosing ends reconnecting when Close was called.
 var errClosing = errors.New("client closing")
 

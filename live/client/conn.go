@@ -178,7 +178,7 @@ func (c *conn) call(ctx context.Context, method string, params any, discard bool
 	c.mu.Lock()
 	if c.pending == nil {
 		c.mu.Unlock()
-		return nil, fmt.Errorf("%s: %w (%w)", method, ErrConnectionLost, c.endErr)
+		return nil, &notSentError{fmt.Errorf("%s: %w (%w)", method, ErrConnectionLost, c.endErr)}
 	}
 	c.pending[id] = pc
 	compress := method == "setCompression"
@@ -196,7 +196,7 @@ func (c *conn) call(ctx context.Context, method string, params any, discard bool
 		c.unsent(id)
 		return nil, fmt.Errorf("%s: %w", method, ctx.Err())
 	case <-c.done:
-		return nil, fmt.Errorf("%s: %w (%w)", method, ErrConnectionLost, c.endErr)
+		return nil, &notSentError{fmt.Errorf("%s: %w (%w)", method, ErrConnectionLost, c.endErr)}
 	}
 	select {
 	case r := <-pc.reply:
@@ -264,3 +264,10 @@ func (c *conn) sendReply(p wire.Packet) {
 }
 
 func (c *conn) schemeName() wire.Scheme { return c.scheme.Load().(wire.Scheme) }
+
+// notSentError is a call that never left: the connection had ended before
+// the frame was queued, so it is safe to send it again on the next one.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }

@@ -424,3 +424,31 @@ func TestReconnectRetriesStaleSessionRefusal(t *testing.T) {
 		})
 	}
 }
+
+// A call that finds the connection already dead (before the supervisor
+// has noticed) never left, so it is sent on the next connection instead
+// of failing.
+func TestCallOnDeadConnectionIsSentAfterReconnect(t *testing.T) {
+	noLeaks(t)
+	srv := newRestartable(t)
+	c, err := Dial(ctxT(t), testConfig(srv.addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.mu.Lock()
+	cn := c.cur
+	c.mu.Unlock()
+	for range 3 {
+		cn.end(errors.New("cut by the test"))
+		if _, err := c.CreateScenes(ctxT(t), []Scene{{SceneID: "s" + strings.Repeat("x", int(c.Stats().Reconnects))}}); err != nil {
+			t.Fatalf("call across a dead connection: %v", err)
+		}
+		c.mu.Lock()
+		cn = c.cur
+		c.mu.Unlock()
+	}
+	if n := c.Stats().Reconnects; n != 3 {
+		t.Errorf("reconnects %d", n)
+	}
+}
