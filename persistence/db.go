@@ -78,9 +78,12 @@ type migration struct {
 	name    string
 }
 
-// migrate applies, in order and one transaction each, the embedded
-// migrations newer than the database's version. A database migrated by a
-// newer build is refused rather than misread.
+// migrate applies, in order and one transaction each, every embedded
+// migration the database has not recorded yet. Gaps are filled too (a file
+// numbered below one already applied, as when two branches each add one),
+// so applied-ness is per file, not "everything above the maximum". A
+// database that records a migration this build does not know was written
+// by a newer build and is refused rather than misread.
 func (db *DB) migrate(ctx context.Context) error {
 	if _, err := db.sql.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
@@ -92,17 +95,15 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var current int
-	if err := db.sql.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+	applied, err := db.appliedMigrations(ctx)
+	if err != nil {
 		return err
 	}
-	if n := len(known); n > 0 && current > known[n-1].version || n == 0 && current > 0 {
-		return fmt.Errorf("database schema version %d is newer than this build knows; upgrade mixstudio", current)
+	todo, err := pendingMigrations(known, applied)
+	if err != nil {
+		return err
 	}
-	for _, m := range known {
-		if m.version <= current {
-			continue
-		}
+	for _, m := range todo {
 		body, err := fs.ReadFile(migrations.FS, m.name)
 		if err != nil {
 			return err
@@ -120,6 +121,42 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+func (db *DB) appliedMigrations(ctx context.Context) (map[int]bool, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		applied[v] = true
+	}
+	return applied, rows.Err()
+}
+
+// pendingMigrations is the known migrations not yet applied, in order; an
+// applied version this build does not know means a newer build wrote it.
+func pendingMigrations(known []migration, applied map[int]bool) ([]migration, error) {
+	isKnown := map[int]bool{}
+	var todo []migration
+	for _, m := range known {
+		isKnown[m.version] = true
+		if !applied[m.version] {
+			todo = append(todo, m)
+		}
+	}
+	for v := range applied {
+		if !isKnown[v] {
+			return nil, fmt.Errorf("database schema has migration %d, which this build does not know: it was written by a newer mixstudio", v)
+		}
+	}
+	return todo, nil
 }
 
 func listMigrations() ([]migration, error) {

@@ -53,7 +53,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 	db.sql.Exec(`INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', 0)`)
 	db.Close()
-	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "newer") {
+	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "newer mixstudio") {
 		t.Fatalf("Open on a newer schema: %v", err)
 	}
 }
@@ -74,5 +74,22 @@ func TestForeignKeysAndWALAreOnForEveryConnection(t *testing.T) {
 		if fk != 1 || mode != "wal" {
 			t.Fatalf("connection %d: foreign_keys=%d journal_mode=%s", i, fk, mode)
 		}
+	}
+}
+
+func TestPendingMigrationsFillsGapsInOrder(t *testing.T) {
+	known := []migration{{1, "0001_a.sql"}, {2, "0002_b.sql"}, {3, "0003_c.sql"}, {4, "0004_d.sql"}}
+	todo, err := pendingMigrations(known, map[int]bool{1: true, 3: true, 4: true})
+	if err != nil || len(todo) != 1 || todo[0].version != 2 {
+		t.Fatalf("gap: %v %v", todo, err)
+	}
+	todo, _ = pendingMigrations(known, map[int]bool{})
+	for i, m := range todo {
+		if m.version != i+1 {
+			t.Fatalf("fresh database: %v not in order", todo)
+		}
+	}
+	if _, err := pendingMigrations(known, map[int]bool{1: true, 7: true}); err == nil {
+		t.Fatal("an unknown applied migration was accepted")
 	}
 }
