@@ -4,7 +4,11 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 )
+
+// studioBodyLimit bounds a studio request's body (Echo's size syntax).
+const studioBodyLimit = "17M"
 
 // studioRoutes are the studio's pages: the projects list and a version's
 // editor. Every edit is a POST that answers with the re-rendered workspace;
@@ -12,7 +16,9 @@ import (
 func (s *Server) studioRoutes(e *echo.Echo) {
 	// The site's root is the studio (the brand link and sign-in lead here).
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/studio") })
-	g := e.Group("/studio", s.csrf, s.requireStudioUser)
+	// The largest request is an import: studio.MaxImportBytes plus the
+	// multipart framing. Anything bigger is refused before it is read.
+	g := e.Group("/studio", middleware.BodyLimit(studioBodyLimit), s.csrf, s.requireStudioUser)
 	g.GET("", s.handleProjects)
 	g.POST("/projects", s.handleCreateProject)
 	g.POST("/projects/:project/rename", s.handleRenameProject)

@@ -708,3 +708,22 @@ func TestStudioConcurrentSavesOfOneRevisionOneWins(t *testing.T) {
 		t.Fatalf("stored x %d rev %d", got, sc.Control(btn.ControlID).Revision)
 	}
 }
+
+func TestStudioOversizedRequestIsRefusedUnread(t *testing.T) {
+	s := newTestServer(t)
+	base := newProject(t, s, "Big")
+	huge := strings.Repeat("x", 18<<20)
+	rec := studioPost(t, s.Handler(), base+"/move", url.Values{"moves": {huge}, "scene": {"default"}})
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("an 18 MB edit: %d", rec.Code)
+	}
+	rec = studioUpload(t, s.Handler(), "/studio/import", "layout", "big.json", []byte(huge))
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("an 18 MB import: %d", rec.Code)
+	}
+	// Just under the import limit is read and refused as a layout.
+	rec = studioUpload(t, s.Handler(), "/studio/import", "layout", "big.json", []byte(`{"scenes":`+strings.Repeat(" ", studio.MaxImportBytes-20)+`"x"}`))
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("a 16 MB import: %d", rec.Code)
+	}
+}
