@@ -398,3 +398,39 @@ func BenchmarkJoin(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkUpdateWorldLarge: updateWorld adding one property to a world
+// that already holds 1 MiB of custom data, with its reply, onWorldUpdate
+// and the memory check (queued, not written).
+func BenchmarkUpdateWorldLarge(b *testing.B) {
+	m, s := benchSession(b)
+	m.opts.MemoryLimit = 1 << 40
+	s.memoryLimit = 1 << 40
+	s.game = sinkConn()
+	big, _ := json.Marshal(map[string]any{"world": map[string]string{"blob": strings.Repeat("x", 1<<20)}})
+	s.mu.Lock()
+	if _, e := s.updateWorld(&request{params: big}); e != nil {
+		b.Fatal(e)
+	}
+	s.mu.Unlock()
+	b.ReportAllocs()
+	cpu := cpuTime()
+	i := 0
+	for b.Loop() {
+		i++
+		params := []byte(fmt.Sprintf(`{"world":{"k%d":%d}}`, i%100, i))
+		s.mu.Lock()
+		_, e := s.updateWorld(&request{method: "updateWorld", params: params})
+		if e == nil && grows("updateWorld") {
+			s.checkMemory()
+		}
+		s.mu.Unlock()
+		if e != nil {
+			b.Fatal(e)
+		}
+		if i%100 == 0 {
+			s.game = sinkConn()
+		}
+	}
+	reportCPU(b, cpu, 1, "")
+}

@@ -27,7 +27,8 @@ func fuzzSession(t *testing.T) *session {
 	s.isReady = true
 	s.game = sinkConn()
 	for _, id := range []string{"11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"} {
-		p := &participant{sessionID: id, userID: 5, conn: sinkConn(), props: mustObject(`{"disabled":false,"groupID":"default"}`, stateTag0), group: defaultID}
+		p := &participant{sessionID: id, userID: 5, conn: sinkConn()}
+		p.setProps(mustObject(`{"disabled":false,"groupID":"default"}`, stateTag0))
 		s.parts[id] = p
 	}
 	return s
@@ -53,6 +54,29 @@ func checkInvariants(t *testing.T, s *session) {
 		}
 		if !json.Valid(p.appendJSON(nil)) {
 			t.Fatal("participant JSON invalid")
+		}
+	}
+	for _, sc := range s.scenes {
+		if sc.size != objectSize(sc.props) {
+			t.Fatalf("scene %q: cached size %d, real %d", sc.id, sc.size, objectSize(sc.props))
+		}
+		for _, c := range sc.controls {
+			if c.size != objectSize(c.props) {
+				t.Fatalf("control %q: cached size out of step", c.id)
+			}
+		}
+	}
+	for _, g := range s.groups {
+		if g.size != objectSize(g.props) {
+			t.Fatalf("group %q: cached size out of step", g.id)
+		}
+	}
+	if s.worldSize != objectSize(s.world) {
+		t.Fatal("world: cached size out of step")
+	}
+	for _, p := range s.parts {
+		if p.size != participantSize(p) {
+			t.Fatal("participant: cached size out of step")
 		}
 	}
 	if !json.Valid(s.scenesJSON()) || !json.Valid(s.worldJSON()) || !json.Valid(groupsParams(s.groups)) {

@@ -17,7 +17,6 @@ func (m *Mediator) newSession(owner User, layout Layout, baseURL string) (*sessi
 		channelID:   owner.ChannelID,
 		storageID:   uuid.NewString(),
 		baseURL:     baseURL,
-		world:       mustObject("{}", state.Tag{}),
 		sceneIdx:    map[string]*scene{},
 		groupIdx:    map[string]*group{},
 		parts:       map[string]*participant{},
@@ -26,6 +25,7 @@ func (m *Mediator) newSession(owner User, layout Layout, baseURL string) (*sessi
 		files:       newFileStore(m.opts.UploadQuota),
 		memoryLimit: m.opts.MemoryLimit,
 	}
+	s.setWorld(mustObject("{}", state.Tag{}))
 	for i, lsc := range layout.Scenes {
 		raw, err := json.Marshal(lsc)
 		if err != nil {

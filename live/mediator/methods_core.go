@@ -69,14 +69,14 @@ type memoryStats struct {
 
 // memoryStats breaks the session's estimated memory down by resource.
 func (s *session) memoryStats() memoryStats {
-	world := memoryResource{ID: "world", OwnBytes: objectSize(s.world), Resources: []memoryResource{}}
+	world := memoryResource{ID: "world", OwnBytes: s.worldSize, Resources: []memoryResource{}}
 	world.CumulativeBytes = world.OwnBytes
 	scenes := memoryResource{ID: "scenes", Resources: []memoryResource{}}
 	for _, sc := range s.scenes {
-		r := memoryResource{ID: sc.id, OwnBytes: objectSize(sc.props), Resources: []memoryResource{}}
+		r := memoryResource{ID: sc.id, OwnBytes: sc.size, Resources: []memoryResource{}}
 		r.CumulativeBytes = r.OwnBytes
 		for _, c := range sc.controls {
-			n := objectSize(c.props)
+			n := c.size
 			r.Resources = append(r.Resources, memoryResource{ID: c.id, OwnBytes: n, CumulativeBytes: n, Resources: []memoryResource{}})
 			r.CumulativeBytes += n
 		}
@@ -85,13 +85,13 @@ func (s *session) memoryStats() memoryStats {
 	}
 	groups := memoryResource{ID: "groups", Resources: []memoryResource{}}
 	for _, g := range s.groups {
-		n := objectSize(g.props)
+		n := g.size
 		groups.Resources = append(groups.Resources, memoryResource{ID: g.id, OwnBytes: n, CumulativeBytes: n, Resources: []memoryResource{}})
 		groups.CumulativeBytes += n
 	}
 	parts := memoryResource{ID: "participants", Resources: []memoryResource{}}
 	for _, p := range s.parts {
-		parts.CumulativeBytes += participantSize(p)
+		parts.CumulativeBytes += p.size
 	}
 	used := world.CumulativeBytes + scenes.CumulativeBytes + groups.CumulativeBytes + parts.CumulativeBytes
 	return memoryStats{UsedBytes: used, TotalBytes: s.memoryLimit, Resources: []memoryResource{world, scenes, groups, parts}}
@@ -137,7 +137,7 @@ func (s *session) updateWorld(r *request) ([]byte, *Error) {
 	if err != nil {
 		return nil, perr(codeBadArguments, "world", "world must be an object.")
 	}
-	s.world = next
+	s.setWorld(next)
 	params := s.worldJSON()
 	s.everywhere(s.allParticipants(), "onWorldUpdate", params)
 	return params, nil

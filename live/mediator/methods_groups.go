@@ -113,7 +113,7 @@ func (s *session) updateGroups(r *request) ([]byte, *Error) {
 	var updated []*group
 	for _, ch := range changes {
 		before := ch.g.sceneID()
-		ch.g.props = ch.next
+		ch.g.setProps(ch.next)
 		if !slices.Contains(updated, ch.g) {
 			updated = append(updated, ch.g)
 		}

@@ -81,7 +81,9 @@ func parseControl(raw json.RawMessage, t state.Tag, path string) (*control, *Err
 	if e := checkControlProps(o, path); e != nil {
 		return nil, e
 	}
-	return &control{id: id, kind: kind, props: o}, nil
+	c := &control{id: id, kind: kind}
+	c.setProps(o)
+	return c, nil
 }
 
 func parseScene(raw json.RawMessage, t state.Tag, path string) (*scene, *Error) {
@@ -111,7 +113,7 @@ func parseScene(raw json.RawMessage, t state.Tag, path string) (*scene, *Error) 
 			sc.ctrlIdx[c.id] = c
 		}
 	}
-	sc.props = o.Delete("controls", t)
+	sc.setProps(o.Delete("controls", t))
 	return sc, nil
 }
 
@@ -129,7 +131,9 @@ func parseGroup(raw json.RawMessage, t state.Tag, path string) (*group, *Error) 
 	} else if _, ok := o.String("sceneID"); !ok {
 		return nil, perr(codeBadArguments, path+".sceneID", "sceneID must be a string.")
 	}
-	return &group{id: id, props: o}, nil
+	g := &group{id: id}
+	g.setProps(o)
+	return g, nil
 }
 
 // scenesParams is {"scenes": [...]}, an empty list rather than null (the
@@ -236,7 +240,7 @@ func (s *session) updateScenes(r *request) ([]byte, *Error) {
 	}
 	var updated, changed []*scene
 	for _, ch := range changes {
-		ch.sc.props = ch.next
+		ch.sc.setProps(ch.next)
 		if !slices.Contains(updated, ch.sc) {
 			updated = append(updated, ch.sc)
 		}
@@ -285,7 +289,8 @@ func (s *session) deleteScene(r *request) ([]byte, *Error) {
 	s.toGame("onSceneDelete", orderedStrings("sceneID", p.SceneID, "reassignSceneID", p.ReassignSceneID))
 	for _, g := range s.groups {
 		if g.sceneID() == p.SceneID {
-			g.props, _ = g.props.Set("sceneID", mustJSON(p.ReassignSceneID), authority) // must stick
+			next, _ := g.props.Set("sceneID", mustJSON(p.ReassignSceneID), authority) // must stick
+			g.setProps(next)
 			members := s.inGroup(g.id)
 			s.showViews(members)
 			s.everywhere(members, "onGroupUpdate", mustJSON(map[string]any{"groups": []*group{g}}))
@@ -391,7 +396,7 @@ func (s *session) updateControls(r *request) ([]byte, *Error) {
 	// The reply lists every control named; the event only those changed.
 	var updated, changed []*control
 	for _, ch := range changes {
-		ch.c.props = ch.next
+		ch.c.setProps(ch.next)
 		if !slices.Contains(updated, ch.c) {
 			updated = append(updated, ch.c)
 		}

@@ -21,6 +21,7 @@ type participant struct {
 	props      *state.Object
 	group      string // props' groupID
 	isDisabled bool   // props' disabled
+	size       int64  // estimated memory (see participantSize)
 	conn       *conn
 	// lastMove is when each joystick last moved, for sampleRate.
 	lastMove map[string]int64
@@ -50,6 +51,7 @@ func (p *participant) setProps(o *state.Object) {
 	p.props = o
 	p.group, _ = o.String("groupID")
 	p.isDisabled, _ = o.Bool("disabled")
+	p.size = participantSize(p)
 }
 
 // appendJSON writes the complete participant object every SDK expects.

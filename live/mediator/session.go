@@ -27,6 +27,7 @@ type session struct {
 	lastID  uint32 // ids of server-sent methods, kept ≤ 2^31-1
 
 	world       *state.Object
+	worldSize   int64
 	scenes      []*scene
 	sceneIdx    map[string]*scene
 	groups      []*group
@@ -44,6 +45,7 @@ type session struct {
 type scene struct {
 	id       string
 	props    *state.Object // sceneID and custom properties; controls live apart
+	size     int64         // objectSize(props), kept as props change
 	controls []*control
 	ctrlIdx  map[string]*control
 }
@@ -52,11 +54,13 @@ type control struct {
 	id    string
 	kind  string
 	props *state.Object // the whole control object
+	size  int64
 }
 
 type group struct {
 	id    string
 	props *state.Object // groupID, sceneID and custom properties
+	size  int64
 }
 
 func (g *group) sceneID() string {
@@ -200,3 +204,14 @@ func (s *session) scenesJSON() []byte {
 func (s *session) memoryUsed() int64 {
 	return s.memoryStats().UsedBytes
 }
+
+// Setters keep each resource's memory estimate in step with its
+// properties, so that the memory check never re-encodes the session.
+
+func (sc *scene) setProps(o *state.Object) { sc.props, sc.size = o, objectSize(o) }
+
+func (c *control) setProps(o *state.Object) { c.props, c.size = o, objectSize(o) }
+
+func (g *group) setProps(o *state.Object) { g.props, g.size = o, objectSize(o) }
+
+func (s *session) setWorld(o *state.Object) { s.world, s.worldSize = o, objectSize(o) }
