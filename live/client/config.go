@@ -22,6 +22,12 @@ type Config struct {
 	HTTPClient   *http.Client      // discovery; default: 10s timeout
 	Dialer       *websocket.Dialer // default: 10s handshake timeout
 
+	// AcceptBatches asks the server for JSON array batches (several packets
+	// in one frame) by adding batch=1 to the address; our mediator then
+	// combines queued packets, others ignore it. The client reads batches
+	// whether or not it asked.
+	AcceptBatches bool
+
 	Token     string // OAuth bearer token (Authorization: Bearer TOKEN)
 	VersionID string // X-Interactive-Version
 	Sharecode string // X-Interactive-Sharecode, optional

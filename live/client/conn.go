@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,7 +77,11 @@ func (cl *Client) dial(ctx context.Context, host string) (*conn, error) {
 	if cfg.Sharecode != "" {
 		h.Set("X-Interactive-Sharecode", cfg.Sharecode)
 	}
-	ws, resp, err := cfg.Dialer.DialContext(ctx, host, h)
+	addr, err := socketURL(host, cfg.AcceptBatches)
+	if err != nil {
+		return nil, err
+	}
+	ws, resp, err := cfg.Dialer.DialContext(ctx, addr, h)
 	if err != nil {
 		if resp != nil && errors.Is(err, websocket.ErrBadHandshake) {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
@@ -271,3 +276,27 @@ type notSentError struct{ err error }
 
 func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
+
+// socketURL is the address to dial: http(s) is taken for ws(s) (a base URL
+// pasted from a browser), and batch=1 is added when batches are wanted.
+func socketURL(host string, batches bool) (string, error) {
+	u, err := url.Parse(host)
+	if err != nil {
+		return "", fmt.Errorf("host %q: %w", host, err)
+	}
+	switch u.Scheme {
+	case "ws", "wss":
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	default:
+		return "", fmt.Errorf("host %q: want a ws:// or wss:// address", host)
+	}
+	if batches {
+		q := u.Query()
+		q.Set("batch", "1")
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), nil
+}

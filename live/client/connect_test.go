@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -242,4 +243,39 @@ func freeAddr(t *testing.T) string {
 	addr := "ws://" + l.Addr().String() + "/gameClient"
 	l.Close()
 	return addr
+}
+
+func TestBatchesOptInAndHTTPAddresses(t *testing.T) {
+	noLeaks(t)
+	f := newFakeServer(t, func(s *session) {
+		s.hello()
+		s.ws.WriteMessage(websocket.TextMessage, []byte(`[
+			{"id":1,"type":"method","method":"onReady","params":{"isReady":true},"discard":true,"seq":2},
+			{"id":2,"type":"method","method":"giveInput","params":{"participantID":"a","input":{"controlID":"b","event":"mousedown"}},"discard":true,"seq":3},
+			{"id":3,"type":"method","method":"giveInput","params":{"participantID":"c","input":{"controlID":"b","event":"mouseup"}},"discard":false,"seq":4}
+		]`))
+		s.serve(nil)
+	})
+	cfg := testConfig("http" + strings.TrimPrefix(f.addr(), "ws") + "?x=1")
+	cfg.AcceptBatches = true
+	c, err := Dial(ctxT(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	nextEvent(t, c, "onReady")
+	a, _ := nextEvent(t, c, "giveInput").Input()
+	b, _ := nextEvent(t, c, "giveInput").Input()
+	if a.ParticipantID != "a" || b.ParticipantID != "c" {
+		t.Errorf("batch order: %s %s", a.ParticipantID, b.ParticipantID)
+	}
+	f.mu.Lock()
+	u := f.urls[0]
+	f.mu.Unlock()
+	if u != "/gameClient?batch=1&x=1" {
+		t.Errorf("dialed %s", u)
+	}
+	if _, err := socketURL("ftp://x", false); err == nil {
+		t.Error("ftp address accepted")
+	}
 }

@@ -24,6 +24,7 @@ type fakeServer struct {
 	mu       sync.Mutex
 	sessions []*session
 	headers  []http.Header
+	urls     []string
 	wg       sync.WaitGroup
 }
 
@@ -34,6 +35,7 @@ func newFakeServer(t testing.TB, script func(s *session)) *fakeServer {
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.headers = append(f.headers, r.Header.Clone())
+		f.urls = append(f.urls, r.URL.String())
 		f.mu.Unlock()
 		ws, err := up.Upgrade(w, r, nil)
 		if err != nil {

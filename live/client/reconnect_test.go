@@ -3,6 +3,8 @@ package client
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -450,5 +452,36 @@ func TestCallOnDeadConnectionIsSentAfterReconnect(t *testing.T) {
 	}
 	if n := c.Stats().Reconnects; n != 3 {
 		t.Errorf("reconnects %d", n)
+	}
+}
+
+// Hosts come from discovery on every reconnect, so a server taken out of
+// rotation is replaced by the one the list now names.
+func TestReconnectAsksDiscoveryAgain(t *testing.T) {
+	noLeaks(t)
+	a := newRestartable(t)
+	b := newRestartable(t)
+	var mu sync.Mutex
+	current := a.addr()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		json.NewEncoder(w).Encode([]map[string]string{{"address": current}})
+	}))
+	t.Cleanup(api.Close)
+	cfg := testConfig()
+	cfg.DiscoveryURL = api.URL
+	c, err := Dial(ctxT(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	mu.Lock()
+	current = b.addr()
+	mu.Unlock()
+	a.kill <- wire.CodeRestart
+	waitFor(t, c, "live on b", func(s Status) bool { return s.State == Live && s.Host == b.addr() })
+	if a.count() != 1 {
+		t.Errorf("a was dialed %d times; discovery no longer lists it", a.count())
 	}
 }
