@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -172,17 +173,18 @@ func (s *Server) handleProperties(c echo.Context) error {
 	}
 	if form.OnGrid {
 		var vals [4]int
+		parsed := true
 		for i := range form.Position {
 			f := &form.Position[i]
 			f.Value = c.FormValue(f.Name)
-			n, err := strconv.Atoi(f.Value)
+			n, err := strconv.Atoi(strings.TrimSpace(f.Value))
 			if err != nil {
-				f.Error, bad = "must be a whole number", true
+				f.Error, bad, parsed = "must be a whole number", true, false
 				continue
 			}
 			vals[i] = n
 		}
-		if !bad {
+		if parsed {
 			target.SetPosition(studio.Position{Size: r.grid, X: vals[0], Y: vals[1], Width: vals[2], Height: vals[3]})
 		}
 	}
@@ -195,12 +197,12 @@ func (s *Server) handleProperties(c echo.Context) error {
 		}
 		target.Custom = custom
 	}
-	if !bad {
-		// The domain's rules over the whole scene: ranges, bounds, sizes,
-		// overlaps. Each problem goes beside its field.
-		if err := edited.Validate(); err != nil {
-			bad = placeProblems(&form, id, r.grid, err)
-		}
+	// The domain's rules over the whole scene (ranges, bounds, sizes,
+	// overlaps), also when a field did not parse, so that every problem of
+	// the form shows at once, each beside its field. A field that did not
+	// parse kept its saved value, which passes.
+	if err := edited.Validate(); err != nil {
+		bad = placeProblems(&form, id, r.grid, err)
 	}
 	if bad {
 		if form.General == "" {
@@ -259,7 +261,9 @@ func placeProblems(form *templates.PropsView, id, grid string, err error) bool {
 			default:
 				for i := range form.Fields {
 					if form.Fields[i].Name == p.Field {
-						form.Fields[i].Error = p.Message
+						if form.Fields[i].Error == "" {
+							form.Fields[i].Error = p.Message
+						}
 						placed = true
 					}
 				}

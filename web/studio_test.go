@@ -727,3 +727,22 @@ func TestStudioOversizedRequestIsRefusedUnread(t *testing.T) {
 		t.Fatalf("a 16 MB import: %d", rec.Code)
 	}
 }
+
+func TestStudioPropertiesShowsEveryProblemAtOnce(t *testing.T) {
+	s := newTestServer(t)
+	base := newProject(t, s, "All at once")
+	btn := addControl(t, s, base, "button")
+	rec := studioPost(t, s.Handler(), base+"/properties", propsForm(btn, "large", map[string]string{"cost": "abc", "x": "79", "progress": "2"}))
+	d := doc(t, rec)
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("%d", rec.Code)
+	}
+	for _, f := range []string{"cost", "x", "progress"} {
+		if d.Find(testid("error-"+f)).Length() != 1 {
+			t.Errorf("no error beside %s: %s", f, d.Find(testid("props")).Text())
+		}
+	}
+	if d.Find(testid("error-cost")).Text() != "must be a whole number" {
+		t.Fatalf("cost error %q", d.Find(testid("error-cost")).Text())
+	}
+}

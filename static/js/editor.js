@@ -182,7 +182,8 @@
     }
     const n = $("[data-testid=selection-count]");
     if (n) n.textContent = state.selected.size ? `${state.selected.size} selected` : "";
-    for (const b of $$("[data-needs-selection]")) b.disabled = readOnly() || state.selected.size === 0;
+    // Copying from a published version is fine (to paste into a draft).
+    for (const b of $$("[data-needs-selection]")) b.disabled = (readOnly() && b.dataset.action !== "copy") || state.selected.size === 0;
   }
 
   // loadProperties shows the single selected control's form (fetched: the
