@@ -71,10 +71,9 @@ function start(root) {
         },
         (err) => {
           if (err.code === 4007) refreshSparks(); // our balance was stale
-          if (!quiet || err.code === 4007 || err.code === 4026) {
-            const r = refusals[err.code] ? refusals[err.code]() : { message: err.message || "Refused." };
-            refuse(view, r.message, r.link || null);
-          }
+          const r = refusals[err.code] ? refusals[err.code]() : { message: err.message || "Refused." };
+          if (!quiet || err.code === 4007 || err.code === 4026) refuse(view, r.message, r.link || null);
+          else if (view && view.el) view.el.setAttribute("data-refused", r.message); // a release or a move: no toast
           return false;
         },
       );
