@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/mixstudio/mixstudio/live/console"
 	"github.com/mixstudio/mixstudio/live/mediator"
 	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/web"
@@ -23,6 +24,9 @@ type serveOptions struct {
 	publicURL string
 	// mediatorOnly serves the protocol endpoints without the studio pages.
 	mediatorOnly bool
+	// listenURL is where this process serves ("http://127.0.0.1:8080"):
+	// the live console's game clients reach the embedded mediator there.
+	listenURL string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -58,6 +62,7 @@ func serveCommand(ctx context.Context, name string, args []string, stderr io.Wri
 // serve builds the parts, serves on ln until ctx ends, then shuts down:
 // live sockets are closed with 1012 and the database is flushed and closed.
 func serve(ctx context.Context, ln net.Listener, opts serveOptions, logger *slog.Logger) error {
+	opts.listenURL = "http://" + ln.Addr().String()
 	a, err := openApp(ctx, opts, logger)
 	if err != nil {
 		ln.Close()
@@ -107,6 +112,11 @@ func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app,
 		return nil, err
 	}
 	live := mediator.New(db, time.Now, logger, mediator.Options{PublicURL: opts.publicURL})
+	var liveConsole *console.Manager
+	if !opts.mediatorOnly {
+		// Stopped by web.Server.Shutdown, before the mediator closes.
+		liveConsole = console.New(console.Config{DB: db, EmbeddedURL: opts.listenURL, Now: time.Now, Logger: logger})
+	}
 	w := web.New(web.Config{
 		Logger:        logger,
 		PublicURL:     opts.publicURL,
@@ -115,6 +125,7 @@ func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app,
 		// DNS rebinding: only a loopback Host gets the default owner.
 		OwnerOnLoopbackHostOnly: true,
 		Mediator:                live,
+		Console:                 liveConsole,
 	}, db)
 	return &app{db: db, web: w}, nil
 }

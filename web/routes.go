@@ -21,6 +21,9 @@ func (s *Server) routes(e *echo.Echo) {
 	s.studioRoutes(e)
 	// Play: the participant page /play/:channelID (play.go).
 	s.playRoutes(e)
+	// Live console: /studio/versions/:version/live (page, actions, its
+	// event stream) and /api/live/:channelID/events (live.go). No timeouts.
+	s.liveRoutes(e)
 	// Live (live/mediator): discovery, the game-client and participant
 	// sockets, and session file uploads/downloads. No timeouts here.
 	if m := s.cfg.Mediator; m != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/mixstudio/mixstudio/live/console"
 	"github.com/mixstudio/mixstudio/live/mediator"
 	"github.com/mixstudio/mixstudio/persistence"
 )
@@ -36,6 +37,9 @@ type Config struct {
 	// Mediator serves the live protocol endpoints; nil: none are mounted.
 	// Shutdown closes its sockets with 1012.
 	Mediator *mediator.Mediator
+	// Console is the live console (live/console); nil: no console routes.
+	// Shutdown stops its channels before the mediator closes.
+	Console *console.Manager
 }
 
 // Server holds the handlers' dependencies.
@@ -54,6 +58,9 @@ func New(cfg Config, db *persistence.DB) *Server {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, db: db}
+	if cfg.Console != nil {
+		s.onStop = append(s.onStop, cfg.Console.Shutdown)
+	}
 	if cfg.Mediator != nil {
 		s.onStop = append(s.onStop, cfg.Mediator.Shutdown)
 	}

@@ -1,0 +1,237 @@
+// The live console: one EventSource on the channel's stream draws the
+// connection state, the input feed, counters, the inputs-per-second chart,
+// joystick trails and the participants; forms post to the console's
+// actions and show the answer beside them.
+const root = document.getElementById("live");
+const base = root.dataset.base;
+const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+const FEED_MAX = 200;
+
+// Timestamps of inputs as the page received them, for tests and overlays
+// that measure latency in-page: [{participant, control, event, at}].
+window.liveInputs = [];
+
+async function post(path, data) {
+  const resp = await fetch(base + path, {
+    method: "POST", body: data, headers: { "X-CSRF-Token": csrf() }, credentials: "same-origin",
+  });
+  let out;
+  try { out = await resp.json(); } catch { out = { ok: false, message: resp.status + " " + resp.statusText }; }
+  out.status = resp.status;
+  return out;
+}
+
+function showResult(el, r) {
+  if (!el) return;
+  el.textContent = r.message || (r.ok ? "Done." : "Failed.");
+  el.classList.toggle("error", !r.ok);
+  el.dataset.ok = String(!!r.ok);
+}
+
+// Every console form posts through fetch; a saved control takes its new
+// revision so the next save is not refused as stale.
+root.addEventListener("submit", async (e) => {
+  const form = e.target.closest("form[data-live-action]");
+  if (!form) return;
+  e.preventDefault();
+  const r = await post(form.dataset.liveAction, new FormData(form));
+  showResult(form.querySelector(".live-msg") || document.getElementById("live-scene-msg"), r);
+  if (r.saved && r.revision) form.querySelector('input[name="revision"]').value = r.revision;
+});
+
+root.addEventListener("change", async (e) => {
+  const box = e.target.closest(".live-autocapture");
+  if (!box) return;
+  const fd = new FormData();
+  fd.set("control", box.dataset.control);
+  fd.set("on", box.checked ? "true" : "false");
+  showResult(box.closest("form").querySelector(".live-msg"), await post("/autocapture", fd));
+});
+
+// --- state ---
+const stateEl = document.getElementById("live-state");
+let retryTimer = null;
+function drawState(st) {
+  clearInterval(retryTimer);
+  stateEl.dataset.state = st.state;
+  stateEl.className = "live-state state-" + st.state;
+  const tail = () => {
+    let s = st.state;
+    if (st.state === "reconnecting" && st.retryInMs) {
+      const left = Math.max(0, Math.ceil((st.since + st.retryInMs - Date.now()) / 1000));
+      s += " in " + left + " s";
+    }
+    if (st.reason && st.state !== "live") s += ": " + st.reason;
+    if (st.code) s += " (" + st.code + ")";
+    return s;
+  };
+  stateEl.textContent = tail();
+  if (st.state === "reconnecting") retryTimer = setInterval(() => { stateEl.textContent = tail(); }, 500);
+}
+
+// --- participants ---
+const people = new Map();
+const peopleEl = document.getElementById("live-participants");
+const groups = (peopleEl.dataset.groups || "default").split(",");
+function drawPeople(count) {
+  document.getElementById("live-participants-count").textContent = String(count ?? people.size);
+  peopleEl.replaceChildren(...[...people.values()].slice(0, 200).map((p) => {
+    const li = document.createElement("li");
+    li.dataset.participant = p.sessionID;
+    const name = document.createElement("span");
+    name.textContent = (p.username || "anonymous") + " ";
+    const sel = document.createElement("select");
+    for (const g of groups) {
+      const o = document.createElement("option");
+      o.value = g; o.textContent = g; o.selected = g === p.groupID;
+      sel.append(o);
+    }
+    const btn = document.createElement("button");
+    btn.type = "button"; btn.textContent = "Move";
+    const msg = document.createElement("output");
+    btn.addEventListener("click", async () => {
+      const fd = new FormData();
+      fd.set("participant", p.sessionID); fd.set("group", sel.value);
+      showResult(msg, await post("/participant", fd));
+    });
+    li.append(name, sel, btn, msg);
+    return li;
+  }));
+}
+
+// --- counters, chart, joysticks ---
+const counts = {};
+let total = 0;
+function drawCounters() {
+  for (const el of root.querySelectorAll("[data-counter]")) {
+    const per = counts[el.dataset.counter] || {};
+    const n = Object.values(per).reduce((a, b) => a + b, 0);
+    el.textContent = String(n);
+    el.title = Object.entries(per).map(([k, v]) => k + ": " + v).join(", ");
+  }
+  document.getElementById("live-total").textContent = String(total);
+}
+function drawRate(perSecond) {
+  const max = Math.max(1, ...perSecond);
+  const step = 240 / Math.max(1, perSecond.length - 1);
+  const pts = perSecond.map((v, i) => (i * step).toFixed(1) + "," + (58 - (v / max) * 56).toFixed(1)).join(" ");
+  const svg = document.getElementById("live-rate");
+  svg.querySelector("polyline").setAttribute("points", pts);
+  svg.dataset.max = String(max);
+  svg.dataset.last = String(perSecond[perSecond.length - 1] || 0);
+}
+const trails = {};
+function drawJoystick(id) {
+  const svg = root.querySelector('[data-joystick="' + CSS.escape(id) + '"]');
+  if (!svg) return;
+  svg.querySelectorAll(".dot").forEach((d) => d.remove());
+  const t = trails[id] || [];
+  t.forEach((p, i) => {
+    const c = document.createElementNS("http://www.w3.org/2000/svg", "circle");
+    c.setAttribute("class", "dot");
+    c.setAttribute("cx", String(p.x)); c.setAttribute("cy", String(p.y));
+    c.setAttribute("r", "0.08");
+    c.setAttribute("opacity", String((i + 1) / t.length));
+    svg.append(c);
+  });
+  svg.dataset.points = String(t.length);
+}
+
+// --- feed ---
+const feed = document.getElementById("live-feed");
+function feedLine(text, cls, d) {
+  const li = document.createElement("li");
+  if (cls) li.className = cls;
+  const time = document.createElement("time");
+  time.textContent = new Date().toLocaleTimeString();
+  li.append(time, " " + text);
+  if (d && d.transactionID) {
+    li.dataset.transaction = d.transactionID;
+    const btn = document.createElement("button");
+    btn.type = "button"; btn.textContent = "Capture";
+    const msg = document.createElement("output");
+    btn.addEventListener("click", async () => {
+      const fd = new FormData();
+      fd.set("transaction", d.transactionID);
+      showResult(msg, await post("/capture", fd));
+    });
+    li.append(" ", btn, msg);
+  }
+  feed.prepend(li);
+  while (feed.children.length > FEED_MAX) feed.lastElementChild.remove();
+  return li;
+}
+
+function snapshot(s) {
+  drawState(s.status);
+  people.clear();
+  for (const p of s.participants || []) people.set(p.sessionID, p);
+  drawPeople(s.stats.participants);
+  for (const k of Object.keys(counts)) delete counts[k];
+  Object.assign(counts, s.stats.inputs || {});
+  total = s.stats.total || 0;
+  drawCounters();
+  drawRate(s.stats.perSecond || []);
+  for (const [id, t] of Object.entries(s.stats.joysticks || {})) { trails[id] = t; drawJoystick(id); }
+  for (const box of root.querySelectorAll(".live-autocapture")) box.checked = !!(s.autoCapture || {})[box.dataset.control];
+}
+
+function handle(ev) {
+  const d = ev.data;
+  switch (ev.type) {
+    case "state":
+      drawState(d);
+      break;
+    case "input": {
+      const at = Date.now();
+      window.liveInputs.push({ participant: d.participant, control: d.control, event: d.event, at });
+      if (window.liveInputs.length > 5000) window.liveInputs.splice(0, 1000);
+      const per = (counts[d.control] ||= {});
+      per[d.event] = (per[d.event] || 0) + 1;
+      total++;
+      drawCounters();
+      if (d.x !== undefined && d.y !== undefined) {
+        const t = (trails[d.control] ||= []);
+        t.push({ x: d.x, y: d.y });
+        if (t.length > 32) t.shift();
+        drawJoystick(d.control);
+      }
+      let what = (d.username || d.participant.slice(0, 8)) + " · " + d.control + " · " + d.event;
+      if (d.x !== undefined) what += " (" + d.x.toFixed(2) + ", " + d.y.toFixed(2) + ")";
+      const li = feedLine(what, "input", d);
+      li.dataset.control = d.control;
+      li.dataset.event = d.event;
+      break;
+    }
+    case "participants":
+      for (const p of d.participants) {
+        if (d.change === "leave") people.delete(p.sessionID); else people.set(p.sessionID, p);
+      }
+      drawPeople(d.count);
+      if (d.change !== "update") feedLine(d.participants.map((p) => p.username || "anonymous").join(", ") + (d.change === "join" ? " joined" : " left"), "muted");
+      break;
+    case "capture": {
+      const res = d.result === "ok" ? "captured" : d.result + (d.code ? " " + d.code : "") + (d.message ? ": " + d.message : "");
+      const li = feedLine("transaction " + d.transactionID.slice(0, 8) + (d.auto ? " (auto)" : "") + " " + res, "capture " + (d.result === "ok" ? "ok" : "error"));
+      li.dataset.capture = d.result === "ok" ? "ok" : String(d.code || d.result);
+      break;
+    }
+    case "stats":
+      Object.assign(counts, d.inputs || {});
+      total = d.total || total;
+      drawCounters();
+      drawRate(d.perSecond || []);
+      document.getElementById("live-participants-count").textContent = String(d.participants);
+      break;
+    case "notice":
+      feedLine(d.action + " " + JSON.stringify(d.detail), "notice");
+      break;
+  }
+}
+
+const es = new EventSource(base + "/events");
+es.addEventListener("snapshot", (e) => snapshot(JSON.parse(e.data)));
+es.addEventListener("reset", (e) => { feedLine("(missed events: starting over)", "muted"); snapshot(JSON.parse(e.data)); });
+es.addEventListener("message", (e) => handle(JSON.parse(e.data)));
+es.addEventListener("open", () => { root.dataset.stream = "open"; });
+es.addEventListener("error", () => { root.dataset.stream = "reconnecting"; });

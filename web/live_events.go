@@ -1,0 +1,149 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/mixstudio/mixstudio/live/console"
+	"github.com/mixstudio/mixstudio/studio"
+)
+
+// liveHeartbeat is how often an idle event stream gets a comment line, so
+// proxies and browsers see the connection is alive.
+const liveHeartbeat = 15 * time.Second
+
+// handleLivePageEvents is the console page's stream (cookie auth).
+func (s *Server) handleLivePageEvents(c echo.Context) error {
+	r, err := s.loadLive(c)
+	if err != nil {
+		return err
+	}
+	return s.streamLive(c, r.channel)
+}
+
+// handleLiveAPIEvents serves GET /api/live/{channelID}/events to other
+// tools (an overlay, a script) with the channel owner's bearer token.
+func (s *Server) handleLiveAPIEvents(c echo.Context) error {
+	channelID, err := strconv.ParseInt(c.Param("channelID"), 10, 64)
+	if err != nil || channelID <= 0 {
+		return echo.NewHTTPError(http.StatusNotFound, "no such channel")
+	}
+	tok := bearerToken(c)
+	if tok == "" {
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="mixstudio"`)
+		return echo.NewHTTPError(http.StatusUnauthorized, "a bearer token is required")
+	}
+	u, err := s.db.UserByTokenScope(c.Request().Context(), tok, studio.ScopeRobotSelf)
+	if err != nil {
+		if errors.Is(err, studio.ErrUnauthorized) {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="mixstudio", error="invalid_token"`)
+		}
+		return authError(err)
+	}
+	if u.ChannelID != channelID {
+		return echo.NewHTTPError(http.StatusForbidden, "this token's user does not own that channel")
+	}
+	return s.streamLive(c, s.cfg.Console.Channel(channelID))
+}
+
+// snapshot is what a subscriber gets first (and after a reset): the
+// connection state, counters and participants, so it can draw the page.
+type liveSnapshot struct {
+	Status       console.Status            `json:"status"`
+	Stats        console.Stats             `json:"stats"`
+	Participants []console.ParticipantInfo `json:"participants"`
+	AutoCapture  map[string]bool           `json:"autoCapture"`
+	// Head is the newest event's id; events after it follow.
+	Head uint64 `json:"head"`
+}
+
+// maxListedParticipants bounds the participants a snapshot lists (the
+// count is always exact).
+const maxListedParticipants = 500
+
+// streamLive writes the channel's events as server-sent events until the
+// client goes away, the subscription is dropped (too slow), or the server
+// shuts down. Each event is one JSON object on one data: line with its
+// id; Last-Event-ID resumes after that id while it is in the buffer,
+// otherwise an "event: reset" with a snapshot starts over.
+func (s *Server) streamLive(c echo.Context, ch *console.Channel) error {
+	req, w := c.Request(), c.Response()
+	lastID, hasLast := uint64(0), false
+	if v := strings.TrimSpace(req.Header.Get("Last-Event-ID")); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		lastID, hasLast = n, true
+		if err != nil {
+			lastID = ^uint64(0) // unreadable: too far to resume
+		}
+	}
+	sub, resume := ch.Subscribe(lastID, hasLast)
+	defer sub.Cancel()
+
+	// Long-lived: no write deadline, whatever the server's default.
+	_ = http.NewResponseController(w.Writer).SetWriteDeadline(time.Time{})
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	h.Set("Connection", "keep-alive")
+	w.WriteHeader(http.StatusOK)
+
+	snap := func() []byte {
+		b, _ := json.Marshal(liveSnapshot{Status: ch.Status(), Stats: ch.Stats(), Participants: ch.Participants(maxListedParticipants),
+			AutoCapture: ch.AutoCapture(), Head: resume.Head})
+		return b
+	}
+	var err error
+	switch {
+	case resume.Reset:
+		// The id moves to the head so the next resumption starts there.
+		_, err = fmt.Fprintf(w, "id: %d\nevent: reset\ndata: %s\n\n", resume.Head, snap())
+	case !hasLast:
+		_, err = fmt.Fprintf(w, "retry: 1000\nevent: snapshot\ndata: %s\n\n", snap())
+	}
+	if err != nil {
+		return nil
+	}
+	for _, ev := range resume.Backlog {
+		if err := writeLiveEvent(w, ev); err != nil {
+			return nil
+		}
+	}
+	w.Flush()
+
+	beat := time.NewTicker(liveHeartbeat)
+	defer beat.Stop()
+	for {
+		select {
+		case <-req.Context().Done():
+			return nil
+		case ev, ok := <-sub.C():
+			if !ok {
+				// Dropped for falling behind, or shutting down: the client
+				// reconnects with its Last-Event-ID.
+				return nil
+			}
+			if err := writeLiveEvent(w, ev); err != nil {
+				return nil
+			}
+			w.Flush()
+		case <-beat.C:
+			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil {
+				return nil
+			}
+			w.Flush()
+		}
+	}
+}
+
+func writeLiveEvent(w *echo.Response, ev console.Event) error {
+	_, err := fmt.Fprintf(w, "id: %d\ndata: %s\n\n", ev.ID, ev.Data)
+	return err
+}

@@ -1,0 +1,228 @@
+package web
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/mixstudio/mixstudio/live/console"
+	"github.com/mixstudio/mixstudio/live/mediator"
+	"github.com/mixstudio/mixstudio/persistence"
+	"github.com/mixstudio/mixstudio/studio"
+)
+
+const liveTestLayout = `{"format":"mixstudio/1","name":"live web","scenes":[
+ {"sceneID":"default","controls":[
+  {"controlID":"b","kind":"button","text":"B","position":[{"size":"large","width":4,"height":4,"x":0,"y":0}]},
+  {"controlID":"j","kind":"joystick","position":[{"size":"large","width":8,"height":8,"x":10,"y":0}]}]},
+ {"sceneID":"second","controls":[]}],"groups":[]}`
+
+// liveRig is the whole server (studio pages, mediator and console) on a
+// real 127.0.0.1 socket, as `mixstudio serve` wires it.
+type liveRig struct {
+	db      *persistence.DB
+	srv     *httptest.Server
+	owner   studio.User
+	version int64
+	token   string // the owner's robot token
+}
+
+func newLiveRig(t testing.TB, cc console.Config) *liveRig {
+	t.Helper()
+	ctx := context.Background()
+	db, err := persistence.Open(ctx, filepath.Join(t.TempDir(), "live.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	owner, err := db.EnsureOwner(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _, err := studio.Import([]byte(liveTestLayout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	version, err := db.ImportLayout(ctx, owner.ID, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := db.CreateAccessToken(ctx, persistence.NewToken{UserID: owner.ID, Scope: studio.ScopeRobotSelf, TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	m := mediator.New(db, time.Now, logger, mediator.Options{})
+	cc.DB, cc.EmbeddedURL, cc.Logger = db, "http://"+srv.Listener.Addr().String(), logger
+	s := New(Config{Logger: logger, Mediator: m, Console: console.New(cc)}, db)
+	srv.Config.Handler = s.Handler()
+	srv.Start()
+	t.Cleanup(func() {
+		s.Shutdown(context.Background())
+		srv.CloseClientConnections()
+		srv.Close()
+	})
+	return &liveRig{db: db, srv: srv, owner: owner, version: version, token: token}
+}
+
+func (r *liveRig) base() string {
+	return fmt.Sprintf("%s/studio/versions/%d/live", r.srv.URL, r.version)
+}
+
+// post submits a console form as the page's fetch does (same-origin).
+func (r *liveRig) post(t testing.TB, action string, form url.Values) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, r.base()+action, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	bufio.NewReader(resp.Body).WriteTo(&b)
+	return resp.StatusCode, b.String()
+}
+
+// sseEvent is one parsed server-sent event.
+type sseEvent struct {
+	ID, Event, Data string
+}
+
+// sseStream reads a response's events into a channel.
+type sseStream struct {
+	resp   *http.Response
+	events chan sseEvent
+	cancel context.CancelFunc
+}
+
+// openSSE opens an event stream; lastID "" sends no Last-Event-ID.
+func openSSE(t testing.TB, u, bearer, lastID string) *sseStream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	s := &sseStream{resp: resp, events: make(chan sseEvent, 100000), cancel: cancel}
+	t.Cleanup(s.close)
+	if resp.StatusCode != http.StatusOK {
+		return s
+	}
+	go func() {
+		defer close(s.events)
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		var ev sseEvent
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if ev.Data != "" || ev.Event != "" {
+					s.events <- ev
+				}
+				ev = sseEvent{}
+			case strings.HasPrefix(line, "id: "):
+				ev.ID = line[4:]
+			case strings.HasPrefix(line, "event: "):
+				ev.Event = line[7:]
+			case strings.HasPrefix(line, "data: "):
+				ev.Data += line[6:]
+			}
+		}
+	}()
+	return s
+}
+
+func (s *sseStream) close() {
+	s.cancel()
+	s.resp.Body.Close()
+}
+
+// next waits for the next event matching ok (others are skipped).
+func (s *sseStream) next(t testing.TB, what string, ok func(sseEvent) bool) sseEvent {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case ev, open := <-s.events:
+			if !open {
+				t.Fatalf("stream ended before %s", what)
+			}
+			if ok(ev) {
+				return ev
+			}
+		case <-timeout:
+			t.Fatalf("no %s within 5s", what)
+		}
+	}
+}
+
+func isInput(ev sseEvent) bool { return strings.Contains(ev.Data, `"type":"input"`) }
+
+// participant joins the owner's channel as username.
+type liveViewer struct {
+	conn *websocket.Conn
+	mu   sync.Mutex
+	id   int
+}
+
+func (r *liveRig) join(t testing.TB, username string) *liveViewer {
+	t.Helper()
+	ctx := context.Background()
+	u, err := r.db.EnsureUser(ctx, username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _, err := r.db.CreateAccessToken(ctx, persistence.NewToken{UserID: u.ID, Scope: studio.ScopeParticipant, TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := url.Values{"channel": {fmt.Sprint(r.owner.ChannelID)}, "key": {key}, "x-protocol-version": {"2.0"}}
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(r.srv.URL, "http")+"/participant?"+q.Encode(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { conn.Close() })
+	return &liveViewer{conn: conn}
+}
+
+func (v *liveViewer) press(t testing.TB, control string) {
+	t.Helper()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.id++
+	msg := fmt.Sprintf(`{"type":"method","id":%d,"method":"giveInput","params":{"controlID":%q,"event":"mousedown","button":0},"discard":true}`, v.id, control)
+	if err := v.conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+}
