@@ -103,6 +103,7 @@ func FuzzObjects(f *testing.F) {
 		roundTrip(t, data, &Scene{}, &Scene{})
 		roundTrip(t, data, &Control{}, &Control{})
 		roundTrip(t, data, &Group{}, &Group{})
+		roundTrip(t, data, &Participant{}, &Participant{})
 		var p Participant
 		if json.Unmarshal(data, &p) == nil {
 			for k := range p.Props {

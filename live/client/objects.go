@@ -145,6 +145,24 @@ func (p *Participant) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (p Participant) MarshalJSON() ([]byte, error) {
+	type plain Participant
+	named, err := json.Marshal(plain(p))
+	if err != nil || len(p.Props) == 0 {
+		return named, err
+	}
+	m, _ := asObject(named)
+	props := Props{}
+	for k, v := range p.Props {
+		props[k] = v
+	}
+	fields := make([]field, 0, len(participantFields))
+	for _, k := range participantFields {
+		fields = append(fields, field{k, m[k]})
+	}
+	return marshalFields(props, fields...)
+}
+
 // ParticipantUpdate changes one participant (updateParticipants): named
 // settable fields when non-nil, plus custom properties.
 type ParticipantUpdate struct {

@@ -169,3 +169,18 @@ func FuzzComposePatch(f *testing.F) {
 		}
 	})
 }
+
+func TestParticipantKeepsCustomProperties(t *testing.T) {
+	in := `{"sessionID":"s","userID":3,"username":"ann","level":2,"lastInputAt":5,"connectedAt":4,"disabled":false,"groupID":"default","anonymous":false,"score":9.5,"team":{"name":"red"}}`
+	var p Participant
+	if err := json.Unmarshal([]byte(in), &p); err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if canonical(t, out) != canonical(t, []byte(in)) {
+		t.Errorf("round trip lost something:\n%s\n%s", in, out)
+	}
+}
