@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -1251,4 +1252,86 @@ func TestPlayPageComesBackAfterARestart(t *testing.T) {
 	g.waitInputs(t, mark, "a press after the restart", func(in []client.GiveInput) bool {
 		return len(playEvents(in, "fire", "mouseup")) == 1
 	})
+}
+
+// TestPlayProtocolClientInChromium drives the page's protocol module by
+// itself against the real mediator: it joins with a batch opt-in, learns
+// its scene, correlates replies with requests (getTime; a refused
+// giveInput comes back as the spec's 4099 with the server's message), and
+// an accepted input reaches the game client.
+func TestPlayProtocolClientInChromium(t *testing.T) {
+	srv, game, channel := playSetup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := game.c.Ready(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	browser := newBrowser(t)
+	if err := chromedp.Do(browser, chromedp.Navigate(srv.URL+"/healthz")); err != nil {
+		t.Fatal(err)
+	}
+	mark := game.mark()
+	got, err := chromedp.Run(browser, chromedp.Evaluate[map[string]any](fmt.Sprintf(`(async () => {
+		const {Connection} = await import("/static/js/play/protocol.js");
+		const methods = [];
+		let joined;
+		const ready = new Promise((resolve) => { joined = resolve; });
+		const conn = new Connection({
+			channelID: %q,
+			onMethod: (m, p) => { methods.push([m, p]); if (m === "onReady" && p.isReady) joined(); },
+			onState: () => {},
+		});
+		conn.start();
+		await ready;
+		const t0 = Date.now();
+		const time = await conn.call("getTime", {});
+		let refused = null;
+		try {
+			await conn.giveInput({controlID: "no-such-control", event: "mousedown", button: 0});
+		} catch (e) {
+			refused = {code: e.code, message: e.message};
+		}
+		let wrongEvent = null;
+		try {
+			await conn.giveInput({controlID: "fire", event: "move", x: 0, y: 0});
+		} catch (e) {
+			wrongEvent = e.code;
+		}
+		await conn.giveInput({controlID: "fire", event: "mousedown", button: 2});
+		const scene = methods.find(([m]) => m === "onSceneCreate");
+		conn.stop();
+		return {
+			order: methods.map(([m]) => m).slice(0, 5),
+			controls: scene ? scene[1].scenes[0].controls.map((c) => c.controlID) : [],
+			skew: Math.abs(time.time - t0),
+			offset: Math.abs(conn.serverNow() - Date.now()),
+			refused, wrongEvent,
+		};
+	})()`, strconv.FormatInt(channel, 10)), chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := fmt.Sprint(got["order"])
+	if order != "[hello onSceneCreate onGroupCreate onParticipantJoin onReady]" {
+		t.Errorf("join sequence %s", order)
+	}
+	if fmt.Sprint(got["controls"]) != "[fire aim buy hello chat wide-only]" {
+		t.Errorf("the joined scene has %v", got["controls"])
+	}
+	if got["skew"].(float64) > 2000 || got["offset"].(float64) > 2000 {
+		t.Errorf("getTime %v ms from the page's clock, offset %v ms: the clocks are the same machine's", got["skew"], got["offset"])
+	}
+	refused, _ := got["refused"].(map[string]any)
+	if refused == nil || refused["code"] != float64(4099) || !strings.Contains(fmt.Sprint(refused["message"]), "no-such-control") {
+		t.Errorf("unknown control refused with %v, want 4099 naming it", got["refused"])
+	}
+	if got["wrongEvent"] != float64(4099) {
+		t.Errorf("a move on a button refused with %v, want 4099", got["wrongEvent"])
+	}
+	in := game.waitInputs(t, mark, "the right-button press", func(in []client.GiveInput) bool {
+		return len(playEvents(in, "fire", "mousedown")) == 1
+	})
+	if len(in) != 1 || *in[0].Input.Button != 2 {
+		t.Errorf("the game got %s, want only the accepted press with button 2", playDescribe(in))
+	}
 }
