@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -403,5 +404,43 @@ func TestMediatorEveryMethod(t *testing.T) {
 	}
 	if _, err := c.Call(ctx, "noSuchMethod", nil); !errors.As(err, &re) || re.Code != wire.CodeUnknownMethod {
 		t.Errorf("unknown method: %v", err)
+	}
+}
+
+// The console holds designs as studio.Layout; its scenes and groups are
+// the protocol's objects, so a JSON round trip gives the client's types,
+// and a session started from that version shows exactly them.
+func TestStudioLayoutIsWhatTheSessionShows(t *testing.T) {
+	noLeaks(t)
+	e := newMediatorEnv(t)
+	var l studio.Layout
+	if err := json.Unmarshal([]byte(mediatorLayout), &l); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(map[string]any{"scenes": l.Scenes, "groups": l.Groups})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var design struct {
+		Scenes []Scene `json:"scenes"`
+		Groups []Group `json:"groups"`
+	}
+	if err := json.Unmarshal(b, &design); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Dial(ctxT(t), e.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got, want := serverView(t, c), viewOf(t, design.Scenes, design.Groups); !reflect.DeepEqual(got, want) {
+		t.Errorf("session:\n got %+v\nwant %+v", got, want)
+	}
+	// Pushing the same design changes nothing.
+	if err := c.PushLayout(ctxT(t), design.Scenes, design.Groups); err != nil {
+		t.Fatal(err)
+	}
+	if snap := c.model.snapshot(); len(snap.scenes) != 0 || len(snap.groups) != 0 || len(snap.deletedScenes) != 0 {
+		t.Errorf("an identical push made changes: %+v", snap)
 	}
 }
