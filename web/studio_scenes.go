@@ -217,6 +217,11 @@ func (s *Server) applyStructure(c echo.Context, r *editorRequest, op structureOp
 		if r.version.Scene(scene.SceneID) != nil {
 			return op, "", studio.Errorf(studio.ECONFLICT, "a scene %q exists again (made in another tab?)", scene.SceneID)
 		}
+		// Checked whole first: the restore takes several saves, and a
+		// scene refused halfway would be left empty.
+		if err := scene.Validate(); err != nil {
+			return op, "", err
+		}
 		if err := s.storeCreateScene(ctx, vid, scene.SceneID); err != nil {
 			return op, "", err
 		}

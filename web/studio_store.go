@@ -290,8 +290,23 @@ func (s *Server) storeSaveControls(ctx context.Context, versionID int64, sceneID
 		if err := scene.Validate(); err != nil {
 			return err
 		}
-		if len(scene.Controls) > studio.MaxControls {
-			return studio.Errorf(studio.EINVALID, "a scene holds at most %d controls", studio.MaxControls)
+		added := 0
+		for _, ch := range changes {
+			switch {
+			case ch.Expect == 0 && ch.After != nil:
+				added++
+			case ch.Expect != 0 && ch.After == nil:
+				added--
+			}
+		}
+		if added > 0 {
+			var total int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM controls c JOIN scenes s ON s.id = c.scene_ref WHERE s.version_id = ?`, versionID).Scan(&total); err != nil {
+				return fmt.Errorf("count controls: %w", err)
+			}
+			if total+added > studio.MaxControls {
+				return studio.Errorf(studio.EINVALID, "a version holds at most %d controls; this would make %d", studio.MaxControls, total+added)
+			}
 		}
 		for _, ch := range changes {
 			if err := saveChange(ctx, tx, ref, &ord, ch); err != nil {

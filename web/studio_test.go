@@ -746,3 +746,22 @@ func TestStudioPropertiesShowsEveryProblemAtOnce(t *testing.T) {
 		t.Fatalf("cost error %q", d.Find(testid("error-cost")).Text())
 	}
 }
+
+func TestStudioVersionControlCapHolds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 20,000 controls")
+	}
+	s := newTestServer(t)
+	id, err := s.db.ImportLayout(context.Background(), mustOwner(t, s).ID, benchLayout(studio.MaxControls/100, 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "/studio/versions/" + strconv.FormatInt(id, 10)
+	rec := studioPost(t, s.Handler(), base+"/controls", url.Values{"kind": {"label"}, "scene": {"default"}})
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "at most") {
+		t.Fatalf("the 20,001st control: %d", rec.Code)
+	}
+	if n := len(savedScene(t, s, base, "default").Controls); n != 100 {
+		t.Fatalf("default scene has %d controls", n)
+	}
+}
