@@ -1,0 +1,147 @@
+package loadtest
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mixstudio/mixstudio/live/mediator"
+	"github.com/mixstudio/mixstudio/persistence"
+)
+
+// Server is a mediator started for a load test; Stop ends it.
+type Server struct {
+	Target Target
+	stop   func() error
+}
+
+// Stop shuts the server down (sockets closed with 1012, database closed).
+func (s *Server) Stop() error { return s.stop() }
+
+// StartInProcess prepares the database at dbPath and serves the real
+// mediator on it in this process, on 127.0.0.1:0.
+func StartInProcess(ctx context.Context, dbPath string, logger *slog.Logger) (*Server, error) {
+	t, err := PrepareDB(ctx, dbPath)
+	if err != nil {
+		return nil, err
+	}
+	db, err := persistence.Open(ctx, dbPath)
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	m := mediator.New(db, time.Now, logger, mediator.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	t.BaseURL = "http://" + ln.Addr().String()
+	t.PID = os.Getpid()
+	t.InProcess = true
+	return &Server{Target: t, stop: func() error {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		m.Shutdown(sctx)
+		srv.Shutdown(sctx)
+		return db.Close()
+	}}, nil
+}
+
+// ReadyPrefix starts the line a child server prints on stdout once it
+// listens: "mixstudio-loadtest-server http://ADDR debug=http://ADDR".
+const ReadyPrefix = "mixstudio-loadtest-server "
+
+// ReadyLine is what a child server prints when it serves.
+func ReadyLine(baseURL, debugURL string) string {
+	return ReadyPrefix + baseURL + " debug=" + debugURL
+}
+
+// StartChild prepares the database at dbPath and runs the mediator in a
+// child process: exe with args (which must serve the mediator on dbPath
+// and print ReadyLine). The child dies with this process (Pdeathsig) and
+// when its stdin closes. Its stderr goes to logTo.
+func StartChild(ctx context.Context, dbPath string, exe string, args []string, logTo io.Writer) (*Server, error) {
+	t, err := PrepareDB(ctx, dbPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	cmd.Stderr = logTo
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start server: %w", err)
+	}
+	exited := make(chan error, 1)
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), ReadyPrefix) {
+				lines <- sc.Text()
+			}
+		}
+		io.Copy(io.Discard, stdout)
+	}()
+	go func() { exited <- cmd.Wait() }()
+	stop := func() error {
+		cmd.Process.Signal(syscall.SIGTERM)
+		stdin.Close()
+		select {
+		case err := <-exited:
+			var ee *exec.ExitError
+			if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() {
+				return nil
+			}
+			return err
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			return errors.New("server did not stop in 15 s; killed")
+		}
+	}
+	select {
+	case line := <-lines:
+		f := strings.Fields(strings.TrimPrefix(line, ReadyPrefix))
+		if len(f) != 2 || !strings.HasPrefix(f[1], "debug=") {
+			stop()
+			return nil, fmt.Errorf("server said %q", line)
+		}
+		t.BaseURL, t.DebugURL = f[0], strings.TrimPrefix(f[1], "debug=")
+	case err := <-exited:
+		return nil, fmt.Errorf("server exited before serving: %v", err)
+	case <-time.After(30 * time.Second):
+		stop()
+		return nil, errors.New("server did not start in 30 s")
+	case <-ctx.Done():
+		stop()
+		return nil, ctx.Err()
+	}
+	if err := CheckLoopback(t.BaseURL); err != nil {
+		stop()
+		return nil, err
+	}
+	t.PID = cmd.Process.Pid
+	return &Server{Target: t, stop: stop}, nil
+}
