@@ -1,0 +1,231 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/gorilla/websocket"
+)
+
+const liveLayout = `{"format":"mixstudio/1","name":"live e2e","scenes":[
+ {"sceneID":"default","controls":[
+  {"controlID":"go","kind":"button","text":"Go!","position":[{"size":"large","width":8,"height":4,"x":0,"y":0},{"size":"medium","width":8,"height":4,"x":0,"y":0},{"size":"small","width":8,"height":4,"x":0,"y":0}]}]},
+ {"sceneID":"second","controls":[
+  {"controlID":"two","kind":"button","text":"Two","position":[{"size":"large","width":8,"height":4,"x":0,"y":0},{"size":"medium","width":8,"height":4,"x":0,"y":0},{"size":"small","width":8,"height":4,"x":0,"y":0}]}]}],
+ "groups":[]}`
+
+// liveViewer is a participant on a bare WebSocket that keeps every packet.
+type liveViewer struct {
+	conn   *websocket.Conn
+	mu     sync.Mutex
+	frames []liveFrame
+	closed chan struct{}
+	nextID int
+}
+
+type liveFrame struct {
+	Type   string          `json:"type"`
+	ID     int             `json:"id"`
+	Method string          `json:"method"`
+	Params json.RawMessage `json:"params"`
+	Error  *struct {
+		Code int `json:"code"`
+	} `json:"error"`
+}
+
+func (v *liveViewer) read() {
+	defer close(v.closed)
+	for {
+		_, data, err := v.conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		var f liveFrame
+		if json.Unmarshal(data, &f) == nil {
+			v.mu.Lock()
+			v.frames = append(v.frames, f)
+			v.mu.Unlock()
+		}
+	}
+}
+
+func (v *liveViewer) send(t *testing.T, params string) int {
+	t.Helper()
+	v.nextID++
+	msg := fmt.Sprintf(`{"type":"method","id":%d,"method":"giveInput","params":%s,"discard":false}`, v.nextID, params)
+	if err := v.conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	return v.nextID
+}
+
+func (v *liveViewer) wait(t *testing.T, what string, ok func(liveFrame) bool) liveFrame {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		v.mu.Lock()
+		for _, f := range v.frames {
+			if ok(f) {
+				v.mu.Unlock()
+				return f
+			}
+		}
+		v.mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("participant never got %s", what)
+	return liveFrame{}
+}
+
+// TestLiveConsoleInChromium: go live from the console page, a participant
+// presses and the page shows it (timed in-page against the send time),
+// a scene switch reaches the participant, a disabled control refuses the
+// next press with 4099, and Stop ends the session.
+func TestLiveConsoleInChromium(t *testing.T) {
+	srv := startServer(t)
+	file := filepath.Join(t.TempDir(), "live.json")
+	if err := os.WriteFile(file, []byte(liveLayout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	version := srv.cli(t, "import", file)
+	ownerToken := srv.cli(t, "token")
+	viewerToken := srv.cli(t, "token", "--user", "viewer")
+	ctx := newBrowser(t)
+
+	studioDo(t, ctx,
+		chromedp.Navigate(srv.URL+"/studio/versions/"+version+"/live"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=live-go]`)),
+	)
+	studioWait(t, ctx, `document.getElementById("live").dataset.stream === "open"`)
+	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=live-go]`)))
+	studioWait(t, ctx, `document.querySelector("[data-testid=live-state]").dataset.state === "live"`)
+
+	conn := liveDialParticipant(t, srv, ownerToken, viewerToken)
+	v := &liveViewer{conn: conn, closed: make(chan struct{})}
+	go v.read()
+	defer conn.Close()
+	v.wait(t, "onReady", func(f liveFrame) bool { return f.Method == "onReady" && strings.Contains(string(f.Params), "true") })
+	studioWait(t, ctx, `document.querySelector("[data-testid=live-participants-count]").textContent === "1"`)
+
+	// Five presses, one at a time: the page stamps each input as it
+	// arrives (performance.timeOrigin + performance.now(), the same
+	// wall clock as the test's send time on this machine).
+	studioEval[bool](t, ctx, `(window.liveInputs.length = 0, true)`)
+	var lat []float64
+	for i := 0; i < 5; i++ {
+		sent := float64(time.Now().UnixNano()) / 1e6
+		v.send(t, `{"controlID":"go","event":"mousedown","button":0}`)
+		studioWait(t, ctx, fmt.Sprintf(`window.liveInputs.length >= %d`, i+1))
+		at := studioEval[float64](t, ctx, fmt.Sprintf(`window.liveInputs[%d].at`, i))
+		lat = append(lat, at-sent)
+	}
+	slices.Sort(lat)
+	t.Logf("participant press → console page, ms (sorted): %.1f", lat)
+	if lat[2] > 200 {
+		t.Fatalf("median press-to-page latency %.1f ms, want ≤ 200 (all: %.1f)", lat[2], lat)
+	}
+	studioWait(t, ctx, `document.querySelector("[data-testid=live-counter-go]").textContent === "5"`)
+	studioWait(t, ctx, `document.querySelectorAll("#live-feed li[data-control=go][data-event=mousedown]").length === 5`)
+	if feed := studioEval[string](t, ctx, `document.querySelector("#live-feed li[data-control=go]").textContent`); !strings.Contains(feed, "viewer") {
+		t.Fatalf("feed line %q does not name the participant", feed)
+	}
+	screenshot(t, ctx, "live-console-inputs")
+
+	// Switch the default group's scene.
+	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=live-switch-default-second]`)))
+	v.wait(t, "the default group on scene second", func(f liveFrame) bool {
+		return f.Method == "onGroupUpdate" && strings.Contains(string(f.Params), `"sceneID":"second"`)
+	})
+	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=live-switch-default-default]`)))
+	v.wait(t, "back on the default scene", func(f liveFrame) bool {
+		return f.Method == "onGroupUpdate" && strings.Contains(string(f.Params), `"sceneID":"default"`)
+	})
+
+	// Disable "go": the participant's next press is refused.
+	studioDo(t, ctx,
+		chromedp.SetValue(chromedp.CSS(`[data-testid=live-disabled-go]`), "disable"),
+		chromedp.Click(chromedp.CSS(`[data-testid=live-apply-go]`)),
+	)
+	studioWait(t, ctx, `document.querySelector("[data-testid=live-msg-go]").textContent.startsWith("Changed live")`)
+	v.wait(t, "go disabled", func(f liveFrame) bool {
+		return f.Method == "onControlUpdate" && strings.Contains(string(f.Params), `"disabled":true`)
+	})
+	id := v.send(t, `{"controlID":"go","event":"mousedown","button":0}`)
+	reply := v.wait(t, "the reply to a press on a disabled button", func(f liveFrame) bool { return f.Type == "reply" && f.ID == id })
+	if reply.Error == nil || reply.Error.Code != 4099 {
+		t.Fatalf("press on a disabled button: %+v, want 4099", reply.Error)
+	}
+
+	// Stop: the state says so and the participant's session ends.
+	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=live-stop]`)))
+	studioWait(t, ctx, `document.querySelector("[data-testid=live-state]").dataset.state === "stopped"`)
+	if st := studioEval[string](t, ctx, `document.querySelector("[data-testid=live-state]").textContent`); !strings.Contains(st, "stopped by the streamer") {
+		t.Fatalf("state after stop %q", st)
+	}
+	select {
+	case <-v.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the participant's socket stayed open after Stop")
+	}
+	screenshot(t, ctx, "live-console-stopped")
+}
+
+// liveDialParticipant joins the owner's channel the way a viewer's page
+// does: the channel from users/current, the key from interactive/{channel}.
+func liveDialParticipant(t *testing.T, srv *server, ownerToken, viewerToken string) *websocket.Conn {
+	t.Helper()
+	var me struct {
+		Channel struct {
+			ID int64 `json:"id"`
+		} `json:"channel"`
+	}
+	liveGetJSON(t, srv.URL+"/api/v1/users/current", ownerToken, &me)
+	var join struct {
+		SocketAddress string `json:"socketAddress"`
+		Key           string `json:"key"`
+	}
+	liveGetJSON(t, fmt.Sprintf("%s/api/v1/interactive/%d", srv.URL, me.Channel.ID), viewerToken, &join)
+	u, err := url.Parse(join.SocketAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("key", join.Key)
+	q.Set("x-protocol-version", "2.0")
+	u.RawQuery = q.Encode()
+	conn, _, err := websocket.DefaultDialer.Dial(u.String(), nil)
+	if err != nil {
+		t.Fatalf("dial participant: %v", err)
+	}
+	return conn
+}
+
+func liveGetJSON(t *testing.T, u, token string, v any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", u, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+}
