@@ -66,7 +66,7 @@ func TestPlayPageForAnAnonymousViewer(t *testing.T) {
 		t.Fatalf("status %d", rec.Code)
 	}
 	csp := rec.Header().Get("Content-Security-Policy")
-	for _, want := range []string{"script-src 'self'", "object-src 'none'", "connect-src 'self' ws://example.com"} {
+	for _, want := range []string{"script-src 'self'", "object-src 'none'", "connect-src 'self' ws://example.com", "frame-ancestors 'self'"} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("CSP %q lacks %q", csp, want)
 		}
@@ -160,6 +160,23 @@ func TestPlayPageShowsTheSignedInViewersSparks(t *testing.T) {
 	rec = get(t, s.Handler(), playPath(streamer), "Cookie", sessionCookie+"=nonsense")
 	if v, _ := playDoc(t, rec).Find(`[data-testid="play-root"]`).Attr("data-signed-in"); rec.Code != 200 || v != "false" {
 		t.Errorf("stale cookie: %d signed-in=%q", rec.Code, v)
+	}
+}
+
+// TestPlayIsOpenToAnonymousViewersWhenSignInIsRequired: sign-in guards the
+// studio, never the audience.
+func TestPlayIsOpenToAnonymousViewersWhenSignInIsRequired(t *testing.T) {
+	s, _, streamer, _ := playFixture(t, Config{RequireSignIn: true, PublicURL: "https://play.example"})
+	rec := get(t, s.Handler(), playPath(streamer))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("anonymous /play with sign-in required: %d", rec.Code)
+	}
+	if v, _ := playDoc(t, rec).Find(`[data-testid="play-root"]`).Attr("data-signed-in"); v != "false" {
+		t.Errorf("data-signed-in %q", v)
+	}
+	// Sockets go to the public host, over TLS.
+	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' wss://play.example;") {
+		t.Errorf("CSP %q does not allow the public socket host", csp)
 	}
 }
 
