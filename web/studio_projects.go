@@ -53,6 +53,9 @@ func (s *Server) renderProjects(c echo.Context, status int, u studio.User, edit 
 	if edit != nil {
 		edit(&v)
 	}
+	if isHTMX(c) {
+		return writeComponent(c, status, templates.ProjectsList(v))
+	}
 	return s.render(c, status, "Projects", templates.ProjectsPage(v))
 }
 

@@ -765,3 +765,20 @@ func TestStudioVersionControlCapHolds(t *testing.T) {
 		t.Fatalf("default scene has %d controls", n)
 	}
 }
+
+func TestStudioSwapsCarryNoAssets(t *testing.T) {
+	s := newTestServer(t)
+	base := newProject(t, s, "Swaps")
+	for _, rec := range []*httptest.ResponseRecorder{
+		get(t, s.Handler(), "/studio", "HX-Request", "true"),
+		get(t, s.Handler(), base, "HX-Request", "true"),
+	} {
+		d := doc(t, rec)
+		if rec.Code != http.StatusOK || d.Find(`link, script[src]`).Length() != 0 || d.Find("title").Length() != 0 {
+			t.Fatalf("an HTMX swap carries page assets: %s", rec.Body.String()[:200])
+		}
+	}
+	if d := doc(t, get(t, s.Handler(), "/studio")); d.Find(`link[href="/static/css/studio.css"]`).Length() != 1 {
+		t.Fatal("the projects page lacks its stylesheet")
+	}
+}
