@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mixstudio/mixstudio/live/loadtest"
+)
+
+// runLoadtest drives a mediator with one game client and N participants
+// over loopback and prints one line of figures (live/loadtest). By default
+// the mediator runs in a child process (this binary, `loadtest --serve`)
+// so that its memory is measured alone.
+func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("loadtest", stderr)
+	var cfg loadtest.Config
+	mode := fs.String("mode", "input", "input (participants give input), fanout (the game client updates everyone) or idle")
+	fs.IntVar(&cfg.Participants, "n", 1000, fmt.Sprintf("participants (at most %d)", loadtest.MaxParticipants))
+	fs.Float64Var(&cfg.Rate, "rate", 1, "input: inputs per participant per second; fanout: updates per second")
+	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, fmt.Sprintf("traffic time (at most %s)", loadtest.MaxDuration))
+	fs.StringVar(&cfg.Fanout, "fanout", "controls", "fanout: controls (updateControls on a label) or scene (the default group switches scene)")
+	fs.BoolVar(&cfg.Batch, "batch", false, "participants opt in to JSON array batches")
+	fs.BoolVar(&cfg.KeepThrottle, "keep-throttle", false, "keep the default game-client bandwidth throttle (10 Mbit/s drain; input past it is dropped by design)")
+	server := fs.String("server", "child", "child (the mediator in a child process: honest memory figures) or inprocess")
+	target := fs.String("url", "", "drive a running mediator at this loopback URL instead (needs --token and --version)")
+	token := fs.String("token", "", "with --url: the game client's token (`mixstudio token`)")
+	version := fs.Int64("version", 0, "with --url: the version ID to run (`mixstudio import`)")
+	channel := fs.Int64("channel", 0, "with --url: the channel (default: the token's, from /api/v1/users/current)")
+	pid := fs.Int("pid", 0, "with --url: the server's process id, to read its memory and CPU from /proc")
+	profile := fs.String("cpuprofile", "", "write the server's CPU profile over the traffic phase to this file")
+	serveDB := fs.String("serve", "", "internal: serve the mediator on this database for a parent load test and print its address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("loadtest: unexpected argument %q", fs.Arg(0))
+	}
+	if *serveDB != "" {
+		return serveForLoadtest(ctx, *serveDB, stdout, stderr)
+	}
+	cfg.Mode = loadtest.Mode(*mode)
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("loadtest: %w", err)
+	}
+	// Both ends of every socket may live in this process (inprocess), or
+	// one end here and one in the child, which inherits the limit.
+	want := uint64(2*cfg.Participants + 1024)
+	before, after, err := loadtest.RaiseFileLimit(want)
+	if err != nil {
+		return fmt.Errorf("loadtest: %w", err)
+	}
+	if after != before {
+		fmt.Fprintf(stderr, "loadtest: raised RLIMIT_NOFILE from %d to %d\n", before, after)
+	}
+
+	var t loadtest.Target
+	switch {
+	case *target != "":
+		if err := loadtest.CheckLoopback(*target); err != nil {
+			return fmt.Errorf("loadtest: %w", err)
+		}
+		if *token == "" || *version == 0 {
+			return errors.New("loadtest: --url needs --token and --version")
+		}
+		t = loadtest.Target{BaseURL: *target, Token: *token, VersionID: *version, ChannelID: *channel, PID: *pid}
+		if t.ChannelID == 0 {
+			if t.ChannelID, err = loadtest.LookupChannel(ctx, *target, *token); err != nil {
+				return fmt.Errorf("loadtest: %w", err)
+			}
+		}
+	default:
+		dir, err := os.MkdirTemp("", "mixstudio-loadtest-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		db := filepath.Join(dir, "load.db")
+		var srv *loadtest.Server
+		switch *server {
+		case "child":
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			srv, err = loadtest.StartChild(ctx, db, exe, []string{"loadtest", "--serve", db}, stderr)
+			if err != nil {
+				return fmt.Errorf("loadtest: %w", err)
+			}
+		case "inprocess":
+			srv, err = loadtest.StartInProcess(ctx, db, nil)
+			if err != nil {
+				return fmt.Errorf("loadtest: %w", err)
+			}
+		default:
+			return fmt.Errorf("loadtest: --server %q: want child or inprocess", *server)
+		}
+		defer srv.Stop()
+		t = srv.Target
+	}
+
+	var o loadtest.Options
+	o.Log = stderr
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		o.CPUProfile = f
+	}
+	res, err := loadtest.Run(ctx, t, cfg, o)
+	fmt.Fprintln(stdout, res.Line())
+	if res.FirstError != "" {
+		fmt.Fprintln(stderr, "loadtest: first error:", res.FirstError)
+	}
+	if err != nil {
+		return fmt.Errorf("loadtest: %w", err)
+	}
+	return nil
+}
+
+// serveForLoadtest is the child side of `loadtest --server child`: the
+// same wiring as `mixstudio mediator` on dbPath at 127.0.0.1:0, plus the
+// load test's debug endpoints (memory, profiles) on another loopback
+// port. It stops when ctx ends or its stdin closes (the parent is gone).
+func serveForLoadtest(ctx context.Context, dbPath string, stdout, stderr io.Writer) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	dln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("listen: %w", err)
+	}
+	debug := &http.Server{Handler: loadtest.DebugHandler(), ReadHeaderTimeout: 10 * time.Second}
+	go debug.Serve(dln)
+	defer debug.Close()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		io.Copy(io.Discard, bufio.NewReader(os.Stdin))
+		cancel()
+	}()
+	fmt.Fprintln(stdout, loadtest.ReadyLine("http://"+ln.Addr().String(), "http://"+dln.Addr().String()))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return serve(ctx, ln, serveOptions{db: dbPath, mediatorOnly: true}, logger)
+}
