@@ -353,6 +353,10 @@ func TestStudioEditorKeyboardSelectionUndoAndStaleTab(t *testing.T) {
 	studioDo(t, ctx, chromedp.MouseClickXY(b[0], b[1]))
 	studioWait(t, ctx, `mixstudioEditor.selected().length === 0`)
 
+	// Keyboard only: a focused control is selected with Enter.
+	studioDo(t, ctx, chromedp.Focus(chromedp.CSS(label)), chromedp.KeyEvent(kb.Enter))
+	studioWait(t, ctx, `mixstudioEditor.selected().length === 1 && mixstudioEditor.selected()[0] === 'label-1'`)
+
 	// Click the button, shift-click the label: both selected.
 	p := studioEval[[]float64](t, ctx, studioCenterJS(button))
 	studioDo(t, ctx, chromedp.MouseClickXY(p[0], p[1]))

@@ -782,3 +782,40 @@ func TestStudioSwapsCarryNoAssets(t *testing.T) {
 		t.Fatal("the projects page lacks its stylesheet")
 	}
 }
+
+func TestStudioDeleteControlsAndUndoBringsThemBack(t *testing.T) {
+	s := newTestServer(t)
+	h := s.Handler()
+	base := newProject(t, s, "Delete")
+	btn := addControl(t, s, base, "button")
+	joy := addControl(t, s, base, "joystick")
+	btn.Text = studio.Ptr("keep me")
+	if rec := studioPost(t, h, base+"/properties", propsForm(btn, "large", map[string]string{"text": "keep me"})); rec.Code != http.StatusOK {
+		t.Fatalf("props: %d", rec.Code)
+	}
+	sc := savedScene(t, s, base, "default")
+	items, _ := json.Marshal([]idRevision{{btn.ControlID, sc.Control(btn.ControlID).Revision}, {joy.ControlID, joy.Revision}})
+	// With a stale revision of one of them: nothing is deleted.
+	stale, _ := json.Marshal([]idRevision{{btn.ControlID, btn.Revision}, {joy.ControlID, joy.Revision}})
+	if rec := studioPost(t, h, base+"/delete-controls", url.Values{"controls": {string(stale)}, "scene": {"default"}}); rec.Code != http.StatusConflict {
+		t.Fatalf("stale delete: %d", rec.Code)
+	}
+	if n := len(savedScene(t, s, base, "default").Controls); n != 2 {
+		t.Fatalf("a stale delete removed controls: %d left", n)
+	}
+	rec := studioPost(t, h, base+"/delete-controls", url.Values{"controls": {string(items)}, "scene": {"default"}})
+	if rec.Code != http.StatusOK || len(savedScene(t, s, base, "default").Controls) != 0 {
+		t.Fatalf("delete: %d", rec.Code)
+	}
+	_, entry := historyOf(t, rec)
+	if rec := studioPost(t, h, base+"/restore", url.Values{"payload": {entry}, "history": {"undo"}, "scene": {"default"}}); rec.Code != http.StatusOK {
+		t.Fatalf("undo delete: %d %s", rec.Code, rec.Body.String())
+	}
+	sc = savedScene(t, s, base, "default")
+	if len(sc.Controls) != 2 || sc.Control(joy.ControlID) == nil {
+		t.Fatalf("undo brought back %d controls", len(sc.Controls))
+	}
+	if txt, _ := sc.Control(btn.ControlID).Get("text"); txt != "keep me" || len(studio.MissingGrids(*sc.Control(btn.ControlID))) != 0 {
+		t.Fatalf("the restored button lost its text or positions: %q", txt)
+	}
+}

@@ -458,6 +458,13 @@
     if (t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
     const mod = e.ctrlKey || e.metaKey;
     const key = e.key.toLowerCase();
+    // Tab reaches each control; Enter or Space selects it (Shift adds).
+    const focused = t instanceof HTMLElement ? t.closest(".ctl") : null;
+    if (focused && (key === "enter" || key === " ")) {
+      e.preventDefault();
+      select([focused.dataset.id], { toggle: e.shiftKey });
+      return;
+    }
     const arrows = { arrowleft: [-1, 0], arrowright: [1, 0], arrowup: [0, -1], arrowdown: [0, 1] };
     if (arrows[key] && !mod) {
       if (state.selected.size === 0) return;
