@@ -17,8 +17,11 @@ func (s *Server) routes(e *echo.Echo) {
 	// Identity: /api/v1/users/current, /api/v1/interactive/:channelID, the
 	// OAuth shortcode endpoints, /go, sign-in/up/out and /account pages.
 	s.identityRoutes(e)
-	// Studio: the projects list and a version's editor (studio_routes.go).
-	s.studioRoutes(e)
+	// Studio: the projects list and a version's editor (studio_routes.go);
+	// never on `mixstudio mediator`, a public host without sign-in.
+	if !s.cfg.MediatorOnly {
+		s.studioRoutes(e)
+	}
 	// Play: the participant page /play/:channelID (play.go).
 	s.playRoutes(e)
 	// Live console: /studio/versions/:version/live (page, actions, its
