@@ -41,6 +41,19 @@ func TestLiveConsoleGoLiveSwitchChangeAndStop(t *testing.T) {
 		t.Errorf("state before going live %q", st)
 	}
 	rev := d.Find(`[data-testid="live-control-b"] input[name="revision"]`).AttrOr("value", "")
+	// The editor leads here, and the console back to the editor.
+	if href := d.Find(testid("live-back")).AttrOr("href", ""); href != fmt.Sprintf("/studio/versions/%d", r.version) {
+		t.Errorf("back link %q", href)
+	}
+	resp, err = http.Get(fmt.Sprintf("%s/studio/versions/%d", r.srv.URL, r.version))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed, _ := goquery.NewDocumentFromReader(resp.Body)
+	resp.Body.Close()
+	if href := ed.Find(testid("open-live")).AttrOr("href", ""); href != fmt.Sprintf("/studio/versions/%d/live", r.version) {
+		t.Errorf("the editor's live link %q", href)
+	}
 
 	if code, body := r.post(t, "/scene", url.Values{"scene": {"second"}}); code != http.StatusConflict || !strings.Contains(body, "go live first") {
 		t.Fatalf("switch before going live: %d %s", code, body)
