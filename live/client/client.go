@@ -164,7 +164,7 @@ func (c *Client) setLive(cn *conn) {
 	c.mu.Lock()
 	c.cur = cn
 	c.mu.Unlock()
-	c.setStatus(Status{State: Live, Host: cn.host, Scheme: string(cn.schemeName())})
+	c.setStatus(Status{State: Live, Host: cn.host, Scheme: string(cn.schemeName()), Session: int(c.stats.reconnects.Load()) + 1})
 }
 
 // live waits until there is a live connection (calls made while the client

@@ -101,6 +101,9 @@ func TestReconnectAfterRestartRestoresState(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	if c.Status().Session != 1 {
+		t.Errorf("first session numbered %d", c.Status().Session)
+	}
 	pushDesign(t, c)
 	before := srv.world(0).dump()
 	for _, want := range []string{`"sceneID":"lobby"`, `"disabled":true`, `"ready":true`, `"groupID":"red"`, `"round":3`} {
@@ -115,7 +118,10 @@ func TestReconnectAfterRestartRestoresState(t *testing.T) {
 	if st.Code != wire.CodeRestart || st.Attempt != 1 || st.RetryIn <= 0 {
 		t.Errorf("reconnecting status = %+v", st)
 	}
-	waitFor(t, c, "live again", func(s Status) bool { return s.State == Live })
+	st = waitFor(t, c, "live again", func(s Status) bool { return s.State == Live })
+	if st.Session != 2 {
+		t.Errorf("session after reconnect %d, want 2", st.Session)
+	}
 	after := srv.world(1).dump()
 	if after != before {
 		t.Errorf("state not restored:\nbefore %s\nafter  %s", before, after)

@@ -34,6 +34,11 @@ type Status struct {
 	State   State
 	Host    string        // the address connected or being tried
 	Scheme  string        // compression in use while live ("none", "gzip", "lz4")
+	// Session counts live sessions: 1 for the first, +1 per reconnect.
+	// The server's participants and their state belong to a session, so a
+	// consumer that sees a new one should reload them (GetAllParticipants);
+	// what the client pushed has already been restored.
+	Session int
 	Attempt int           // reconnect attempt number (1 for the first retry)
 	RetryIn time.Duration // when Reconnecting: the delay before the attempt
 	Since   time.Time     // when this state began (client clock)
