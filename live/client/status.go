@@ -31,9 +31,9 @@ func (s State) String() string {
 
 // Status is a snapshot of the connection, for display and decisions.
 type Status struct {
-	State   State
-	Host    string        // the address connected or being tried
-	Scheme  string        // compression in use while live ("none", "gzip", "lz4")
+	State  State
+	Host   string // the address connected or being tried
+	Scheme string // compression in use while live ("none", "gzip", "lz4")
 	// Session counts live sessions: 1 for the first, +1 per reconnect.
 	// The server's participants and their state belong to a session, so a
 	// consumer that sees a new one should reload them (GetAllParticipants);
