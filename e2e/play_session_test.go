@@ -236,3 +236,31 @@ func TestPlayPageReadsAGamepad(t *testing.T) {
 		t.Errorf("a held stick sent %d moves, want one (only while it moves) and the release: %s", len(moves), playDescribe(moves))
 	}
 }
+
+// TestPlayCooldownFollowsTheServerClock runs the page with a clock a
+// minute slow: the cooldown still counts down from the server's time (the
+// getTime offset), not from the viewer's wrong clock.
+func TestPlayCooldownFollowsTheServerClock(t *testing.T) {
+	srv, game, channel := playSetup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := game.c.Ready(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	browser := newBrowser(t)
+	const slowClock = `(() => { const real = Date.now; Date.now = () => real() - 60000; })();`
+	tab := playOpenWith(t, browser, "viewer", fmt.Sprintf("%s/play/%d", srv.URL, channel), 1280, 900, false, slowClock)
+	tab.wait(t, "live", `document.querySelector("[data-testid=play-status]").dataset.state === "live"`)
+	until := game.c.ServerNow().Add(2 * time.Second).UnixMilli()
+	game.call(t, "updateControls", fmt.Sprintf(`{"sceneID": "default", "controls": [{"controlID": "fire", "cooldown": %d}]}`, until))
+	tab.wait(t, "the countdown", `!document.querySelector("[data-id=fire] [data-testid=cooldown]").hidden`)
+	// Without the offset it would show 62s; a few ms of estimation error
+	// may round 2 s up to 3s.
+	if got := playEval[string](t, tab, `document.querySelector("[data-id=fire] [data-testid=cooldown]").textContent`); got != "3s" && got != "2s" && got != "1s" {
+		t.Fatalf("a 2 s cooldown shows %q on a page whose clock is a minute slow", got)
+	}
+	tab.wait(t, "the end of the cooldown", `document.querySelector("[data-id=fire] [data-testid=cooldown]").hidden`)
+	if early := time.Until(time.UnixMilli(until)); early > 300*time.Millisecond {
+		t.Errorf("the countdown ended %v early", early)
+	}
+}
