@@ -42,14 +42,16 @@ func benchSession(b *testing.B) (*Mediator, *session) {
 // socketPair returns the server side of a real WebSocket on 127.0.0.1,
 // wrapped as a conn; the client side reads and discards everything.
 func socketPair(b *testing.B, m *Mediator, maxItems int, received *atomic.Int64) *conn {
-	got := make(chan *websocket.Conn, 1)
+	got := make(chan *conn, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := m.upgrader.Upgrade(w, r, nil)
+		ws, co, err := m.upgrade(w, r)
 		if err != nil {
 			b.Error(err)
 			return
 		}
-		got <- ws
+		c := newConn(ws, false, maxItems, 1<<30, m.timeouts())
+		c.nc = co
+		got <- c
 	}))
 	b.Cleanup(srv.Close)
 	client, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
@@ -69,7 +71,7 @@ func socketPair(b *testing.B, m *Mediator, maxItems int, received *atomic.Int64)
 			}
 		}
 	}()
-	return newConn(<-got, false, maxItems, 1<<30, m.timeouts())
+	return <-got
 }
 
 // drain waits until c has written everything queued.

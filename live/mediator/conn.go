@@ -51,6 +51,9 @@ type conn struct {
 	dec    *wire.Decoder
 	encBuf []byte
 
+	// nc gathers a writer pass's frames into one write (nil: none).
+	nc *coalescer
+
 	closeOnce sync.Once
 	done      chan struct{}
 }
@@ -120,6 +123,10 @@ func (c *conn) closeWith(code int, reason string) {
 
 // abort sends a close frame now, bypassing the queue, then drops the socket.
 func (c *conn) abort(code int, reason string) {
+	// A writer stuck on a full socket may hold the connection: cut it off
+	// after a second whatever happens.
+	t := time.AfterFunc(time.Second, c.kill)
+	defer t.Stop()
 	_ = c.ws.WriteControl(websocket.CloseMessage, closePayload(code, reason), time.Now().Add(time.Second))
 	c.kill()
 }
@@ -150,11 +157,25 @@ func (c *conn) writeLoop() {
 			return
 		}
 		c.mu.Unlock()
-		if err := c.writeItems(items); err != nil {
+		err := c.pass(items)
+		if err != nil {
 			c.kill()
 			return
 		}
 	}
+}
+
+// pass writes items, gathered into one write when there is a coalescer.
+func (c *conn) pass(items []outItem) error {
+	if c.nc == nil {
+		return c.writeItems(items)
+	}
+	c.nc.begin()
+	err := c.writeItems(items)
+	if ferr := c.nc.end(); err == nil {
+		err = ferr
+	}
+	return err
 }
 
 func (c *conn) writeItems(items []outItem) error {

@@ -92,11 +92,12 @@ func (m *Mediator) ServeHosts(w http.ResponseWriter, r *http.Request) {
 // rejectAfterUpgrade completes the handshake and closes with code: that is
 // how clients see 4019, 4020, 4021 and 4022.
 func (m *Mediator) rejectAfterUpgrade(w http.ResponseWriter, r *http.Request, code int, reason string) {
-	ws, err := m.upgrader.Upgrade(w, r, nil)
+	ws, co, err := m.upgrade(w, r)
 	if err != nil {
 		return
 	}
 	c := newConn(ws, false, 4, 1<<16, m.timeouts())
+	c.nc = co
 	c.closeWith(code, reason)
 	// Read until the peer answers the close (or the timeout cuts it off).
 	for {
@@ -169,11 +170,12 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 		m.rejectAfterUpgrade(w, r, codeAlreadyRunning, "A different interactive session is already running for the channel.")
 		return
 	}
-	ws, err := m.upgrader.Upgrade(w, r, nil)
+	ws, co, err := m.upgrade(w, r)
 	if err != nil {
 		return
 	}
 	c := newConn(ws, param(r, "batch") == "1", m.opts.GameClientQueue, 256<<20, m.timeouts())
+	c.nc = co
 	if !m.addConn(c) {
 		c.abort(codeRestart, "server restarting")
 		return
@@ -292,11 +294,12 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ws, err := m.upgrader.Upgrade(w, r, nil)
+	ws, co, err := m.upgrade(w, r)
 	if err != nil {
 		return
 	}
 	c := newConn(ws, param(r, "batch") == "1", m.opts.ParticipantQueue, 4<<20, m.timeouts())
+	c.nc = co
 	if !m.addConn(c) {
 		c.abort(codeRestart, "server restarting")
 		return

@@ -99,6 +99,8 @@ type Mediator struct {
 	conns    map[*conn]struct{}
 	stopping bool
 
+	gatherPool sync.Pool // *[]byte buffers for coalescer passes
+
 	stopPing      chan struct{}
 	pingerRunning bool
 	pingOnce      sync.Once
@@ -125,6 +127,7 @@ func New(store Store, clock func() time.Time, logger *slog.Logger, opts Options)
 		conns:    map[*conn]struct{}{},
 		stopPing: make(chan struct{}),
 	}
+	m.gatherPool.New = func() any { b := make([]byte, 0, 32<<10); return &b }
 	m.upgrader = websocket.Upgrader{
 		// Small: an idle participant should cost little. The handler
 		// returns after the upgrade, so net/http's own buffers are freed.
