@@ -58,6 +58,19 @@ func TestLiveConsoleGoLiveSwitchChangeAndStop(t *testing.T) {
 	if code, body := r.post(t, "/scene", url.Values{"scene": {"second"}}); code != http.StatusConflict || !strings.Contains(body, "go live first") {
 		t.Fatalf("switch before going live: %d %s", code, body)
 	}
+	for _, form := range []url.Values{
+		{"mediator": {"remote"}, "url": {"ftp://x"}, "token": {"t"}},
+		{"mediator": {"remote"}, "url": {r.srv.URL}},
+	} {
+		if code, body := r.post(t, "/start", form); code != http.StatusUnprocessableEntity || !strings.Contains(body, "remote mediator") {
+			t.Fatalf("remote go-live form %v: %d %s", form, code, body)
+		}
+	}
+	// A remote mediator (here this same server) refusing the token: the
+	// reason and code are shown.
+	if code, body := r.post(t, "/start", url.Values{"mediator": {"remote"}, "url": {r.srv.URL}, "token": {"wrong"}}); code != http.StatusBadGateway || !strings.Contains(body, "4019") {
+		t.Fatalf("remote go-live with a wrong token: %d %s", code, body)
+	}
 	if code, body := r.post(t, "/start", nil); code != http.StatusOK {
 		t.Fatalf("go live: %d %s", code, body)
 	}

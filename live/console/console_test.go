@@ -448,3 +448,28 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A lost connection shows as reconnecting (with the delay and the reason)
+// and comes back live by itself; inputs flow again.
+func TestReconnectingIsReportedAndRecovers(t *testing.T) {
+	r := newRig(t, Config{})
+	p := newProxy(t, strings.TrimPrefix(r.srv.URL, "http://"))
+	r.m.cfg.EmbeddedURL = "http://" + p.addr
+	r.goLive(t)
+	sub, _ := r.ch.Subscribe(0, false)
+	col := collect(sub)
+	p.cut()
+	rec := col.wait(t, "a reconnecting state", hasType(TypeState, `"state":"reconnecting"`))
+	var st Status
+	json.Unmarshal(rec.Data, &st)
+	if st.RetryInMs <= 0 || st.Attempt != 1 || st.Reason == "" {
+		t.Fatalf("reconnecting state %+v, want a delay, attempt 1 and a reason", st)
+	}
+	col.wait(t, "live again", func(d decoded) bool {
+		return d.Type == TypeState && d.ID > rec.ID && strings.Contains(string(d.Data), `"state":"live"`)
+	})
+	v := r.join(t, r.srv.URL, r.owner.ChannelID, "viewer1")
+	v.waitFrame(t, "onReady after the reconnect", func(f frame) bool { return f.Method == "onReady" && strings.Contains(string(f.Params), "true") })
+	v.send(t, "giveInput", `{"controlID":"b","event":"mousedown","button":0}`)
+	col.wait(t, "an input after the reconnect", hasType(TypeInput, `"control":"b"`))
+}
