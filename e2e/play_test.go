@@ -322,6 +322,10 @@ func TestPlayPageFollowsTheStreamer(t *testing.T) {
 		p.wait(t, "the end", `document.querySelector("[data-testid=play-status]").dataset.state === "ended"`)
 	}
 	desk.shot(t, "ended")
+	// Inputs that went out before the end are not reported as refused.
+	if got := playEval[[]string](t, desk, `[...document.querySelectorAll("[data-testid=toast]")].map(e => e.textContent).filter(s => s.includes("connection closed"))`); len(got) != 0 {
+		t.Errorf("the end of the session shows %q", got)
+	}
 }
 
 // TestPlayPageWaitsForTheStreamerAndReconnects opens the page before the

@@ -163,7 +163,7 @@ export class Connection {
         if (discard) resolve(null);
         else reject(Object.assign(new Error("No answer from the server."), { code: 0 }));
       }, discard ? 3000 : callTimeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, timer, discard });
       ws.send(JSON.stringify(packet));
     });
   }
@@ -191,7 +191,10 @@ export class Connection {
     this.joined = false;
     for (const [id, call] of this.pending) {
       clearTimeout(call.timer);
-      call.reject(Object.assign(new Error("The connection closed."), { code: 0 }));
+      // A discarded call went out and would only have heard of an error;
+      // a call that waits for its answer will never get one.
+      if (call.discard) call.resolve(null);
+      else call.reject(Object.assign(new Error("The connection closed before the server answered."), { code: 0 }));
       this.pending.delete(id);
     }
     if (this.stopped) return;
