@@ -37,6 +37,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	channel := fs.Int64("channel", 0, "with --url: the channel (default: the token's, from /api/v1/users/current)")
 	pid := fs.Int("pid", 0, "with --url: the server's process id, to read its memory and CPU from /proc")
 	profile := fs.String("cpuprofile", "", "write the server's CPU profile over the traffic phase to this file")
+	heapProfile := fs.String("heapprofile", "", "write the server's heap profile, taken once the participants have joined, to this file")
 	serveDB := fs.String("serve", "", "internal: serve the mediator on this database for a parent load test and print its address")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -51,9 +52,12 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("loadtest: %w", err)
 	}
-	// Both ends of every socket may live in this process (inprocess), or
-	// one end here and one in the child, which inherits the limit.
-	want := uint64(2*cfg.Participants + 1024)
+	// One end of each socket lives here and the other in the server (the
+	// child inherits this limit); in process, both ends live here.
+	want := uint64(cfg.Participants + 512)
+	if *server == "inprocess" && *target == "" {
+		want += uint64(cfg.Participants)
+	}
 	before, after, err := loadtest.RaiseFileLimit(want)
 	if err != nil {
 		return fmt.Errorf("loadtest: %w", err)
@@ -116,6 +120,14 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		defer f.Close()
 		o.CPUProfile = f
+	}
+	if *heapProfile != "" {
+		f, err := os.Create(*heapProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		o.HeapProfile = f
 	}
 	res, err := loadtest.Run(ctx, t, cfg, o)
 	fmt.Fprintln(stdout, res.Line())

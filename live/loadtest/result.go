@@ -30,9 +30,14 @@ type Result struct {
 	// to after, divided by their number; NaN where not measurable.
 	RSSPerParticipant  float64
 	HeapPerParticipant float64 // HeapInuse+StackInuse
-	GoroutinesPer      float64
-	ServerCPU          time.Duration // during the traffic phase
-	DriverCPU          time.Duration // this process, same phase (0 in process)
+	// RSSEndPerParticipant is the RSS growth at the end of the traffic
+	// phase (after an idle run: once the join burst's garbage is returned).
+	RSSEndPerParticipant float64
+	// StackPerParticipant is the goroutine stacks' share of the heap figure.
+	StackPerParticipant float64
+	GoroutinesPer       float64
+	ServerCPU           time.Duration // during the traffic phase
+	DriverCPU           time.Duration // this process, same phase (0 in process)
 }
 
 // Lost is how many inputs sent never reached the game client.
@@ -55,8 +60,8 @@ func (r Result) Line() string {
 		r.InputsSent, r.InputsReceived, r.InputsRefused, r.Lost(), dur(r.Input.P50, r.Input.Count), dur(r.Input.P99, r.Input.Count), dur(r.Input.Max, r.Input.Count))
 	fmt.Fprintf(&b, " fanouts=%d delivered=%d/%d fan_p50=%s fan_p99=%s fan_max=%s",
 		r.FanoutsSent, r.Deliveries, r.WantDeliveries, dur(r.Fanout.P50, r.Fanout.Count), dur(r.Fanout.P99, r.Fanout.Count), dur(r.Fanout.Max, r.Fanout.Count))
-	fmt.Fprintf(&b, " rss/part=%s heap/part=%s goroutines/part=%s cpu_server=%.2fs cpu_driver=%.2fs errors=%d/%d",
-		kib(r.RSSPerParticipant), kib(r.HeapPerParticipant), per(r.GoroutinesPer), r.ServerCPU.Seconds(), r.DriverCPU.Seconds(), r.ParticipantErrors, r.GameErrors)
+	fmt.Fprintf(&b, " rss/part=%s rss_end/part=%s heap/part=%s stack/part=%s goroutines/part=%s cpu_server=%.2fs cpu_driver=%.2fs errors=%d/%d",
+		kib(r.RSSPerParticipant), kib(r.RSSEndPerParticipant), kib(r.HeapPerParticipant), kib(r.StackPerParticipant), per(r.GoroutinesPer), r.ServerCPU.Seconds(), r.DriverCPU.Seconds(), r.ParticipantErrors, r.GameErrors)
 	return b.String()
 }
 

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sync"
 	"time"
@@ -21,6 +22,9 @@ type Options struct {
 	// CPUProfile, when set, receives the server's CPU profile over the
 	// traffic phase (in process: this process's, clients included).
 	CPUProfile io.Writer
+	// HeapProfile, when set, receives the server's heap profile taken
+	// once the participants have joined (in process: clients included).
+	HeapProfile io.Writer
 	// Log receives progress lines (nil: none).
 	Log io.Writer
 }
@@ -41,7 +45,8 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 			fmt.Fprintf(o.Log, "loadtest: "+format+"\n", args...)
 		}
 	}
-	res := Result{Config: cfg, Server: serverKind(t), RSSPerParticipant: math.NaN(), HeapPerParticipant: math.NaN(), GoroutinesPer: math.NaN()}
+	res := Result{Config: cfg, Server: serverKind(t), RSSPerParticipant: math.NaN(), RSSEndPerParticipant: math.NaN(),
+		HeapPerParticipant: math.NaN(), StackPerParticipant: math.NaN(), GoroutinesPer: math.NaN()}
 	base := time.Now()
 
 	game, err := dialGame(ctx, t, base)
@@ -79,6 +84,15 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 	time.Sleep(time.Second) // let the arrival packets drain and writers exit
 	after := measureMemory(ctx, t)
 	res.RSSPerParticipant, res.HeapPerParticipant, res.GoroutinesPer = after.perParticipant(before, len(parts))
+	res.StackPerParticipant = float64(after.stack-before.stack) / float64(max(1, len(parts)))
+	if after.stack < 0 || before.stack < 0 {
+		res.StackPerParticipant = math.NaN()
+	}
+	if o.HeapProfile != nil {
+		if err := heapProfile(ctx, t, o.HeapProfile); err != nil {
+			logf("heap profile: %v", err)
+		}
+	}
 
 	serverCPU0, _ := ProcessCPU(t.PID)
 	driverCPU0, _ := ProcessCPU(os.Getpid())
@@ -101,6 +115,11 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 		}
 	}
 	stopProfile()
+	if t.PID > 0 && len(parts) > 0 && before.rss >= 0 {
+		if rss, err := RSS(t.PID); err == nil {
+			res.RSSEndPerParticipant = float64(rss-before.rss) / float64(len(parts))
+		}
+	}
 	if t.PID > 0 {
 		cpu, _ := ProcessCPU(t.PID)
 		res.ServerCPU = cpu - serverCPU0
@@ -244,21 +263,23 @@ func waitFor(ctx context.Context, d time.Duration, ok func() bool) error {
 
 // memory is one reading of the server's memory (-1: not measurable).
 type memory struct {
-	rss  int64
-	heap int64
-	gor  int
+	rss   int64
+	heap  int64 // HeapInuse+StackInuse
+	stack int64
+	gor   int
 }
 
 func measureMemory(ctx context.Context, t Target) memory {
-	m := memory{rss: -1, heap: -1, gor: -1}
+	m := memory{rss: -1, heap: -1, stack: -1, gor: -1}
+	ms, err := MemStats{}, errors.New("no debug endpoint")
 	switch {
 	case t.InProcess:
-		ms := ReadMemStats()
-		m.heap, m.gor = int64(ms.HeapInuse+ms.StackInuse), ms.Goroutines
+		ms, err = ReadMemStats(), nil
 	case t.DebugURL != "":
-		if ms, err := fetchMemStats(ctx, t.DebugURL); err == nil {
-			m.heap, m.gor = int64(ms.HeapInuse+ms.StackInuse), ms.Goroutines
-		}
+		ms, err = fetchMemStats(ctx, t.DebugURL)
+	}
+	if err == nil {
+		m.heap, m.stack, m.gor = int64(ms.HeapInuse+ms.StackInuse), int64(ms.StackInuse), ms.Goroutines
 	}
 	if t.PID > 0 {
 		if rss, err := RSS(t.PID); err == nil {
@@ -297,6 +318,28 @@ func fetchMemStats(ctx context.Context, debugURL string) (MemStats, error) {
 	defer resp.Body.Close()
 	var ms MemStats
 	return ms, json.NewDecoder(resp.Body).Decode(&ms)
+}
+
+// heapProfile writes the server's heap profile (after a GC) to w.
+func heapProfile(ctx context.Context, t Target, w io.Writer) error {
+	if t.InProcess {
+		runtime.GC()
+		return pprof.Lookup("heap").WriteTo(w, 0)
+	}
+	if t.DebugURL == "" {
+		return errors.New("the server has no debug endpoint")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.DebugURL+"/debug/pprof/heap", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(w, resp.Body)
+	return err
 }
 
 // startProfile profiles the server for about d; the returned func waits
