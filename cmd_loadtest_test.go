@@ -71,7 +71,7 @@ func TestLoadtestCommandChildServer(t *testing.T) {
 		t.Fatalf("line: %s", line)
 	}
 	// The child's memory comes from its /proc and its debug endpoint.
-	if !regexp.MustCompile(`rss/part=-?[0-9.]+KiB heap/part=-?[0-9.]+KiB goroutines/part=[0-9.]+ `).MatchString(line) {
+	if !regexp.MustCompile(`rss/part=-?[0-9.]+KiB rss_end/part=-?[0-9.]+KiB heap/part=-?[0-9.]+KiB stack/part=-?[0-9.]+KiB goroutines/part=[0-9.]+ `).MatchString(line) {
 		t.Errorf("no server memory figures: %s", line)
 	}
 }
