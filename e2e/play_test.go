@@ -357,6 +357,13 @@ func TestPlayPageWaitsForTheStreamerAndReconnects(t *testing.T) {
 	if got := playEval[string](t, tab, `document.querySelector("[data-testid=play-status]").textContent`); !strings.Contains(got, "Waiting for the streamer") {
 		t.Errorf("offline status %q", got)
 	}
+	// The socket is open, held by the mediator: nothing to reconnect.
+	if playEval[bool](t, tab, `!document.querySelector("[data-testid=play-reconnect]").hidden`) {
+		t.Error("a Reconnect button is offered while the socket waits for the streamer")
+	}
+	if got := playEval[string](t, tab, `(e => e.hidden ? "" : e.textContent)(document.querySelector("[data-testid=play-empty]"))`); !strings.Contains(got, "when the streamer goes live") {
+		t.Errorf("the empty grid says %q", got)
+	}
 	tab.shot(t, "offline")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -92,7 +92,9 @@ export class Grid {
       s.height = `${p.h * UNIT}px`;
       if (view.resized) view.resized(p.w * UNIT, p.h * UNIT);
     }
-    this.emptyEl.hidden = visible > 0 || !this.sceneID;
+    this.emptyEl.hidden = visible > 0;
+    const note = this.sceneID ? "No controls in this scene." : "The controls appear when the streamer goes live.";
+    if (this.emptyEl.textContent !== note) this.emptyEl.textContent = note;
   }
 
   // each runs fn on every control shown now.

@@ -87,6 +87,8 @@ export class Status {
     if (this.note) text += ` · ${this.note}`;
     if (this.el.textContent !== text) this.el.textContent = text;
     if (this.el.getAttribute("data-state") !== this.state) this.el.setAttribute("data-state", this.state);
-    this.button.hidden = !["replaced", "offline", "reconnecting", "ended"].includes(this.state);
+    // Offer to skip the wait only when an attempt is scheduled (or we
+    // gave up): an open socket waiting for the streamer needs nothing.
+    this.button.hidden = !(this.state === "replaced" || this.retryAt > 0);
   }
 }
