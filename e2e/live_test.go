@@ -229,3 +229,36 @@ func liveGetJSON(t *testing.T, u, token string, v any) {
 		t.Fatalf("GET %s: %v", u, err)
 	}
 }
+
+// SIGTERM while the console is live: the console's game client is closed
+// before the mediator's sockets, and the server still exits 0 in time
+// (the harness's cleanup fails the test otherwise).
+func TestLiveConsoleShutdownWhileLive(t *testing.T) {
+	srv := startServer(t)
+	file := filepath.Join(t.TempDir(), "live.json")
+	if err := os.WriteFile(file, []byte(liveLayout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	version := srv.cli(t, "import", file)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/studio/versions/"+version+"/live/start", nil)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("go live: %s", resp.Status)
+	}
+	conn := liveDialParticipant(t, srv, srv.cli(t, "token"), srv.cli(t, "token", "--user", "viewer"))
+	v := &liveViewer{conn: conn, closed: make(chan struct{})}
+	go v.read()
+	defer conn.Close()
+	v.wait(t, "onReady", func(f liveFrame) bool { return f.Method == "onReady" })
+	if !srv.terminate(t) {
+		t.Fatal("the server did not shut down cleanly while live")
+	}
+	if strings.Contains(srv.Stderr(), "panic") {
+		t.Fatalf("server log:\n%s", srv.Stderr())
+	}
+}

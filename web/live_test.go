@@ -78,6 +78,34 @@ func TestLiveConsoleGoLiveSwitchChangeAndStop(t *testing.T) {
 		t.Fatalf("go live twice: %d %s", code, body)
 	}
 	r.join(t, "viewer1")
+	// The participants panel moves one participant; an unknown one is
+	// refused (4015 from a server that says so, or "not connected").
+	var sessionID string
+	deadline := time.Now().Add(5 * time.Second)
+	for sessionID == "" && time.Now().Before(deadline) {
+		s := openSSE(t, fmt.Sprintf("%s/api/live/%d/events", r.srv.URL, r.owner.ChannelID), r.token, "")
+		ev := s.next(t, "a snapshot", func(ev sseEvent) bool { return ev.Event == "snapshot" })
+		s.close()
+		var snap struct {
+			Participants []console.ParticipantInfo `json:"participants"`
+		}
+		json.Unmarshal([]byte(ev.Data), &snap)
+		if len(snap.Participants) == 1 && snap.Participants[0].Username == "viewer1" {
+			sessionID = snap.Participants[0].SessionID
+		}
+	}
+	if code, body := r.post(t, "/participant", url.Values{"participant": {sessionID}, "group": {"default"}}); code != http.StatusOK {
+		t.Fatalf("move %q: %d %s", sessionID, code, body)
+	}
+	if code, body := r.post(t, "/participant", url.Values{"participant": {"00000000-0000-0000-0000-000000000000"}, "group": {"default"}}); (code != http.StatusUnprocessableEntity || !strings.Contains(body, "4015")) && (code != http.StatusNotFound || !strings.Contains(body, "not connected")) {
+		t.Fatalf("move an unknown participant: %d %s", code, body)
+	}
+	if code, body := r.post(t, "/autocapture", url.Values{"control": {"b"}, "on": {"true"}}); code != http.StatusOK || !strings.Contains(body, "on") {
+		t.Fatalf("auto-capture on: %d %s", code, body)
+	}
+	if code, body := r.post(t, "/autocapture", url.Values{}); code != http.StatusUnprocessableEntity {
+		t.Fatalf("auto-capture without a control: %d %s", code, body)
+	}
 	if code, body := r.post(t, "/scene", url.Values{"group": {"default"}, "scene": {"second"}}); code != http.StatusOK {
 		t.Fatalf("switch: %d %s", code, body)
 	}
@@ -121,6 +149,9 @@ func TestLiveConsoleGoLiveSwitchChangeAndStop(t *testing.T) {
 	resp.Body.Close()
 	if st := d.Find(testid("live-state")).Text(); !strings.Contains(st, "stopped by the streamer") {
 		t.Fatalf("state after stop %q", st)
+	}
+	if !d.Find(testid("live-autocapture-b")).Is("[checked]") {
+		t.Fatal("the auto-capture toggle of b is not shown on")
 	}
 	// Another user's version is not found.
 	other, _ := r.db.EnsureUser(context.Background(), "other")

@@ -39,8 +39,13 @@ func (ch *Channel) MoveParticipant(ctx context.Context, sessionID, groupID strin
 		return err
 	}
 	g := groupID
-	if _, err := s.c.UpdateParticipants(ctx, 0, []client.ParticipantUpdate{{SessionID: sessionID, GroupID: &g}}); err != nil {
+	updated, err := s.c.UpdateParticipants(ctx, 0, []client.ParticipantUpdate{{SessionID: sessionID, GroupID: &g}})
+	if err != nil {
 		return readable(err)
+	}
+	// Our mediator skips participants that have left (others answer 4015).
+	if len(updated) == 0 {
+		return studio.Errorf(studio.ENOTFOUND, "participant %s is not connected", sessionID)
 	}
 	ch.feed.publish(TypeNotice, ch.m.cfg.Now(), noticeData{Action: "moveParticipant", Detail: map[string]string{"participant": sessionID, "group": groupID}})
 	return nil
