@@ -21,8 +21,9 @@ import (
 // desktop viewer (1280 px, the large grid) and a phone viewer (390x844,
 // touch, the small grid) in two browser contexts watch a Go game client
 // go live, press a button and drag the joystick (mouse and touch), follow
-// a scene switch within 200 ms, see broadcast events, control updates
-// and a cooldown that refuses presses until it ends.
+// a scene switch within 200 ms, see broadcast events, control updates,
+// a cooldown that refuses presses until it ends, a move to another group
+// (only that viewer's scene changes), being disabled and the session's end.
 func TestPlayPageFollowsTheStreamer(t *testing.T) {
 	srv, game, channel := playSetup(t)
 	browser := newBrowser(t)
@@ -304,11 +305,26 @@ func TestPlayPageFollowsTheStreamer(t *testing.T) {
 		return len(playEvents(in, "second-btn", "mousedown")) == 1
 	})
 
+	// Groups: the phone's viewer moves to a group that shows the default
+	// scene (onParticipantUpdate); the desktop stays on the second scene.
+	game.call(t, "createGroups", `{"groups": [{"groupID": "vip", "sceneID": "default"}]}`)
+	game.call(t, "updateParticipants", fmt.Sprintf(`{"participants": [{"sessionID": %q, "groupID": "vip"}]}`, phoneID))
+	phone.wait(t, "the vip group's scene", `document.querySelector("[data-testid=play-grid]").dataset.scene === "default" && document.querySelector("[data-id=fire]")`)
+	if got := playEval[string](t, desk, `document.querySelector("[data-testid=play-grid]").dataset.scene`); got != "second" {
+		t.Errorf("the desktop moved to scene %q with another viewer's group change", got)
+	}
+	mark = game.mark()
+	px, py = phone.center(t, "fire")
+	phone.tap(t, px, py)
+	game.waitInputs(t, mark, "a press on the vip group's scene", func(in []client.GiveInput) bool {
+		return len(playEvents(in, "fire", "mouseup")) == 1
+	})
+
 	// A disabled participant is told so and sends nothing.
 	game.call(t, "updateParticipants", fmt.Sprintf(`{"participants": [{"sessionID": %q, "disabled": true}]}`, phoneID))
 	phone.wait(t, "the disabled note", `document.querySelector("[data-testid=play-status]").textContent.includes("your input is disabled")`)
 	mark = game.mark()
-	px, py = phone.center(t, "second-btn")
+	px, py = phone.center(t, "fire")
 	phone.tap(t, px, py)
 	phone.wait(t, "the disabled refusal", `[...document.querySelectorAll("[data-testid=toast][data-kind=refusal]")].some(e => e.textContent.includes("Your input is disabled"))`)
 	time.Sleep(150 * time.Millisecond)
