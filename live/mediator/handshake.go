@@ -134,7 +134,7 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 	}
 	if authErr != nil {
 		code, reason := codeAuthFailed, "Authentication failed."
-		if !errors.Is(authErr, studio.ErrUnauthorized) {
+		if !refused(authErr) {
 			m.log.Error("game client authentication", "err", authErr)
 			code, reason = codeInternal, "internal error"
 		}
@@ -199,11 +199,28 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 	m.log.Info("game client disconnected", "channel", s.channelID)
 }
 
+// scopedTokens is implemented by stores that can require a token's scope
+// (*persistence.DB does): a game client's token must carry
+// interactive:robot:self, a participant's key may be of any scope.
+type scopedTokens interface {
+	UserByTokenScope(ctx context.Context, token, scope string) (User, error)
+}
+
+// authenticate checks a game client's token; the error wraps
+// studio.ErrUnauthorized or studio.ErrForbidden (a token without the
+// robot scope) when the token will not do, both 4019.
 func (m *Mediator) authenticate(ctx context.Context, token string) (User, error) {
 	if token == "" {
 		return User{}, studio.ErrUnauthorized
 	}
+	if st, ok := m.store.(scopedTokens); ok {
+		return st.UserByTokenScope(ctx, token, studio.ScopeRobotSelf)
+	}
 	return m.store.UserByToken(ctx, token)
+}
+
+func refused(err error) bool {
+	return errors.Is(err, studio.ErrUnauthorized) || errors.Is(err, studio.ErrForbidden)
 }
 
 // claim makes s the channel's session, unless one is running; start runs

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/studio"
 )
 
@@ -63,6 +64,11 @@ func TestHostsListsThisServersGameClientAddress(t *testing.T) {
 func TestGameClientHandshakeFailuresCloseWithTheSpecsCodes(t *testing.T) {
 	e := newEnv(t, Options{})
 	other, otherToken := e.user("other")
+	// A participant key (not the robot scope) is no game client token.
+	keyOnly, _, err := e.store.CreateAccessToken(context.Background(), persistence.NewToken{UserID: e.streamer.ID, Scope: studio.ScopeParticipant, TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
 	_ = other
 	v1 := fmt.Sprint(e.version)
 	v2 := fmt.Sprint(e.importLayout(e.streamer.ID, testLayout()))
@@ -75,6 +81,7 @@ func TestGameClientHandshakeFailuresCloseWithTheSpecsCodes(t *testing.T) {
 	}{
 		{name: "no token", header: map[string]string{"X-Interactive-Version": v1, "X-Protocol-Version": "2.0"}, code: 4019},
 		{name: "bad token", header: map[string]string{"Authorization": "Bearer nope", "X-Interactive-Version": v1, "X-Protocol-Version": "2.0"}, code: 4019},
+		{name: "participant key as a game token", header: map[string]string{"Authorization": "Bearer " + keyOnly, "X-Interactive-Version": v1, "X-Protocol-Version": "2.0"}, code: 4019},
 		{name: "auth checked before protocol", header: map[string]string{"Authorization": "Bearer nope", "X-Protocol-Version": "9"}, code: 4019},
 		{name: "unknown version", header: map[string]string{"Authorization": "Bearer " + e.streamerToken, "X-Interactive-Version": "99", "X-Protocol-Version": "2.0"}, code: 4020},
 		{name: "version not a number", header: map[string]string{"Authorization": "Bearer " + e.streamerToken, "X-Interactive-Version": "x", "X-Protocol-Version": "2.0"}, code: 4020},
