@@ -15,10 +15,6 @@ import (
 	"github.com/mixstudio/mixstudio/studio"
 )
 
-// liveHeartbeat is how often an idle event stream gets a comment line, so
-// proxies and browsers see the connection is alive.
-const liveHeartbeat = 15 * time.Second
-
 // handleLivePageEvents is the console page's stream (cookie auth).
 func (s *Server) handleLivePageEvents(c echo.Context) error {
 	r, err := s.loadLive(c)
@@ -118,7 +114,7 @@ func (s *Server) streamLive(c echo.Context, ch *console.Channel) error {
 	}
 	w.Flush()
 
-	beat := time.NewTicker(liveHeartbeat)
+	beat := time.NewTicker(s.cfg.Console.Heartbeat())
 	defer beat.Stop()
 	for {
 		select {

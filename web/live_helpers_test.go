@@ -37,6 +37,7 @@ type liveRig struct {
 	owner   studio.User
 	version int64
 	token   string // the owner's robot token
+	console *console.Manager
 }
 
 func newLiveRig(t testing.TB, cc console.Config) *liveRig {
@@ -67,7 +68,8 @@ func newLiveRig(t testing.TB, cc console.Config) *liveRig {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	m := mediator.New(db, time.Now, logger, mediator.Options{})
 	cc.DB, cc.EmbeddedURL, cc.Logger = db, "http://"+srv.Listener.Addr().String(), logger
-	s := New(Config{Logger: logger, Mediator: m, Console: console.New(cc)}, db)
+	cm := console.New(cc)
+	s := New(Config{Logger: logger, Mediator: m, Console: cm}, db)
 	srv.Config.Handler = s.Handler()
 	srv.Start()
 	t.Cleanup(func() {
@@ -75,7 +77,7 @@ func newLiveRig(t testing.TB, cc console.Config) *liveRig {
 		srv.CloseClientConnections()
 		srv.Close()
 	})
-	return &liveRig{db: db, srv: srv, owner: owner, version: version, token: token}
+	return &liveRig{db: db, srv: srv, owner: owner, version: version, token: token, console: cm}
 }
 
 func (r *liveRig) base() string {

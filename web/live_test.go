@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -298,4 +299,40 @@ func TestLivePageStreamStartsWithASnapshot(t *testing.T) {
 	s.next(t, "the live state", func(ev sseEvent) bool { return strings.Contains(ev.Data, `"state":"live"`) })
 	r.post(t, "/stop", nil)
 	s.next(t, "the stopped state", func(ev sseEvent) bool { return strings.Contains(ev.Data, "stopped by the streamer") })
+}
+
+// An idle stream gets heartbeat comments; a client going away ends its
+// subscription (the handler stops on the request's cancellation).
+func TestLiveStreamHeartbeatAndCancel(t *testing.T) {
+	r := newLiveRig(t, console.Config{Heartbeat: 20 * time.Millisecond, StatsInterval: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/api/live/%d/events", r.srv.URL, r.owner.ChannelID), nil)
+	req.Header.Set("Authorization", "Bearer "+r.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	beats := 0
+	for beats < 3 && sc.Scan() {
+		if sc.Text() == ": heartbeat" {
+			beats++
+		}
+	}
+	if beats != 3 {
+		t.Fatalf("%d heartbeats before the stream ended: %v", beats, sc.Err())
+	}
+	ch := r.console.Channel(r.owner.ChannelID)
+	if n := ch.Subscribers(); n != 1 {
+		t.Fatalf("%d subscribers while streaming", n)
+	}
+	cancel()
+	resp.Body.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for ch.Subscribers() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the subscription outlived its client")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

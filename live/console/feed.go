@@ -166,3 +166,6 @@ func (f *feed) subscribers() int {
 func (ch *Channel) Subscribe(lastID uint64, hasLast bool) (*Subscription, Resume) {
 	return ch.feed.subscribe(lastID, hasLast)
 }
+
+// Subscribers counts the channel's live subscriptions.
+func (ch *Channel) Subscribers() int { return ch.feed.subscribers() }

@@ -14,6 +14,7 @@ const (
 	DefaultBufferSize      = 16384
 	DefaultSubscriberQueue = 4096
 	DefaultStatsInterval   = time.Second
+	DefaultHeartbeat       = 15 * time.Second
 )
 
 // Config is what a Manager needs.
@@ -36,6 +37,9 @@ type Config struct {
 	// ClientEventBuffer is the game client's event queue (live/client's
 	// default when zero).
 	ClientEventBuffer int
+	// Heartbeat is how often an idle event stream gets a comment line, so
+	// proxies and browsers see it is alive (DefaultHeartbeat).
+	Heartbeat time.Duration
 }
 
 // Manager holds the console state of every channel.
@@ -64,6 +68,9 @@ func New(cfg Config) *Manager {
 	}
 	if cfg.StatsInterval <= 0 {
 		cfg.StatsInterval = DefaultStatsInterval
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = DefaultHeartbeat
 	}
 	return &Manager{cfg: cfg, log: cfg.Logger, channels: map[int64]*Channel{}}
 }
@@ -95,3 +102,6 @@ func (m *Manager) Shutdown(ctx context.Context) {
 		ch.feed.closeAll()
 	}
 }
+
+// Heartbeat is the event streams' heartbeat interval.
+func (m *Manager) Heartbeat() time.Duration { return m.cfg.Heartbeat }
