@@ -153,6 +153,8 @@ func (ch *Channel) GoLive(ctx context.Context, owner studio.User, opts LiveOptio
 		// The embedded mediator is dialled directly: discovery would answer
 		// the public URL, a detour (or unreachable) from inside the server.
 		cfg.Hosts = []string{embeddedHost(ch.m.cfg.EmbeddedURL)}
+		// Same machine: compressing would only cost CPU on both ends.
+		cfg.Compression = []string{}
 		cfg.Token, cfg.VersionID = secret, strconv.FormatInt(v.ID, 10)
 	}
 	ch.setStatus(Status{State: StateConnecting, VersionID: v.ID, Remote: opts.RemoteURL})
