@@ -88,7 +88,12 @@ func (s *Server) handleLiveConsole(c echo.Context) error {
 	view := liveView(r)
 	p := s.page(c, "Live · "+r.version.ProjectName)
 	p.Scripts = []string{liveScript}
-	c.Response().Header().Set("Cache-Control", "no-store")
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	// Participants' names and inputs are shown on this page: only our own
+	// scripts may run, whatever they contain.
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "+
+		"frame-ancestors 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
 	return writeComponent(c, http.StatusOK, layoutAround(p, templates.LiveConsole(view)))
 }
 
