@@ -198,7 +198,7 @@ func TestNodeSDKSeesRefusalsAsCloseCodes(t *testing.T) {
 		"MIXSTUDIO_TOKEN":      token,
 		"MIXSTUDIO_VERSION_ID": versionID,
 	})
-	want := []string{"bad-token", "unknown-version", "second-game-client", "first-client-unaffected"}
+	want := []string{"bad-token", "unknown-version", "participant-key-as-game-token", "second-game-client", "first-client-unaffected"}
 	passed := map[string]bool{}
 	for _, s := range steps {
 		if s.OK {

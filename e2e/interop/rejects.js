@@ -10,6 +10,7 @@
 // flow.js), MIXSTUDIO_TIMEOUT_MS (default 25000).
 'use strict';
 
+const http = require('http');
 const interactive = require('@mixer/interactive-node');
 const WebSocket = require('ws');
 
@@ -39,6 +40,21 @@ process.on('uncaughtException', (err) => fail(current, err));
 process.on('unhandledRejection', (err) => fail(current, err));
 setTimeout(() => fail(current, new Error(`overall timeout ${overallMs}ms`)), overallMs).unref();
 
+function getJSON(path, bearer) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(baseURL + path, { headers: { Authorization: `Bearer ${bearer}` } }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) return reject(new Error(`GET ${path}: ${res.statusCode} ${body.trim()}`));
+          resolve(JSON.parse(body));
+        });
+      })
+      .on('error', reject);
+  });
+}
+
 function withTimeout(promise, ms, what) {
   let timer;
   return Promise.race([
@@ -64,7 +80,7 @@ function refused(label, options) {
   game
     .open(Object.assign({ discoveryUrl: `${baseURL}/api/v1/interactive/hosts` }, options))
     .catch(() => {}); // the 'error' event is what we read
-  return withTimeout(errored, 5000, label).then((err) => {
+  return withTimeout(errored, 5000, `${label}: the server kept the connection open (no refusal)`).then((err) => {
     game.close();
     return err;
   });
@@ -84,6 +100,14 @@ async function expectClose(step, options, code) {
 async function main() {
   await expectClose('bad-token', { authToken: 'not-a-token', versionId }, 4019);
   await expectClose('unknown-version', { authToken: token, versionId: 2147483000 }, 4020);
+
+  // A participant key (what /api/v1/interactive/{channel} hands a viewer's
+  // page) is not a game client's token, even for the streamer's own
+  // channel and version.
+  current = 'participant-key-as-game-token';
+  const me = await getJSON('/api/v1/users/current', token);
+  const join = await getJSON(`/api/v1/interactive/${me.channel.id}`, token);
+  await expectClose('participant-key-as-game-token', { authToken: join.key, versionId }, 4019);
 
   current = 'second-game-client';
   const first = newGame('first');
