@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -261,4 +262,59 @@ func TestLiveConsoleShutdownWhileLive(t *testing.T) {
 	if strings.Contains(srv.Stderr(), "panic") {
 		t.Fatalf("server log:\n%s", srv.Stderr())
 	}
+}
+
+// Spark transactions from the console page: a manual capture from the
+// feed (ok, then 4006 when clicked again), and the auto-capture toggle.
+func TestLiveConsoleCapturesInChromium(t *testing.T) {
+	srv := startServer(t)
+	file := filepath.Join(t.TempDir(), "paid.json")
+	layout := strings.Replace(liveLayout, `"text":"Go!",`, `"text":"Go!","cost":3,`, 1)
+	if err := os.WriteFile(file, []byte(layout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	version := srv.cli(t, "import", file)
+	ownerToken := srv.cli(t, "token")
+	viewerToken := srv.cli(t, "token", "--user", "viewer")
+	srv.cli(t, "sparks", "viewer", "--add", "10")
+	ctx := newBrowser(t)
+	studioDo(t, ctx, chromedp.Navigate(srv.URL+"/studio/versions/"+version+"/live"))
+	studioWait(t, ctx, `document.getElementById("live").dataset.stream === "open"`)
+	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=live-go]`)))
+	studioWait(t, ctx, `document.querySelector("[data-testid=live-state]").dataset.state === "live"`)
+
+	conn := liveDialParticipant(t, srv, ownerToken, viewerToken)
+	v := &liveViewer{conn: conn, closed: make(chan struct{})}
+	go v.read()
+	defer conn.Close()
+	v.wait(t, "onReady", func(f liveFrame) bool { return f.Method == "onReady" && strings.Contains(string(f.Params), "true") })
+
+	v.send(t, `{"controlID":"go","event":"mousedown","button":0}`)
+	studioWait(t, ctx, `document.querySelector("#live-feed li[data-transaction] button") !== null`)
+	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`#live-feed li[data-transaction] button`)))
+	studioWait(t, ctx, `document.querySelector("#live-feed li[data-capture=ok]") !== null`)
+	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`#live-feed li[data-transaction] button`)))
+	studioWait(t, ctx, `document.querySelector("#live-feed li[data-capture='4006']") !== null`)
+	studioWait(t, ctx, `document.querySelector("#live-feed li[data-transaction] output").textContent.includes("4006")`)
+	if got := sparksOf(t, srv, "viewer"); got != 7 {
+		t.Fatalf("viewer has %d sparks after one capture of 3, want 7", got)
+	}
+
+	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=live-autocapture-go]`)))
+	studioWait(t, ctx, `document.querySelector("[data-testid=live-msg-go]").textContent === "Auto-capture on."`)
+	v.send(t, `{"controlID":"go","event":"mousedown","button":0}`)
+	studioWait(t, ctx, `[...document.querySelectorAll("#live-feed li[data-capture=ok]")].some((li) => li.textContent.includes("(auto)"))`)
+	if got := sparksOf(t, srv, "viewer"); got != 4 {
+		t.Fatalf("viewer has %d sparks after the auto capture, want 4", got)
+	}
+	screenshot(t, ctx, "live-console-captures")
+}
+
+func sparksOf(t *testing.T, srv *server, user string) int {
+	t.Helper()
+	n, err := strconv.Atoi(strings.Fields(srv.cli(t, "sparks", user))[0])
+	if err != nil {
+		t.Fatalf("sparks %s: %v", user, err)
+	}
+	return n
 }
