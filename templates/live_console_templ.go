@@ -341,7 +341,7 @@ func LiveConsole(v LiveView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "\" data-testid=\"live-participants\"></ul></section><section class=\"panel\"><h2>Inputs per second (last minute)</h2><svg id=\"live-rate\" class=\"live-rate\" viewBox=\"0 0 240 60\" preserveAspectRatio=\"none\" data-testid=\"live-rate\"><polyline points=\"\"></polyline></svg><h2>Feed</h2><ol id=\"live-feed\" class=\"live-feed\" data-testid=\"live-feed\"></ol></section></div><section class=\"panel\"><h2>Controls</h2>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "\" data-testid=\"live-participants\"></ul></section><section class=\"panel\"><h2>Inputs per second (last minute) <span class=\"muted\" id=\"live-rate-now\" data-testid=\"live-rate-now\"></span></h2><svg id=\"live-rate\" class=\"live-rate\" viewBox=\"0 0 240 60\" preserveAspectRatio=\"none\" data-testid=\"live-rate\"><polyline points=\"\"></polyline></svg><h2>Feed</h2><ol id=\"live-feed\" class=\"live-feed\" data-testid=\"live-feed\"></ol></section></div><section class=\"panel\"><h2>Controls</h2>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -7,8 +7,9 @@ const base = root.dataset.base;
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 const FEED_MAX = 200;
 
-// Timestamps of inputs as the page received them, for tests and overlays
-// that measure latency in-page: [{participant, control, event, at}].
+// Timestamps of inputs as the page received them (ms since the epoch,
+// sub-millisecond), for tests and overlays that measure latency in-page:
+// [{participant, control, event, at}].
 window.liveInputs = [];
 
 async function post(path, data) {
@@ -119,6 +120,9 @@ function drawRate(perSecond) {
   svg.querySelector("polyline").setAttribute("points", pts);
   svg.dataset.max = String(max);
   svg.dataset.last = String(perSecond[perSecond.length - 1] || 0);
+  // The current second is still counting: show the last whole one.
+  document.getElementById("live-rate-now").textContent =
+    "now " + (perSecond[perSecond.length - 2] || 0) + "/s, peak " + Math.max(0, ...perSecond) + "/s";
 }
 const trails = {};
 function drawJoystick(id) {
@@ -162,6 +166,27 @@ function feedLine(text, cls, d) {
   return li;
 }
 
+const pendingInputs = [];
+const movedSticks = new Set();
+let drawScheduled = false;
+function scheduleDraw() {
+  if (drawScheduled) return;
+  drawScheduled = true;
+  requestAnimationFrame(() => {
+    drawScheduled = false;
+    for (const d of pendingInputs.splice(0)) {
+      let what = (d.username || d.participant.slice(0, 8)) + " · " + d.control + " · " + d.event;
+      if (d.x !== undefined) what += " (" + d.x.toFixed(2) + ", " + d.y.toFixed(2) + ")";
+      const li = feedLine(what, "input", d);
+      li.dataset.control = d.control;
+      li.dataset.event = d.event;
+    }
+    drawCounters();
+    for (const id of movedSticks) drawJoystick(id);
+    movedSticks.clear();
+  });
+}
+
 function snapshot(s) {
   drawState(s.status);
   people.clear();
@@ -183,24 +208,24 @@ function handle(ev) {
       drawState(d);
       break;
     case "input": {
-      const at = Date.now();
+      const at = performance.timeOrigin + performance.now();
       window.liveInputs.push({ participant: d.participant, control: d.control, event: d.event, at });
       if (window.liveInputs.length > 5000) window.liveInputs.splice(0, 1000);
       const per = (counts[d.control] ||= {});
       per[d.event] = (per[d.event] || 0) + 1;
       total++;
-      drawCounters();
       if (d.x !== undefined && d.y !== undefined) {
         const t = (trails[d.control] ||= []);
         t.push({ x: d.x, y: d.y });
         if (t.length > 32) t.shift();
-        drawJoystick(d.control);
+        movedSticks.add(d.control);
       }
-      let what = (d.username || d.participant.slice(0, 8)) + " · " + d.control + " · " + d.event;
-      if (d.x !== undefined) what += " (" + d.x.toFixed(2) + ", " + d.y.toFixed(2) + ")";
-      const li = feedLine(what, "input", d);
-      li.dataset.control = d.control;
-      li.dataset.event = d.event;
+      // Drawn once per frame: a thousand viewers pressing must not cost a
+      // thousand layouts a second (a page that falls behind would lose its
+      // stream).
+      pendingInputs.push(d);
+      if (pendingInputs.length > FEED_MAX) pendingInputs.splice(0, pendingInputs.length - FEED_MAX);
+      scheduleDraw();
       break;
     }
     case "participants":
