@@ -10,19 +10,41 @@ import (
 	"github.com/mixstudio/mixstudio/studio"
 )
 
-func encodeControl(c *studio.Control) (positions, props []byte, err error) {
+// encodedControl is a control as its row stores it.
+type encodedControl struct {
+	positions, props []byte
+	missing          bool // not placed on some grid (0005's column)
+}
+
+func encodeControl(c *studio.Control) (encodedControl, error) {
+	var e encodedControl
 	ps := c.Position
 	if ps == nil {
 		ps = []studio.Position{}
 	}
-	if positions, err = json.Marshal(ps); err != nil {
-		return nil, nil, err
+	var err error
+	if e.positions, err = json.Marshal(ps); err != nil {
+		return e, err
 	}
-	props, err = c.PropsJSON()
-	return positions, props, err
+	e.missing = len(studio.MissingGrids(*c)) > 0
+	e.props, err = c.PropsJSON()
+	return e, err
 }
 
-const insertControlSQL = `INSERT INTO controls(scene_ref, control_id, kind, ord, positions, props) VALUES (?, ?, ?, ?, ?, ?)`
+const insertControlSQL = `INSERT INTO controls(scene_ref, control_id, kind, ord, positions, props, missing, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+// nextControlRevision takes the version's next control revision (0005's
+// counter). Every control a save writes gets it, so a revision is never
+// given twice in a version: a control deleted and restored by an undo
+// cannot match a revision a stale tab saw before the deletion.
+func nextControlRevision(ctx context.Context, tx *sql.Tx, versionID int64) (int64, error) {
+	var rev int64
+	err := tx.QueryRowContext(ctx, `UPDATE versions SET control_revision = control_revision + 1 WHERE id = ? RETURNING control_revision`, versionID).Scan(&rev)
+	if err != nil {
+		return 0, fmt.Errorf("next control revision of version %d: %w", versionID, err)
+	}
+	return rev, nil
+}
 
 // execer is a *sql.Tx or a statement prepared in one (many inserts).
 type execer interface {
@@ -39,19 +61,20 @@ func (e txExec) ExecContext(ctx context.Context, args ...any) (sql.Result, error
 	return e.tx.ExecContext(ctx, e.query, args...)
 }
 
-func insertControl(ctx context.Context, ins execer, sceneRef int64, c *studio.Control, ord int) error {
-	positions, props, err := encodeControl(c)
+// insertControl adds c to a scene with the given revision.
+func insertControl(ctx context.Context, ins execer, sceneRef int64, c *studio.Control, ord int, revision int64) error {
+	e, err := encodeControl(c)
 	if err != nil {
 		return fmt.Errorf("encode control %q: %w", c.ControlID, err)
 	}
-	_, err = ins.ExecContext(ctx, sceneRef, c.ControlID, c.Kind, ord, positions, props)
+	_, err = ins.ExecContext(ctx, sceneRef, c.ControlID, c.Kind, ord, e.positions, e.props, e.missing, revision)
 	if isUniqueViolation(err) {
 		return &studio.Error{Code: studio.ECONFLICT, Field: "controlID", Message: fmt.Sprintf("the scene already has a control %q", c.ControlID)}
 	}
 	if err != nil {
 		return fmt.Errorf("insert control %q: %w", c.ControlID, err)
 	}
-	c.Revision = 1
+	c.Revision = revision
 	return nil
 }
 
@@ -90,7 +113,11 @@ func (db *DB) CreateControl(ctx context.Context, versionID int64, sceneID string
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(ord), -1) + 1 FROM controls WHERE scene_ref = ?`, ref).Scan(&ord); err != nil {
 			return err
 		}
-		if err := insertControl(ctx, txExec{tx, insertControlSQL}, ref, &c, ord); err != nil {
+		rev, err := nextControlRevision(ctx, tx, versionID)
+		if err != nil {
+			return err
+		}
+		if err := insertControl(ctx, txExec{tx, insertControlSQL}, ref, &c, ord, rev); err != nil {
 			return err
 		}
 		return db.touch(ctx, tx, versionID)
@@ -136,7 +163,11 @@ func (db *DB) UpdateControl(ctx context.Context, versionID int64, sceneID string
 		if err := s.Validate(); err != nil {
 			return err
 		}
-		if err := saveControl(ctx, tx, ref, &c, sceneID); err != nil {
+		rev, err := nextControlRevision(ctx, tx, versionID)
+		if err != nil {
+			return err
+		}
+		if err := saveControl(ctx, tx, ref, &c, sceneID, rev); err != nil {
 			return err
 		}
 		return db.touch(ctx, tx, versionID)
@@ -145,21 +176,21 @@ func (db *DB) UpdateControl(ctx context.Context, versionID int64, sceneID string
 }
 
 // saveControl writes c if its stored revision is still c.Revision, and
-// advances c.Revision.
-func saveControl(ctx context.Context, tx *sql.Tx, sceneRef int64, c *studio.Control, sceneID string) error {
-	positions, props, err := encodeControl(c)
+// gives it revision rev (from nextControlRevision).
+func saveControl(ctx context.Context, tx *sql.Tx, sceneRef int64, c *studio.Control, sceneID string, rev int64) error {
+	e, err := encodeControl(c)
 	if err != nil {
 		return fmt.Errorf("encode control %q: %w", c.ControlID, err)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE controls SET positions = ?, props = ?, revision = revision + 1
-		WHERE scene_ref = ? AND control_id = ? AND revision = ?`, positions, props, sceneRef, c.ControlID, c.Revision)
+	res, err := tx.ExecContext(ctx, `UPDATE controls SET positions = ?, props = ?, missing = ?, revision = ?
+		WHERE scene_ref = ? AND control_id = ? AND revision = ?`, e.positions, e.props, e.missing, rev, sceneRef, c.ControlID, c.Revision)
 	if err != nil {
 		return fmt.Errorf("save control %q: %w", c.ControlID, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return staleControl(sceneID, c.ControlID)
 	}
-	c.Revision++
+	c.Revision = rev
 	return nil
 }
 
@@ -205,9 +236,13 @@ func (db *DB) MoveControls(ctx context.Context, versionID int64, sceneID string,
 		if err := s.Validate(); err != nil {
 			return err
 		}
+		rev, err := nextControlRevision(ctx, tx, versionID)
+		if err != nil {
+			return err
+		}
 		for _, m := range moves {
 			c := s.Control(m.ControlID)
-			if err := saveControl(ctx, tx, ref, c, sceneID); err != nil {
+			if err := saveControl(ctx, tx, ref, c, sceneID, rev); err != nil {
 				return err
 			}
 			out = append(out, *c)
@@ -241,15 +276,19 @@ func (db *DB) RenameControl(ctx context.Context, versionID int64, sceneID, contr
 		if err := s.Validate(); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE controls SET control_id = ?, revision = revision + 1
-			WHERE scene_ref = ? AND control_id = ? AND revision = ?`, newID, ref, controlID, revision)
+		rev, err := nextControlRevision(ctx, tx, versionID)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE controls SET control_id = ?, revision = ?
+			WHERE scene_ref = ? AND control_id = ? AND revision = ?`, newID, rev, ref, controlID, revision)
 		if err != nil {
 			return fmt.Errorf("rename control: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return staleControl(sceneID, controlID)
 		}
-		c.Revision++
+		c.Revision = rev
 		out = *c
 		return db.touch(ctx, tx, versionID)
 	})

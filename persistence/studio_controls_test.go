@@ -65,13 +65,15 @@ func TestControlLifecycle(t *testing.T) {
 	_, err = db.RenameControl(ctx, vid, "default", "ghost", "x", 1)
 	wantCode(t, err, studio.ENOTFOUND)
 	renamed, err := db.RenameControl(ctx, vid, "default", "fire", "shoot", 4)
-	if err != nil || renamed.ControlID != "shoot" || renamed.Revision != 5 || *renamed.Text != "Fire" {
+	// A rename is a write: a new revision from the version's counter,
+	// past the one "other" took.
+	if err != nil || renamed.ControlID != "shoot" || renamed.Revision != 6 || *renamed.Text != "Fire" {
 		t.Fatalf("rename: %v %+v", err, renamed)
 	}
 	if err := db.DeleteControls(ctx, vid, "default", []string{"other"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.RenameControl(ctx, vid, "default", "shoot", "fire", 5); err != nil {
+	if _, err := db.RenameControl(ctx, vid, "default", "shoot", "fire", renamed.Revision); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.DeleteControls(ctx, vid, "default", []string{"fire", "ghost"}); studio.ErrorCode(err) != studio.ENOTFOUND {
@@ -132,7 +134,7 @@ func TestWritesAreValidatedFirst(t *testing.T) {
 			return err
 		}, studio.EINVALID},
 		{"move onto another", func() error {
-			_, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{{ControlID: "c", Revision: 1, Grid: studio.Large, Position: &studio.Position{X: 2, Y: 2, Width: 10, Height: 5}}})
+			_, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{{ControlID: "c", Revision: 2, Grid: studio.Large, Position: &studio.Position{X: 2, Y: 2, Width: 10, Height: 5}}})
 			return err
 		}, studio.EINVALID},
 		{"unknown grid", func() error {
@@ -170,28 +172,31 @@ func TestWritesAreValidatedFirst(t *testing.T) {
 func TestMoveControlsIsAllOrNothing(t *testing.T) {
 	db, vid, _ := newDraft(t)
 	ctx := context.Background()
+	rev := map[string]int64{}
 	for i, id := range []string{"a", "b", "c"} {
-		if _, err := db.CreateControl(ctx, vid, "default", btn(id, pos(studio.Large, i*10, 0, 10, 5))); err != nil {
+		c, err := db.CreateControl(ctx, vid, "default", btn(id, pos(studio.Large, i*10, 0, 10, 5)))
+		if err != nil {
 			t.Fatal(err)
 		}
+		rev[id] = c.Revision
 	}
 	// a and b swap rows legally, c lands on b's new place: refused, nothing moves.
 	_, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{
-		{ControlID: "a", Revision: 1, Grid: studio.Large, Position: &studio.Position{X: 0, Y: 10, Width: 10, Height: 5}},
-		{ControlID: "b", Revision: 1, Grid: studio.Large, Position: &studio.Position{X: 40, Y: 10, Width: 10, Height: 5}},
-		{ControlID: "c", Revision: 1, Grid: studio.Large, Position: &studio.Position{X: 45, Y: 12, Width: 10, Height: 5}},
+		{ControlID: "a", Revision: rev["a"], Grid: studio.Large, Position: &studio.Position{X: 0, Y: 10, Width: 10, Height: 5}},
+		{ControlID: "b", Revision: rev["b"], Grid: studio.Large, Position: &studio.Position{X: 40, Y: 10, Width: 10, Height: 5}},
+		{ControlID: "c", Revision: rev["c"], Grid: studio.Large, Position: &studio.Position{X: 45, Y: 12, Width: 10, Height: 5}},
 	})
 	wantCode(t, err, studio.EINVALID)
 	s, _ := db.FindScene(ctx, vid, "default")
 	for i, id := range []string{"a", "b", "c"} {
-		if p := s.Control(id).Position[0]; p.X != i*10 || p.Y != 0 || s.Control(id).Revision != 1 {
+		if p := s.Control(id).Position[0]; p.X != i*10 || p.Y != 0 || s.Control(id).Revision != rev[id] {
 			t.Fatalf("%s moved by a refused batch: %+v", id, p)
 		}
 	}
 	// Swapping two controls' places is legal only as one batch.
 	moved, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{
-		{ControlID: "a", Revision: 1, Grid: studio.Large, Position: &studio.Position{X: 10, Width: 10, Height: 5}},
-		{ControlID: "b", Revision: 1, Grid: studio.Large, Position: &studio.Position{X: 0, Width: 10, Height: 5}},
+		{ControlID: "a", Revision: rev["a"], Grid: studio.Large, Position: &studio.Position{X: 10, Width: 10, Height: 5}},
+		{ControlID: "b", Revision: rev["b"], Grid: studio.Large, Position: &studio.Position{X: 0, Width: 10, Height: 5}},
 	})
 	if err != nil || len(moved) != 2 {
 		t.Fatalf("swap: %v", err)

@@ -219,11 +219,11 @@ func (db *DB) FindSceneSummaries(ctx context.Context, versionID int64) ([]studio
 	if _, err := versionSummary(ctx, tx, versionID); err != nil {
 		return nil, err
 	}
-	// Validation keeps at most one position per grid, so fewer than three
-	// array elements means a grid without the control.
-	rows, err := tx.QueryContext(ctx, `SELECT s.scene_id, COUNT(c.id), COALESCE(SUM(json_array_length(c.positions) < ?), 0)
-		FROM scenes s LEFT JOIN controls c ON c.scene_ref = s.id
-		WHERE s.version_id = ? GROUP BY s.id ORDER BY s.ord`, len(studio.Grids), versionID)
+	// controls.missing is kept on every write (encodeControl), and the
+	// index on (scene_ref, missing) answers this without reading a row.
+	rows, err := tx.QueryContext(ctx, `SELECT s.scene_id, COUNT(c.scene_ref), COALESCE(SUM(c.missing), 0)
+		FROM scenes s LEFT JOIN controls c INDEXED BY controls_missing_by_scene ON c.scene_ref = s.id
+		WHERE s.version_id = ? GROUP BY s.id ORDER BY s.ord`, versionID)
 	if err != nil {
 		return nil, fmt.Errorf("scenes of version %d: %w", versionID, err)
 	}
@@ -237,4 +237,61 @@ func (db *DB) FindSceneSummaries(ctx context.Context, versionID int64) ([]studio
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// RestoreScene brings a deleted scene back into a draft, with its custom
+// properties and controls, and points the groups named in groupIDs at it
+// again (those deleted since are skipped): one transaction, so an undo of
+// a scene deletion is never left half done. The scene is validated whole,
+// the version's scene and control caps hold, and its controls get a new
+// revision (never one a tab saw before the deletion). The restored scene
+// is returned.
+func (db *DB) RestoreScene(ctx context.Context, versionID int64, s studio.Scene, groupIDs []string) (studio.Scene, error) {
+	s = s.Clone()
+	if err := s.Validate(); err != nil {
+		return s, err
+	}
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := editable(ctx, tx, versionID); err != nil {
+			return err
+		}
+		var n, ord int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(ord), -1) + 1 FROM scenes WHERE version_id = ?`, versionID).Scan(&n, &ord); err != nil {
+			return err
+		}
+		if n >= studio.MaxScenes {
+			return studio.Errorf(studio.EINVALID, "a version holds at most %d scenes", studio.MaxScenes)
+		}
+		if err := checkControlCount(ctx, tx, versionID, len(s.Controls)); err != nil {
+			return err
+		}
+		ref, err := insertScene(ctx, tx, versionID, &s, ord)
+		if err != nil {
+			return err
+		}
+		if len(s.Controls) > 0 {
+			rev, err := nextControlRevision(ctx, tx, versionID)
+			if err != nil {
+				return err
+			}
+			ins, err := tx.PrepareContext(ctx, insertControlSQL)
+			if err != nil {
+				return err
+			}
+			defer ins.Close()
+			for i := range s.Controls {
+				if err := insertControl(ctx, ins, ref, &s.Controls[i], i, rev); err != nil {
+					return err
+				}
+			}
+		}
+		for _, id := range groupIDs {
+			if _, err := tx.ExecContext(ctx, `UPDATE participant_groups SET scene_ref = ?, revision = revision + 1
+				WHERE version_id = ? AND group_id = ?`, ref, versionID, id); err != nil {
+				return fmt.Errorf("point group %q at scene %q: %w", id, s.SceneID, err)
+			}
+		}
+		return db.touch(ctx, tx, versionID)
+	})
+	return s, err
 }

@@ -301,9 +301,17 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, projectID int64, l 
 		return 0, err
 	}
 	now := db.now().UnixMilli()
-	res, err := tx.ExecContext(ctx, `INSERT INTO versions(project_id, number, state, created_at, updated_at)
-		VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE project_id = ?), 'draft', ?, ?)`,
-		projectID, projectID, now, now)
+	// Every control starts at revision 1, the version's counter with it
+	// (0: no control yet, so the first one created is 1 too).
+	var controlRevision int64
+	for _, s := range l.Scenes {
+		if len(s.Controls) > 0 {
+			controlRevision = 1
+		}
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO versions(project_id, number, state, created_at, updated_at, control_revision)
+		VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE project_id = ?), 'draft', ?, ?, ?)`,
+		projectID, projectID, now, now, controlRevision)
 	if err != nil {
 		return 0, fmt.Errorf("insert version: %w", err)
 	}
@@ -326,7 +334,7 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, projectID int64, l 
 		}
 		refs[l.Scenes[i].SceneID] = ref
 		for j := range l.Scenes[i].Controls {
-			if err := insertControl(ctx, ins, ref, &l.Scenes[i].Controls[j], j); err != nil {
+			if err := insertControl(ctx, ins, ref, &l.Scenes[i].Controls[j], j, 1); err != nil {
 				return 0, err
 			}
 		}
