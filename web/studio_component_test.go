@@ -105,9 +105,10 @@ func TestPropsPanelComponentShowsErrorsBesideFields(t *testing.T) {
 	}
 }
 
-// TestStudioSceneTabsCountMissingControls checks the byte-length bound
-// sceneTabs relies on, at both ends: the shortest three-grid positions
-// and the longest two-grid ones.
+// TestStudioSceneTabsCountMissingControls checks the scene tab's count of
+// controls missing from some grid, at both ends: the shortest three-grid
+// positions and the longest two-grid ones (an encoding-based count, as the
+// editor once used, confuses them).
 func TestStudioSceneTabsCountMissingControls(t *testing.T) {
 	s := newTestServer(t)
 	base := newProject(t, s, "Tabs")
@@ -130,7 +131,7 @@ func TestStudioSceneTabsCountMissingControls(t *testing.T) {
 	if err := s.storeSaveControls(context.Background(), versionOf(t, base), "default", changes); err != nil {
 		t.Fatal(err)
 	}
-	tabs, err := sceneTabs(context.Background(), s.db.SQL(), versionOf(t, base))
+	tabs, err := s.db.FindSceneSummaries(context.Background(), versionOf(t, base))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -217,32 +217,12 @@ func (s *Server) applyStructure(c echo.Context, r *editorRequest, op structureOp
 		if r.version.Scene(scene.SceneID) != nil {
 			return op, "", studio.Errorf(studio.ECONFLICT, "a scene %q exists again (made in another tab?)", scene.SceneID)
 		}
-		// Checked whole first: the restore takes several saves, and a
-		// scene refused halfway would be left empty.
-		if err := scene.Validate(); err != nil {
-			return op, "", err
-		}
-		if err := s.storeCreateScene(ctx, vid, scene.SceneID); err != nil {
-			return op, "", err
-		}
-		if len(scene.Controls) > 0 {
-			changes := make([]controlChange, len(scene.Controls))
-			for i := range scene.Controls {
-				changes[i] = controlChange{ControlID: scene.Controls[i].ControlID, After: &scene.Controls[i]}
-			}
-			if err := s.storeSaveControls(ctx, vid, scene.SceneID, changes); err != nil {
-				_ = s.storeDeleteScene(ctx, vid, scene.SceneID, op.Reassign) // no half-restored scene
-				return op, "", err
-			}
-		}
+		var groupIDs []string
 		for _, gs := range op.Groups {
-			if g := r.group(gs.GroupID); g != nil {
-				upd := *g
-				upd.SceneID = scene.SceneID
-				if err := s.storeUpdateGroup(ctx, vid, upd); err != nil {
-					return op, "", err
-				}
-			}
+			groupIDs = append(groupIDs, gs.GroupID)
+		}
+		if err := s.storeRestoreScene(ctx, vid, scene, groupIDs); err != nil {
+			return op, "", err
 		}
 		return structureOp{Action: "delete-scene", SceneID: scene.SceneID, Reassign: op.Reassign}, scene.SceneID, nil
 
