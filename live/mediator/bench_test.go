@@ -169,7 +169,10 @@ func BenchmarkFanOutToParticipants(b *testing.B) {
 		s.mu.Lock()
 		s.everywhere(s.onScene("default"), "onControlUpdate", params)
 		s.mu.Unlock()
-		for received.Load() < want {
+		for deadline := time.Now().Add(30 * time.Second); received.Load() < want; {
+			if time.Now().After(deadline) {
+				b.Fatalf("only %d of %d delivered", received.Load(), want)
+			}
 			time.Sleep(20 * time.Microsecond)
 		}
 	}
@@ -207,6 +210,9 @@ func BenchmarkSession1000(b *testing.B) {
 		}
 	}()
 	game.WriteMessage(websocket.TextMessage, []byte(`{"type":"method","id":1,"method":"ready","params":{"isReady":true}}`))
+	// The spec's default global throttle (1.3 MB/s) would drop inputs
+	// once its bucket is full and the wait below would never end.
+	game.WriteMessage(websocket.TextMessage, []byte(`{"type":"method","id":2,"method":"setBandwidthThrottle","params":{"*":{"capacity":1e12,"drainRate":1e12}}}`))
 	var events atomic.Int64
 	var wg sync.WaitGroup
 	parts := make([]*websocket.Conn, viewers)
@@ -244,14 +250,20 @@ func BenchmarkSession1000(b *testing.B) {
 		for _, ws := range parts {
 			ws.WriteMessage(websocket.TextMessage, input)
 		}
-		for inputs.Load() < want {
+		for deadline := time.Now().Add(30 * time.Second); inputs.Load() < want; {
+			if time.Now().After(deadline) {
+				b.Fatalf("only %d of %d inputs arrived", inputs.Load(), want)
+			}
 			time.Sleep(20 * time.Microsecond)
 		}
 		inputTime += time.Since(start)
 		start = time.Now()
 		wantEvents := events.Load() + viewers
 		game.WriteMessage(websocket.TextMessage, broadcast)
-		for events.Load() < wantEvents {
+		for deadline := time.Now().Add(30 * time.Second); events.Load() < wantEvents; {
+			if time.Now().After(deadline) {
+				b.Fatalf("only %d of %d events arrived", events.Load(), wantEvents)
+			}
 			time.Sleep(20 * time.Microsecond)
 		}
 		fanTime += time.Since(start)
