@@ -52,6 +52,8 @@ var interopSteps = []string{
 	"error-delete-default-scene",
 	"delete-control",
 	"game-getAllParticipants",
+	"game-getParticipantsByMixerId",
+	"broadcastEvent",
 	"game-createGroups",
 	"game-updateParticipants",
 	"anonymous-paid-press",

@@ -406,6 +406,27 @@ async function main() {
     return { total: res.total };
   });
 
+  await step('game-getParticipantsByMixerId', async () => {
+    const [p] = Array.from(game.state.getParticipants().values());
+    const res = await game.getParticipantsByMixerId({ userIDs: [p.userID, 987654321] });
+    check(res && res.users, `reply ${JSON.stringify(res)}`);
+    const found = res.users[String(p.userID)];
+    check(found && found.sessionID === p.sessionID, `users[${p.userID}] = ${JSON.stringify(found)}`);
+    check(res.users['987654321'] === null, `an unknown user maps to ${JSON.stringify(res.users['987654321'])}, want null`);
+  });
+
+  // The SDK has no handler for the "event" method a broadcast arrives as,
+  // so it must come with discard: true (see the F1 rule) or it would crash.
+  await step('broadcastEvent', async () => {
+    const got = waitFor(viewer, 'message', (raw) => JSON.parse(raw).method === 'event');
+    await game.broadcastEvent({ scope: ['everyone'], data: { hello: 'world' } });
+    const [raw] = await got;
+    const m = JSON.parse(raw);
+    check(m.params && m.params.hello === 'world', `event params ${JSON.stringify(m.params)}`);
+    check(m.discard === true, `event sent without discard: true: ${raw}`);
+    return expectError(game.broadcastEvent({ scope: ['nowhere:1'], data: {} }), 4024);
+  });
+
   await step('game-createGroups', async () => {
     const res = await game.createGroups({ groups: [{ groupID: 'vip', sceneID: 'bonus' }] });
     check(res && Array.isArray(res.groups) && res.groups[0].groupID === 'vip', `reply ${JSON.stringify(res)}`);
