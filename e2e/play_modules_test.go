@@ -84,6 +84,33 @@ const playModuleChecks = `(async () => {
 		}
 	}
 
+	// Joystick pacing: the first move goes at once, later ones at the
+	// sample rate; a flick back to rest before the next sample is still
+	// reported (its farthest point), then the rest.
+	const {JoystickView} = await import("/static/js/play/joystick.js");
+	const sent = [];
+	const stick = new JoystickView({controlID: "j", kind: "joystick", sampleRate: 50}, {
+		input: (v, i) => { sent.push([i.x, i.y, performance.now()]); return true; },
+		canInput: () => true, refuse: () => {}, serverNow: () => Date.now(),
+	});
+	stick.moveTo(0.5, 0);
+	stick.moveTo(0.8, 0);
+	stick.moveTo(1, 0);
+	stick.moveTo(0.2, 0);
+	stick.moveTo(0, 0);
+	await new Promise((r) => setTimeout(r, 200));
+	eq("flick", sent.map(([x, y]) => [x, y]), [[0.5, 0], [1, 0], [0, 0]]);
+	for (let i = 1; i < sent.length; i++) {
+		if (sent[i][2] - sent[i - 1][2] < 49) fails.push("moves " + (i - 1) + " and " + i + " only " + (sent[i][2] - sent[i - 1][2]) + " ms apart");
+	}
+	sent.length = 0;
+	await new Promise((r) => setTimeout(r, 60));
+	stick.moveTo(0, 0.3);
+	stick.moveTo(0, 0.6);
+	await new Promise((r) => setTimeout(r, 120));
+	eq("a held position is sent once, the latest", sent.map(([x, y]) => [x, y]), [[0, 0.3], [0, 0.6]]);
+	stick.destroy();
+
 	eq("clamp (3, 4)", clampUnit(3, 4), {x: 0.6, y: 0.8});
 	const d = clampUnit(5, 5);
 	if (Math.hypot(d.x, d.y) > 1) fails.push("clamp (5, 5) gave " + JSON.stringify(d) + ", off the disc");

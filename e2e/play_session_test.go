@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/mixstudio/mixstudio/live/client"
 )
@@ -184,7 +185,8 @@ func TestPlayPageComesBackAfterARestart(t *testing.T) {
 // TestPlayPageReadsAGamepad binds the A button (0) to a button and the
 // right stick (1) to a joystick: pressing A is a mousedown/mouseup with
 // button 0, tilting the stick sends moves paced at the sample rate,
-// clamped to the unit disc, with a dead zone, and (0, 0) on release.
+// clamped to the unit disc, with a dead zone, and (0, 0) on release. The
+// arrow keys drive a focused joystick the same way.
 func TestPlayPageReadsAGamepad(t *testing.T) {
 	srv, game, channel := playSetup(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -234,6 +236,22 @@ func TestPlayPageReadsAGamepad(t *testing.T) {
 	}
 	if len(moves) != 2 {
 		t.Errorf("a held stick sent %d moves, want one (only while it moves) and the release: %s", len(moves), playDescribe(moves))
+	}
+
+	// Without a pad: the focused joystick follows the arrow keys.
+	mark = game.mark()
+	// A tap shorter than the sample interval, right after the last move,
+	// still reaches the game.
+	tab.do(t, chromedp.Focus(chromedp.CSS(`[data-testid=control][data-id=aim]`)), chromedp.KeyEvent(kb.ArrowLeft))
+	in = game.waitInputs(t, mark, "the arrow key's move and release", func(in []client.GiveInput) bool {
+		m := playEvents(in, "aim", "move")
+		return len(m) >= 2 && *m[len(m)-1].Input.X == 0
+	})
+	if m := playEvents(in, "aim", "move"); *m[0].Input.X != -1 || *m[0].Input.Y != 0 {
+		t.Errorf("ArrowLeft sent %s, want (-1, 0) then (0, 0)", playDescribe(m))
+	}
+	if n := len(playEvents(in, "fire", "keydown")); n != 0 {
+		t.Errorf("an arrow key on the joystick also pressed a button %d times", n)
 	}
 }
 

@@ -1,5 +1,5 @@
-// A joystick: a stick dragged with mouse or touch (pointer events) or its
-// gamepad stick. It sends move {x, y} with |(x, y)| ≤ 1, at most once per
+// A joystick: a stick dragged with mouse or touch (pointer events), the
+// arrow keys while it has focus, or its gamepad stick. It sends move {x, y} with |(x, y)| ≤ 1, at most once per
 // sampleRate ms (default 50) and only while the position changes; letting
 // go springs back to the centre and sends (0, 0) once. The halo shows the
 // control's angle and intensity.
@@ -76,6 +76,36 @@ export class JoystickView {
     this.el.addEventListener("pointerup", end);
     this.el.addEventListener("pointercancel", end);
     this.el.addEventListener("lostpointercapture", end);
+
+    // A focused joystick follows the arrow keys held down.
+    this.el.tabIndex = 0;
+    this.keys = new Set();
+    const arrow = (e) => ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"].includes(e.key);
+    const fromKeys = () => {
+      if (this.pointer !== null) return;
+      const k = (name) => (this.keys.has(name) ? 1 : 0);
+      this.moveTo(k("ArrowRight") - k("ArrowLeft"), k("ArrowDown") - k("ArrowUp"));
+    };
+    this.el.addEventListener("keydown", (e) => {
+      if (!arrow(e)) return;
+      e.preventDefault();
+      e.stopPropagation(); // not also a button's keyCode
+      if (this.keys.has(e.key)) return;
+      if (bool(this.control, "disabled") || !this.ctx.canInput(this)) return;
+      this.keys.add(e.key);
+      fromKeys();
+    });
+    this.el.addEventListener("keyup", (e) => {
+      if (!arrow(e)) return;
+      e.preventDefault();
+      e.stopPropagation();
+      if (this.keys.delete(e.key)) fromKeys();
+    });
+    this.el.addEventListener("blur", () => {
+      if (this.keys.size === 0) return;
+      this.keys.clear();
+      fromKeys();
+    });
     this.update(control);
   }
 
@@ -110,7 +140,11 @@ export class JoystickView {
     this.knob.style.transform = `translate(${this.pos.x * r}px, ${this.pos.y * r}px)`;
     this.el.setAttribute("data-x", String(this.pos.x));
     this.el.setAttribute("data-y", String(this.pos.y));
+    // Remember the farthest point reached while a send waits: a flick or a
+    // key tap that is back at rest before the next sample still counts.
     this.schedule();
+    const p = this.pos;
+    if (this.timer && (!this.peak || Math.hypot(p.x, p.y) > Math.hypot(this.peak.x, this.peak.y))) this.peak = p;
   }
 
   get sampleRate() {
@@ -128,7 +162,14 @@ export class JoystickView {
 
   flush() {
     this.timer = 0;
-    const { x, y } = this.pos;
+    let { x, y } = this.pos;
+    const peak = this.peak;
+    this.peak = null;
+    if (peak && x === 0 && y === 0 && (peak.x !== 0 || peak.y !== 0) && (peak.x !== this.sent.x || peak.y !== this.sent.y)) {
+      // Back at rest already: report where it went, then the rest.
+      ({ x, y } = peak);
+      this.timer = setTimeout(() => this.flush(), this.sampleRate);
+    }
     if (x === this.sent.x && y === this.sent.y) return; // only while it moves
     this.sent = { x, y };
     this.lastSentAt = performance.now();
