@@ -9,7 +9,9 @@ const hexDigits = "0123456789abcdef"
 // escaped, '<', '>' and '&' become \u003c, \u003e and \u0026 (so a packet
 // can sit inside a <script> element), U+2028 and U+2029 are escaped for
 // JavaScript, and invalid UTF-8 becomes U+FFFD.
-func AppendString(dst []byte, s string) []byte {
+//
+// It takes a string or a byte slice, so callers holding either convert nothing.
+func AppendString[S []byte | string](dst []byte, s S) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -39,7 +41,8 @@ func AppendString(dst []byte, s string) []byte {
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		// At most UTFMax bytes are converted: no allocation for a []byte.
+		r, size := utf8.DecodeRuneInString(string(s[i:min(len(s), i+utf8.UTFMax)]))
 		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\ufffd`...)
