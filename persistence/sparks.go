@@ -15,7 +15,10 @@ import (
 // (see Open), so a debit's check and its row are atomic: concurrent
 // debits queue and never overdraw.
 
-// SparksBalance (the sum of a user's ledger) is in transactions.go.
+// SparksBalance is the user's balance: the sum of their ledger.
+func (db *DB) SparksBalance(ctx context.Context, userID int64) (int64, error) {
+	return sparksBalance(ctx, db.sql, userID)
+}
 
 func sparksBalance(ctx context.Context, q queryer, userID int64) (int64, error) {
 	var b int64

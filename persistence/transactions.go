@@ -21,16 +21,6 @@ var (
 	ErrNotEnoughSparks = errors.New("not enough sparks")
 )
 
-// SparksBalance is the user's balance: the sum of their ledger.
-func (db *DB) SparksBalance(ctx context.Context, userID int64) (int64, error) {
-	var b int64
-	err := db.sql.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM sparks_ledger WHERE user_id = ?`, userID).Scan(&b)
-	if err != nil {
-		return 0, fmt.Errorf("sparks balance of user %d: %w", userID, err)
-	}
-	return b, nil
-}
-
 // ChargeTransaction records an uncaptured charge. A balance already below
 // the cost is refused up front (the spec's best-effort validation); the
 // real check happens again at capture.
@@ -39,14 +29,14 @@ func (db *DB) ChargeTransaction(ctx context.Context, id string, channelID, userI
 		return fmt.Errorf("charge %s: cost %d is not positive", id, cost)
 	}
 	return db.Tx(ctx, func(tx *sql.Tx) error {
-		var balance int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM sparks_ledger WHERE user_id = ?`, userID).Scan(&balance); err != nil {
-			return fmt.Errorf("charge %s: balance: %w", id, err)
+		balance, err := sparksBalance(ctx, tx, userID)
+		if err != nil {
+			return fmt.Errorf("charge %s: %w", id, err)
 		}
 		if balance < cost {
 			return fmt.Errorf("charge %s of %d sparks (balance %d): %w", id, cost, balance, ErrNotEnoughSparks)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO transactions(id, channel_id, user_id, control_id, cost, created_at, expires_at)
+		_, err = tx.ExecContext(ctx, `INSERT INTO transactions(id, channel_id, user_id, control_id, cost, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			id, channelID, userID, controlID, cost, now.UnixMilli(), now.Add(TransactionLifetime).UnixMilli())
 		if err != nil {
@@ -75,9 +65,9 @@ func (db *DB) CaptureTransaction(ctx context.Context, id string, channelID int64
 		if capturedAt.Valid || now.UnixMilli() >= expiresAt {
 			return fmt.Errorf("capture %s (captured %v, expires %d): %w", id, capturedAt.Valid, expiresAt, ErrUnknownTransaction)
 		}
-		var balance int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM sparks_ledger WHERE user_id = ?`, userID).Scan(&balance); err != nil {
-			return fmt.Errorf("capture %s: balance: %w", id, err)
+		balance, err := sparksBalance(ctx, tx, userID)
+		if err != nil {
+			return fmt.Errorf("capture %s: %w", id, err)
 		}
 		if balance < cost {
 			return fmt.Errorf("capture %s of %d sparks (balance %d): %w", id, cost, balance, ErrNotEnoughSparks)
