@@ -18,27 +18,6 @@ import (
 // liveScript is the console page's own script (SSE feed, chart, actions).
 const liveScript = "/static/js/live.js"
 
-// liveRoutes are the live console's: the page and its actions under a
-// version (cookie auth, CSRF), its event stream, and the token-authorised
-// stream for other tools. The streams are long-lived: no timeouts here.
-func (s *Server) liveRoutes(e *echo.Echo) {
-	if s.cfg.Console == nil {
-		return
-	}
-	v := e.Group("/studio/versions/:version/live", s.csrf, s.requireStudioUser)
-	v.GET("", s.handleLiveConsole)
-	v.GET("/events", s.handleLivePageEvents)
-	v.POST("/start", s.handleLiveStart)
-	v.POST("/stop", s.handleLiveStop)
-	v.POST("/scene", s.handleLiveScene)
-	v.POST("/participant", s.handleLiveParticipant)
-	v.POST("/control", s.handleLiveControl)
-	v.POST("/capture", s.handleLiveCapture)
-	v.POST("/autocapture", s.handleLiveAutoCapture)
-	v.POST("/broadcast", s.handleLiveBroadcast)
-	e.GET("/api/live/:channelID/events", s.handleLiveAPIEvents)
-}
-
 // liveRequest is the version (the user's own) and the user's channel.
 type liveRequest struct {
 	user    studio.User

@@ -15,17 +15,6 @@ import (
 // playScript is the participant page's entry module (static/js/play/).
 const playScript = "/static/js/play/main.js"
 
-// playRoutes are the participant page and the balance its script refreshes.
-// Neither changes state, so neither needs CSRF; the page is open to
-// anonymous viewers.
-func (s *Server) playRoutes(e *echo.Echo) {
-	if s.cfg.MediatorOnly {
-		return
-	}
-	e.GET("/play/:channelID", s.handlePlay)
-	e.GET("/play/:channelID/sparks", s.handlePlaySparks)
-}
-
 // playChannel resolves the path's channel to its owner; an unknown or
 // malformed channel is 404.
 func (s *Server) playChannel(c echo.Context) (int64, studio.User, error) {

@@ -4,36 +4,119 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/mixstudio/mixstudio/live/mediator"
 	"github.com/mixstudio/mixstudio/static"
 )
 
+// studioBodyLimit bounds a studio request's body (Echo's size syntax): the
+// largest is an import, studio.MaxImportBytes plus the multipart framing.
+const studioBodyLimit = "17M"
+
 // routes lists every route in one place, to be read top to bottom.
-// Long-lived routes (WebSocket, SSE) must not sit behind a timeout.
+// Long-lived routes (WebSocket, SSE) sit behind no timeout middleware.
+// `mixstudio mediator` (MediatorOnly) is a public host without sign-in, so
+// it serves the protocol and the API only: no studio, account or play pages.
 func (s *Server) routes(e *echo.Echo) {
 	e.GET("/healthz", s.handleHealth)
 	e.StaticFS("/static", static.FS)
-	// Identity: /api/v1/users/current, /api/v1/interactive/:channelID, the
-	// OAuth shortcode endpoints, /go, sign-in/up/out and /account pages.
-	s.identityRoutes(e)
-	// Studio: the projects list and a version's editor (studio_routes.go);
-	// never on `mixstudio mediator`, a public host without sign-in.
-	if !s.cfg.MediatorOnly {
-		s.studioRoutes(e)
-	}
-	// Play: the participant page /play/:channelID (play.go).
-	s.playRoutes(e)
-	// Live console: /studio/versions/:version/live (page, actions, its
-	// event stream) and /api/live/:channelID/events (live.go). No timeouts.
-	s.liveRoutes(e)
-	// Live (live/mediator): discovery, the game-client and participant
-	// sockets, and session file uploads/downloads. No timeouts here.
+
+	// The protocol (live/mediator): discovery, the game-client and
+	// participant sockets, session file uploads and downloads.
 	if m := s.cfg.Mediator; m != nil {
 		e.GET(mediator.HostsPath, echo.WrapHandler(http.HandlerFunc(m.ServeHosts)))
 		e.GET(mediator.GameClientPath, echo.WrapHandler(http.HandlerFunc(m.ServeGameClient)))
 		e.GET(mediator.ParticipantPath, echo.WrapHandler(http.HandlerFunc(m.ServeParticipant)))
 		e.Match([]string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut}, mediator.FilesPath+"*",
 			echo.WrapHandler(http.HandlerFunc(m.ServeFiles)))
+	}
+
+	// Mixer's REST API: bearer tokens and client ids, no CSRF.
+	e.GET("/api/v1/users/current", s.handleCurrentUser)
+	e.GET("/api/v1/interactive/:channelID", s.handleParticipantJoin)
+	e.POST("/api/v1/oauth/shortcode", s.handleShortcodeCreate)
+	e.GET("/api/v1/oauth/shortcode/check/:handle", s.handleShortcodeCheck)
+	e.POST("/api/v1/oauth/token", s.handleOAuthToken)
+	if s.cfg.MediatorOnly {
+		return
+	}
+
+	// Sign-in and account pages (CSRF on each).
+	e.GET("/signin", s.handleSignInPage, s.csrf, s.loadUser)
+	e.POST("/signin", s.handleSignIn, s.csrf)
+	e.GET("/signin/link", s.handleSignInLink, s.csrf)
+	e.GET("/signup", s.handleSignUpPage, s.csrf, s.loadUser)
+	e.POST("/signup", s.handleSignUp, s.csrf)
+	e.POST("/signout", s.handleSignOut, s.csrf)
+	e.GET("/go", s.handleGoPage, s.csrf, s.requireStudioUser)
+	e.POST("/go", s.handleGo, s.csrf, s.requireStudioUser)
+	e.GET("/account", s.handleAccount, s.csrf, s.requireStudioUser)
+	e.POST("/account/password", s.handleSetPassword, s.csrf, s.requireStudioUser)
+	e.GET("/account/tokens", s.handleTokens, s.csrf, s.requireStudioUser)
+	e.POST("/account/tokens", s.handleCreateToken, s.csrf, s.requireStudioUser)
+	e.POST("/account/tokens/:id/revoke", s.handleRevokeToken, s.csrf, s.requireStudioUser)
+	e.GET("/account/sparks", s.handleSparks, s.csrf, s.requireStudioUser)
+	e.POST("/account/sparks/rate", s.handleSparksRate, s.csrf, s.requireStudioUser)
+	e.POST("/account/sparks/gift", s.handleSparksGift, s.csrf, s.requireOwner)
+	e.GET("/account/clients", s.handleClients, s.csrf, s.requireOwner)
+	e.POST("/account/clients", s.handleCreateClient, s.csrf, s.requireOwner)
+	e.POST("/account/clients/:clientID/delete", s.handleDeleteClient, s.csrf, s.requireOwner)
+
+	// The participant page.
+	e.GET("/play/:channelID", s.handlePlay)
+	e.GET("/play/:channelID/sparks", s.handlePlaySparks)
+
+	// The studio: the projects list and a version's editor. Every edit is a
+	// POST answered with the re-rendered workspace; scene, grid and control
+	// ids travel as form values, never in the path.
+	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/studio") })
+	g := e.Group("/studio", middleware.BodyLimit(studioBodyLimit), s.csrf, s.requireStudioUser)
+	g.GET("", s.handleProjects)
+	g.POST("/projects", s.handleCreateProject)
+	g.POST("/projects/:project/rename", s.handleRenameProject)
+	g.POST("/projects/:project/duplicate", s.handleDuplicateProject)
+	g.POST("/projects/:project/delete", s.handleDeleteProject)
+	g.POST("/import", s.handleImport)
+
+	v := g.Group("/versions/:version")
+	v.GET("", s.handleEditor)
+	v.GET("/preview", s.handlePreview)
+	v.GET("/scene-json", s.handleSceneJSON)
+	v.GET("/export", s.handleExport)
+	v.POST("/publish", s.handlePublish)
+	v.POST("/draft", s.handleNewDraft)
+	v.POST("/controls", s.handleAddControl)
+	v.POST("/move", s.handleMove)
+	v.GET("/properties", s.handleProperties)
+	v.POST("/properties", s.handleProperties)
+	v.POST("/paste", s.handlePaste)
+	v.POST("/delete-controls", s.handleDeleteControls)
+	v.POST("/fill", s.handleFill)
+	v.POST("/place", s.handlePlace)
+	v.POST("/unplace", s.handleUnplace)
+	v.POST("/restore", s.handleRestore)
+	v.POST("/scenes", s.handleAddScene)
+	v.POST("/scenes/rename", s.handleRenameScene)
+	v.POST("/scenes/delete", s.handleDeleteScene)
+	v.POST("/groups", s.handleAddGroup)
+	v.POST("/groups/update", s.handleUpdateGroup)
+	v.POST("/groups/delete", s.handleDeleteGroup)
+
+	// The live console of a version (its page, actions and event stream),
+	// and the same events for other tools with a bearer token.
+	if s.cfg.Console != nil {
+		l := e.Group("/studio/versions/:version/live", s.csrf, s.requireStudioUser)
+		l.GET("", s.handleLiveConsole)
+		l.GET("/events", s.handleLivePageEvents)
+		l.POST("/start", s.handleLiveStart)
+		l.POST("/stop", s.handleLiveStop)
+		l.POST("/scene", s.handleLiveScene)
+		l.POST("/participant", s.handleLiveParticipant)
+		l.POST("/control", s.handleLiveControl)
+		l.POST("/capture", s.handleLiveCapture)
+		l.POST("/autocapture", s.handleLiveAutoCapture)
+		l.POST("/broadcast", s.handleLiveBroadcast)
+		e.GET("/api/live/:channelID/events", s.handleLiveAPIEvents)
 	}
 }
