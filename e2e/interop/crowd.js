@@ -11,96 +11,18 @@
 // MIXSTUDIO_CROWD, MIXSTUDIO_TIMEOUT_MS (default 25000).
 'use strict';
 
-const http = require('http');
-const interactive = require('@mixer/interactive-node');
-const WebSocket = require('ws');
+const { interactive, state, baseURL, fail, env, step, check, until, getJSON, positions } = require('./common');
 
-interactive.setWebSocket(WebSocket);
-
-let current = 'start';
-
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
-
-function fail(step, err) {
-  emit({ step, ok: false, error: { message: (err && err.message) || String(err), code: err && err.code } });
-  if (err && err.stack) process.stderr.write(`failed at ${step}: ${err.stack}\n`);
-  process.exit(1);
-}
-
-for (const name of ['MIXSTUDIO_URL', 'MIXSTUDIO_TOKEN', 'MIXSTUDIO_VERSION_ID']) {
-  if (!process.env[name]) fail('config', new Error(`${name} is not set`));
-}
-const baseURL = process.env.MIXSTUDIO_URL.replace(/\/$/, '');
+for (const name of ['MIXSTUDIO_URL', 'MIXSTUDIO_TOKEN', 'MIXSTUDIO_VERSION_ID']) env(name);
 const token = process.env.MIXSTUDIO_TOKEN;
 const versionId = Number(process.env.MIXSTUDIO_VERSION_ID);
 const crowd = Number(process.env.MIXSTUDIO_CROWD || 40);
-const overallMs = Number(process.env.MIXSTUDIO_TIMEOUT_MS || 25000);
-
-process.on('uncaughtException', (err) => fail(current, err));
-process.on('unhandledRejection', (err) => fail(current, err));
-setTimeout(() => fail(current, new Error(`overall timeout ${overallMs}ms`)), overallMs).unref();
-
-async function step(name, fn) {
-  current = name;
-  let timer;
-  const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error('step timed out after 10000ms')), 10000);
-  });
-  try {
-    const details = await Promise.race([fn(), limit]);
-    emit(Object.assign({ step: name, ok: true }, details || {}));
-    return details;
-  } catch (err) {
-    fail(name, err);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-function getJSON(path, bearer) {
-  return new Promise((resolve, reject) => {
-    const headers = bearer ? { Authorization: `Bearer ${bearer}` } : {};
-    http
-      .get(baseURL + path, { headers }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => {
-          if (res.statusCode !== 200) return reject(new Error(`GET ${path}: ${res.statusCode} ${body.trim()}`));
-          resolve(JSON.parse(body));
-        });
-      })
-      .on('error', reject);
-  });
-}
-
-// until resolves once pred() holds, checking on every event of emitter.
-function until(emitter, event, pred) {
-  return new Promise((resolve) => {
-    if (pred()) return resolve();
-    const listener = () => {
-      if (pred()) {
-        emitter.removeListener(event, listener);
-        resolve();
-      }
-    };
-    emitter.on(event, listener);
-  });
-}
-
-const positions = (x, y, w, h) =>
-  ['large', 'medium', 'small'].map((size) => ({ size, width: w, height: h, x, y }));
 
 async function main() {
   const game = new interactive.GameClient();
-  game.on('error', (err) => fail(current, err));
+  game.on('error', (err) => fail(state.current, err));
 
-  await step('game-ready', async () => {
+  await step('game-ready', 10000, async () => {
     await game.open({ authToken: token, versionId, discoveryUrl: `${baseURL}/api/v1/interactive/hosts` });
     await game.synchronizeState();
     await game.createControls({
@@ -122,12 +44,12 @@ async function main() {
 
   const { channel } = await getJSON('/api/v1/users/current', token);
   const viewers = [];
-  await step('crowd-join', async () => {
+  await step('crowd-join', 10000, async () => {
     await Promise.all(
       Array.from({ length: crowd }, async (_, i) => {
         const join = await getJSON(`/api/v1/interactive/${channel.id}`);
         const viewer = new interactive.ParticipantClient();
-        viewer.on('error', (err) => fail(current, new Error(`viewer ${i}: ${err.message} (${err.code})`)));
+        viewer.on('error', (err) => fail(state.current, new Error(`viewer ${i}: ${err.message} (${err.code})`)));
         const self = new Promise((resolve) => viewer.state.once('selfUpdate', resolve));
         await viewer.open({ url: join.socketAddress, key: join.key });
         const me = await self;
@@ -140,7 +62,7 @@ async function main() {
     return { participants: joins.size };
   });
 
-  await step('crowd-input', async () => {
+  await step('crowd-input', 10000, async () => {
     game.state.getControl('hit').on('mousedown', onPress);
     game.state.getControl('aim').on('move', onMove);
     await Promise.all(
@@ -160,7 +82,7 @@ async function main() {
     return { presses: presses.size, moves: moves.size };
   });
 
-  await step('crowd-getAllParticipants', async () => {
+  await step('crowd-getAllParticipants', 10000, async () => {
     const seen = new Set();
     let from = 0;
     for (let page = 0; page < crowd + 1; page++) {
@@ -173,7 +95,7 @@ async function main() {
     return { total: seen.size };
   });
 
-  await step('crowd-sees-update', async () => {
+  await step('crowd-sees-update', 10000, async () => {
     const seen = viewers.map(
       (v) => new Promise((resolve) => v.client.state.getControl('hit').once('updated', (c) => resolve(c.text)))
     );
@@ -183,7 +105,7 @@ async function main() {
     return { viewers: texts.length };
   });
 
-  await step('crowd-leave', async () => {
+  await step('crowd-leave', 10000, async () => {
     let left = 0;
     game.state.on('participantLeave', () => left++);
     viewers.forEach((v) => v.client.close());
@@ -196,4 +118,4 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((err) => fail(current, err));
+main().catch((err) => fail(state.current, err));

@@ -15,120 +15,22 @@
 //   MIXSTUDIO_TIMEOUT_MS          overall limit, default 25000
 'use strict';
 
-const http = require('http');
-const interactive = require('@mixer/interactive-node');
-const WebSocket = require('ws');
+const { interactive, state, baseURL, fail, env, step, check, waitFor, getJSON, positions } = require('./common');
+
 // The control classes the SDK builds from a control's kind (not re-exported
 // by the package's index).
 const { Button, Joystick } = require('@mixer/interactive-node/lib/state/controls');
 
-// Node 20 has no global WebSocket: the SDK needs one handed to it.
-interactive.setWebSocket(WebSocket);
-
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) fail('config', new Error(`${name} is not set`));
-  return v;
-};
-
-const baseURL = env('MIXSTUDIO_URL').replace(/\/$/, '');
 const gameToken = env('MIXSTUDIO_TOKEN');
 const viewerToken = env('MIXSTUDIO_PARTICIPANT_TOKEN');
 const versionId = Number(env('MIXSTUDIO_VERSION_ID'));
-const overallMs = Number(process.env.MIXSTUDIO_TIMEOUT_MS || 25000);
-const stepMs = 5000;
-
-let current = 'start';
-
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
-
-function describe(err) {
-  if (!err) return String(err);
-  const out = { message: err.message || String(err) };
-  if (err.code !== undefined) out.code = err.code;
-  if (err.path !== undefined) out.path = err.path;
-  if (err.name) out.name = err.name;
-  return out;
-}
-
-function fail(step, err) {
-  emit({ step, ok: false, error: describe(err) });
-  if (err && err.stack) process.stderr.write(`failed at ${step}: ${err.stack}\n`);
-  process.exit(1);
-}
-
-// An exception the SDK throws from a socket handler (for example on a
-// method it cannot process) would otherwise kill the process silently.
-process.on('uncaughtException', (err) => fail(current, err));
-process.on('unhandledRejection', (err) => fail(current, err));
-setTimeout(() => fail(current, new Error(`overall timeout ${overallMs}ms`)), overallMs).unref();
-
-// step runs fn with a per-step timeout and prints its line.
-async function step(name, fn) {
-  current = name;
-  let timer;
-  const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`step timed out after ${stepMs}ms`)), stepMs);
-  });
-  try {
-    const details = await Promise.race([fn(), limit]);
-    emit(Object.assign({ step: name, ok: true }, details || {}));
-    return details;
-  } catch (err) {
-    fail(name, err);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-// waitFor subscribes now and resolves on the first event that matches;
-// subscribe before triggering, so no event is lost.
-function waitFor(emitter, event, match = () => true) {
-  return new Promise((resolve) => {
-    const listener = (...args) => {
-      if (match(...args)) {
-        emitter.removeListener(event, listener);
-        resolve(args);
-      }
-    };
-    emitter.on(event, listener);
-  });
-}
-
-function getJSON(path, token) {
-  return new Promise((resolve, reject) => {
-    const headers = token ? { Authorization: `Bearer ${token}` } : {};
-    const req = http.get(baseURL + path, { headers }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => {
-        if (res.statusCode !== 200) {
-          reject(new Error(`GET ${path}: ${res.statusCode} ${body.trim()}`));
-          return;
-        }
-        try {
-          resolve(JSON.parse(body));
-        } catch (err) {
-          reject(new Error(`GET ${path}: not JSON: ${body.slice(0, 200)}`));
-        }
-      });
-    });
-    req.on('error', reject);
-  });
-}
 
 function trace(client, who) {
   client.on('message', (data) => process.stderr.write(`${who} < ${data}\n`));
   client.on('send', (data) => process.stderr.write(`${who} > ${data}\n`));
   client.on('close', (evt) => process.stderr.write(`${who} closed ${evt && evt.code} ${evt && evt.reason}\n`));
   // An 'error' event without a listener throws; fail the step instead.
-  client.on('error', (err) => fail(current, err));
+  client.on('error', (err) => fail(state.current, err));
 }
 
 // expectError resolves when promise rejects with the protocol error code.
@@ -146,12 +48,6 @@ async function expectError(promise, code) {
 }
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const positions = (x, y, w, h) => [
-  { size: 'large', width: w, height: h, x, y },
-  { size: 'medium', width: w, height: h, x, y },
-  { size: 'small', width: w, height: h, x, y },
-];
 
 async function main() {
   const game = new interactive.GameClient();
@@ -500,4 +396,4 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((err) => fail(current, err));
+main().catch((err) => fail(state.current, err));

@@ -9,32 +9,9 @@
 // MIXSTUDIO_TIMEOUT_MS (default 25000).
 'use strict';
 
-const interactive = require('@mixer/interactive-node');
-const WebSocket = require('ws');
+const { interactive, state, baseURL, emit, fail, env, step, until } = require('./common');
 
-interactive.setWebSocket(WebSocket);
-
-let current = 'start';
-
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
-
-function fail(step, err) {
-  emit({ step, ok: false, error: { message: (err && err.message) || String(err), code: err && err.code } });
-  if (err && err.stack) process.stderr.write(`failed at ${step}: ${err.stack}\n`);
-  process.exit(1);
-}
-
-for (const name of ['MIXSTUDIO_URL', 'MIXSTUDIO_TOKEN', 'MIXSTUDIO_VERSION_ID']) {
-  if (!process.env[name]) fail('config', new Error(`${name} is not set`));
-}
-const baseURL = process.env.MIXSTUDIO_URL.replace(/\/$/, '');
-const overallMs = Number(process.env.MIXSTUDIO_TIMEOUT_MS || 25000);
-
-process.on('uncaughtException', (err) => fail(current, err));
-process.on('unhandledRejection', (err) => fail(current, err));
-setTimeout(() => fail(current, new Error(`overall timeout ${overallMs}ms`)), overallMs).unref();
+for (const name of ['MIXSTUDIO_URL', 'MIXSTUDIO_TOKEN', 'MIXSTUDIO_VERSION_ID']) env(name);
 
 async function main() {
   const game = new interactive.GameClient();
@@ -47,13 +24,13 @@ async function main() {
   game.on('open', () => opens++);
   const final = new Promise((resolve) => game.on('error', resolve));
 
-  current = 'game-open';
+  state.current = 'game-open';
   await game.open({
     authToken: process.env.MIXSTUDIO_TOKEN,
     versionId: Number(process.env.MIXSTUDIO_VERSION_ID),
     discoveryUrl: `${baseURL}/api/v1/interactive/hosts`,
   });
-  emit({ step: current, ok: true });
+  emit({ step: state.current, ok: true });
 
   // 3 MiB of custom world data per call (under the 4 MiB frame limit): a
   // few calls reach 80 % of 16 MiB, a few more pass the limit. Each call
@@ -63,21 +40,21 @@ async function main() {
   const grow = () =>
     Promise.race([game.updateWorld({ [`blob${calls++}`]: chunk }).then(() => null), final]);
 
-  current = 'grow-until-warning';
+  state.current = 'grow-until-warning';
   let err = null;
   while (calls < 10 && !warning && !err) err = await grow();
-  if (!warning) fail(current, new Error(`no issueMemoryWarning after ${calls * 3} MiB (${err && err.code})`));
-  if (warning.discard !== true) fail(current, new Error(`issueMemoryWarning without discard: true: ${JSON.stringify(warning).slice(0, 300)}`));
-  emit({ step: current, ok: true, mib: calls * 3, params: warning.params && { usedBytes: warning.params.usedBytes, totalBytes: warning.params.totalBytes } });
+  if (!warning) fail(state.current, new Error(`no issueMemoryWarning after ${calls * 3} MiB (${err && err.code})`));
+  if (warning.discard !== true) fail(state.current, new Error(`issueMemoryWarning without discard: true: ${JSON.stringify(warning).slice(0, 300)}`));
+  emit({ step: state.current, ok: true, mib: calls * 3, params: warning.params && { usedBytes: warning.params.usedBytes, totalBytes: warning.params.totalBytes } });
 
-  current = 'closed-4017';
+  state.current = 'closed-4017';
   while (calls < 12 && !err) err = await grow();
-  if (!err || err.code !== 4017) fail(current, new Error(`want a 4017 error event, got ${err && err.code} ${err && err.message}`));
+  if (!err || err.code !== 4017) fail(state.current, new Error(`want a 4017 error event, got ${err && err.code} ${err && err.message}`));
   // A final close: the SDK must not have reconnected.
   await new Promise((r) => setTimeout(r, 800));
-  if (opens !== 1) fail(current, new Error(`the SDK reconnected after 4017 (${opens} opens)`));
-  emit({ step: current, ok: true, code: err.code, type: err.constructor.name, message: err.message });
+  if (opens !== 1) fail(state.current, new Error(`the SDK reconnected after 4017 (${opens} opens)`));
+  emit({ step: state.current, ok: true, code: err.code, type: err.constructor.name, message: err.message });
   process.exit(0);
 }
 
-main().catch((err) => fail(current, err));
+main().catch((err) => fail(state.current, err));

@@ -10,60 +10,11 @@
 // flow.js), MIXSTUDIO_TIMEOUT_MS (default 25000).
 'use strict';
 
-const http = require('http');
-const interactive = require('@mixer/interactive-node');
-const WebSocket = require('ws');
+const { interactive, state, baseURL, emit, fail, env, step, withTimeout, getJSON } = require('./common');
 
-interactive.setWebSocket(WebSocket);
-
-let current = 'start';
-
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
-
-function fail(step, err) {
-  emit({ step, ok: false, error: { message: (err && err.message) || String(err), code: err && err.code } });
-  if (err && err.stack) process.stderr.write(`failed at ${step}: ${err.stack}\n`);
-  process.exit(1);
-}
-
-for (const name of ['MIXSTUDIO_URL', 'MIXSTUDIO_TOKEN', 'MIXSTUDIO_VERSION_ID']) {
-  if (!process.env[name]) fail('config', new Error(`${name} is not set`));
-}
-const baseURL = process.env.MIXSTUDIO_URL.replace(/\/$/, '');
+for (const name of ['MIXSTUDIO_URL', 'MIXSTUDIO_TOKEN', 'MIXSTUDIO_VERSION_ID']) env(name);
 const token = process.env.MIXSTUDIO_TOKEN;
 const versionId = Number(process.env.MIXSTUDIO_VERSION_ID);
-const overallMs = Number(process.env.MIXSTUDIO_TIMEOUT_MS || 25000);
-
-process.on('uncaughtException', (err) => fail(current, err));
-process.on('unhandledRejection', (err) => fail(current, err));
-setTimeout(() => fail(current, new Error(`overall timeout ${overallMs}ms`)), overallMs).unref();
-
-function getJSON(path, bearer) {
-  return new Promise((resolve, reject) => {
-    http
-      .get(baseURL + path, { headers: { Authorization: `Bearer ${bearer}` } }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => {
-          if (res.statusCode !== 200) return reject(new Error(`GET ${path}: ${res.statusCode} ${body.trim()}`));
-          resolve(JSON.parse(body));
-        });
-      })
-      .on('error', reject);
-  });
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms}ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 function newGame(label) {
   const game = new interactive.GameClient();
@@ -87,7 +38,7 @@ function refused(label, options) {
 }
 
 async function expectClose(step, options, code) {
-  current = step;
+  state.current = step;
   const err = await refused(step, options);
   if (!err || err.code !== code) {
     throw Object.assign(new Error(`want close code ${code}, SDK saw ${err && err.code}: ${err && err.message}`), {
@@ -104,14 +55,14 @@ async function main() {
   // A participant key (what /api/v1/interactive/{channel} hands a viewer's
   // page) is not a game client's token, even for the streamer's own
   // channel and version.
-  current = 'participant-key-as-game-token';
+  state.current = 'participant-key-as-game-token';
   const me = await getJSON('/api/v1/users/current', token);
   const join = await getJSON(`/api/v1/interactive/${me.channel.id}`, token);
   await expectClose('participant-key-as-game-token', { authToken: join.key, versionId }, 4019);
 
-  current = 'second-game-client';
+  state.current = 'second-game-client';
   const first = newGame('first');
-  first.on('error', (err) => fail(current, err));
+  first.on('error', (err) => fail(state.current, err));
   await withTimeout(
     first.open({ authToken: token, versionId, discoveryUrl: `${baseURL}/api/v1/interactive/hosts` }),
     5000,
@@ -120,11 +71,11 @@ async function main() {
   await withTimeout(first.getTime(), 5000, 'first client getTime');
   await expectClose('second-game-client', { authToken: token, versionId }, 4021);
 
-  current = 'first-client-unaffected';
+  state.current = 'first-client-unaffected';
   const time = await withTimeout(first.getTime(), 5000, 'first client getTime after the refusal');
-  emit({ step: current, ok: true, time });
+  emit({ step: state.current, ok: true, time });
   first.close();
   process.exit(0);
 }
 
-main().catch((err) => fail(current, err));
+main().catch((err) => fail(state.current, err));

@@ -13,86 +13,14 @@
 // MIXSTUDIO_PARTICIPANT_TOKEN, MIXSTUDIO_VERSION_ID, MIXSTUDIO_TIMEOUT_MS).
 'use strict';
 
-const http = require('http');
-const interactive = require('@mixer/interactive-node');
-const WebSocket = require('ws');
+const { interactive, state, baseURL, fail, env, step, check, waitFor, until, getJSON } = require('./common');
+
 const { ExponentialReconnectionPolicy } = require('@mixer/interactive-node/lib/wire/reconnection');
 
-interactive.setWebSocket(WebSocket);
-
-let current = 'start';
-
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
-
-function fail(step, err) {
-  emit({ step, ok: false, error: { message: (err && err.message) || String(err), code: err && err.code } });
-  if (err && err.stack) process.stderr.write(`failed at ${step}: ${err.stack}\n`);
-  process.exit(1);
-}
-
-for (const name of ['MIXSTUDIO_URL', 'MIXSTUDIO_TOKEN', 'MIXSTUDIO_PARTICIPANT_TOKEN', 'MIXSTUDIO_VERSION_ID']) {
-  if (!process.env[name]) fail('config', new Error(`${name} is not set`));
-}
-const baseURL = process.env.MIXSTUDIO_URL.replace(/\/$/, '');
+for (const name of ['MIXSTUDIO_URL', 'MIXSTUDIO_TOKEN', 'MIXSTUDIO_PARTICIPANT_TOKEN', 'MIXSTUDIO_VERSION_ID']) env(name);
 const token = process.env.MIXSTUDIO_TOKEN;
 const viewerToken = process.env.MIXSTUDIO_PARTICIPANT_TOKEN;
 const versionId = Number(process.env.MIXSTUDIO_VERSION_ID);
-const overallMs = Number(process.env.MIXSTUDIO_TIMEOUT_MS || 25000);
-
-process.on('uncaughtException', (err) => fail(current, err));
-process.on('unhandledRejection', (err) => fail(current, err));
-setTimeout(() => fail(current, new Error(`overall timeout ${overallMs}ms`)), overallMs).unref();
-
-async function step(name, ms, fn) {
-  current = name;
-  let timer;
-  const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`step timed out after ${ms}ms`)), ms);
-  });
-  try {
-    const details = await Promise.race([fn(), limit]);
-    emit(Object.assign({ step: name, ok: true }, details || {}));
-    return details;
-  } catch (err) {
-    fail(name, err);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-function waitFor(emitter, event, match) {
-  return new Promise((resolve) => {
-    const listener = (...args) => {
-      if (!match || match(...args)) {
-        emitter.removeListener(event, listener);
-        resolve(args);
-      }
-    };
-    emitter.on(event, listener);
-  });
-}
-
-function getJSON(path, bearer) {
-  return new Promise((resolve, reject) => {
-    const headers = bearer ? { Authorization: `Bearer ${bearer}` } : {};
-    http
-      .get(baseURL + path, { headers }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => {
-          if (res.statusCode !== 200) return reject(new Error(`GET ${path}: ${res.statusCode} ${body.trim()}`));
-          resolve(JSON.parse(body));
-        });
-      })
-      .on('error', reject);
-  });
-}
 
 async function main() {
   const game = new interactive.GameClient();
@@ -102,7 +30,7 @@ async function main() {
   // those errors are expected. An error with a protocol code is not.
   let refused = 0;
   game.on('error', (err) => {
-    if (err && typeof err.code === 'number') fail(current, err);
+    if (err && typeof err.code === 'number') fail(state.current, err);
     refused++;
     process.stderr.write(`game error while reconnecting: ${err && err.message}\n`);
   });
@@ -116,7 +44,7 @@ async function main() {
   const viewer = new interactive.ParticipantClient();
   viewer.on('message', (d) => process.stderr.write(`viewer < ${d}\n`));
   viewer.on('error', (err) => {
-    if (err && typeof err.code === 'number') fail(current, err);
+    if (err && typeof err.code === 'number') fail(state.current, err);
     process.stderr.write(`viewer error while reconnecting: ${err && err.message}\n`);
   });
 
@@ -181,4 +109,4 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((err) => fail(current, err));
+main().catch((err) => fail(state.current, err));
