@@ -118,7 +118,7 @@ func (s *session) handleGame(c *conn, p *wire.Packet, parseErr *Error) {
 	}
 	fn := gameMethodFor(r.method)
 	if fn == nil {
-		s.replyLocked(c, r.id, nil, perr(codeUnknownMethod, "method", "Unknown method name %q.", r.method))
+		s.replyLocked(c, r.id, nil, perr(wire.CodeUnknownMethod, "method", "Unknown method name %q.", r.method))
 		return
 	}
 	s.mu.Lock()
@@ -154,7 +154,7 @@ func (s *session) respond(c *conn, r *request, result []byte, e *Error) {
 }
 
 func isFatal(code int) bool {
-	return code == codeMemoryLimit
+	return code == wire.CodeMemoryLimit
 }
 
 func (s *session) replyLocked(c *conn, id uint32, result []byte, e *Error) {
@@ -196,7 +196,7 @@ func (s *session) handleParticipant(p *participant, pk *wire.Packet, parseErr *E
 		s.respond(c, r, result, nil)
 		s.mu.Unlock()
 	default:
-		s.replyLocked(c, r.id, nil, perr(codeUnknownMethod, "method", "Unknown method name %q.", r.method))
+		s.replyLocked(c, r.id, nil, perr(wire.CodeUnknownMethod, "method", "Unknown method name %q.", r.method))
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 	"sync"
 
 	"github.com/pierrec/lz4/v4"
+
+	"github.com/mixstudio/mixstudio/live/wire"
 )
 
 // fileStore is a session's file storage: in memory, bounded by a quota,
@@ -72,7 +74,7 @@ func (s *session) uploadFile(r *request) ([]byte, *Error) {
 	}
 	fp, ok := cleanFilePath(p.Path)
 	if !ok {
-		return nil, perr(codeBadArguments, "path", "path must be a relative path without '.' or '..' segments.")
+		return nil, perr(wire.CodeBadArguments, "path", "path must be a relative path without '.' or '..' segments.")
 	}
 	token := randomToken()
 	s.files.mu.Lock()

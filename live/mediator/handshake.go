@@ -129,29 +129,29 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if m.isStopping() {
-		m.rejectAfterUpgrade(w, r, codeRestart, "server restarting")
+		m.rejectAfterUpgrade(w, r, wire.CodeRestart, "server restarting")
 		return
 	}
 	if authErr != nil {
-		code, reason := codeAuthFailed, "Authentication failed."
+		code, reason := wire.CodeAuthFailed, "Authentication failed."
 		if !refused(authErr) {
 			m.log.Error("game client authentication", "err", authErr)
-			code, reason = codeInternal, "internal error"
+			code, reason = wire.CodeInternal, "internal error"
 		}
 		m.rejectAfterUpgrade(w, r, code, reason)
 		return
 	}
 	versionID, err := strconv.ParseInt(strings.TrimSpace(param(r, "X-Interactive-Version")), 10, 64)
 	if err != nil {
-		m.rejectAfterUpgrade(w, r, codeVersionNotFound, "The interactive version is not found, or you do not have access to it.")
+		m.rejectAfterUpgrade(w, r, wire.CodeVersionNotFound, "The interactive version is not found, or you do not have access to it.")
 		return
 	}
 	layout, err := m.store.LayoutForGameClient(ctx, versionID, user.ID, param(r, "X-Interactive-Sharecode"))
 	if err != nil {
-		code, reason := codeVersionNotFound, "The interactive version is not found, or you do not have access to it."
+		code, reason := wire.CodeVersionNotFound, "The interactive version is not found, or you do not have access to it."
 		if !errors.Is(err, studio.ErrNotFound) && !errors.Is(err, studio.ErrForbidden) {
 			m.log.Error("game client layout", "version", versionID, "err", err)
-			code, reason = codeInternal, "internal error"
+			code, reason = wire.CodeInternal, "internal error"
 		}
 		m.rejectAfterUpgrade(w, r, code, reason)
 		return
@@ -163,11 +163,11 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 	s, err := m.newSession(user, layout, m.baseURL(r, false))
 	if err != nil {
 		m.log.Warn("game client layout refused", "version", versionID, "err", err)
-		m.rejectAfterUpgrade(w, r, codeVersionNotFound, "The interactive version's layout is not usable: "+err.Error())
+		m.rejectAfterUpgrade(w, r, wire.CodeVersionNotFound, "The interactive version's layout is not usable: "+err.Error())
 		return
 	}
 	if m.sessionFor(s.channelID) != nil {
-		m.rejectAfterUpgrade(w, r, codeAlreadyRunning, "A different interactive session is already running for the channel.")
+		m.rejectAfterUpgrade(w, r, wire.CodeAlreadyRunning, "A different interactive session is already running for the channel.")
 		return
 	}
 	ws, co, err := m.upgrade(w, r)
@@ -177,7 +177,7 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 	c := newConn(ws, param(r, "batch") == "1", m.opts.GameClientQueue, 256<<20, m.timeouts())
 	c.nc = co
 	if !m.addConn(c) {
-		c.abort(codeRestart, "server restarting")
+		c.abort(wire.CodeRestart, "server restarting")
 		return
 	}
 	defer m.removeConn(c)
@@ -185,9 +185,9 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 	// queued, so that nothing about a participant can come before hello.
 	if !m.claim(s, func() { s.game = c; s.toGame("hello", nil) }) {
 		if m.isStopping() {
-			c.closeWith(codeRestart, "server restarting")
+			c.closeWith(wire.CodeRestart, "server restarting")
 		} else {
-			c.closeWith(codeAlreadyRunning, "A different interactive session is already running for the channel.")
+			c.closeWith(wire.CodeAlreadyRunning, "A different interactive session is already running for the channel.")
 		}
 		m.readLoop(c, 4<<10, func(*wire.Packet, *Error) {})
 		return
@@ -270,7 +270,7 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if m.isStopping() {
-		m.rejectAfterUpgrade(w, r, codeRestart, "server restarting")
+		m.rejectAfterUpgrade(w, r, wire.CodeRestart, "server restarting")
 		return
 	}
 	token := param(r, "key")
@@ -282,10 +282,10 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 	if !anonymous {
 		u, err := m.store.UserByToken(r.Context(), token)
 		if err != nil {
-			code, reason := codeAuthFailed, "Authentication failed."
+			code, reason := wire.CodeAuthFailed, "Authentication failed."
 			if !errors.Is(err, studio.ErrUnauthorized) {
 				m.log.Error("participant authentication", "err", err)
-				code, reason = codeInternal, "internal error"
+				code, reason = wire.CodeInternal, "internal error"
 			}
 			m.rejectAfterUpgrade(w, r, code, reason)
 			return
@@ -294,7 +294,7 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 	}
 	channelID, err := strconv.ParseInt(param(r, "channel"), 10, 64)
 	if err != nil {
-		m.rejectAfterUpgrade(w, r, codeChannelOffline, "The channel is not online.")
+		m.rejectAfterUpgrade(w, r, wire.CodeChannelOffline, "The channel is not online.")
 		return
 	}
 	s := m.sessionFor(channelID)
@@ -302,10 +302,10 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 		// A channel that exists but has no session yet may get one soon
 		// (the game client reconnecting after a restart): wait for it.
 		if _, err := m.store.UserByChannel(r.Context(), channelID); err != nil {
-			code, reason := codeChannelOffline, "The channel is not online."
+			code, reason := wire.CodeChannelOffline, "The channel is not online."
 			if !errors.Is(err, studio.ErrNotFound) {
 				m.log.Error("participant channel", "channel", channelID, "err", err)
-				code, reason = codeInternal, "internal error"
+				code, reason = wire.CodeInternal, "internal error"
 			}
 			m.rejectAfterUpgrade(w, r, code, reason)
 			return
@@ -318,7 +318,7 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 	c := newConn(ws, param(r, "batch") == "1", m.opts.ParticipantQueue, 4<<20, m.timeouts())
 	c.nc = co
 	if !m.addConn(c) {
-		c.abort(codeRestart, "server restarting")
+		c.abort(wire.CodeRestart, "server restarting")
 		return
 	}
 	go m.serveParticipant(c, s, channelID, user, anonymous)
@@ -340,7 +340,7 @@ func (m *Mediator) serveParticipant(c *conn, s *session, channelID int64, user U
 		conn:      c,
 	}
 	if s == nil || !s.join(p) {
-		c.closeWith(codeChannelOffline, "The channel is not online.")
+		c.closeWith(wire.CodeChannelOffline, "The channel is not online.")
 		m.readLoop(c, 64<<10, func(*wire.Packet, *Error) {}) // until the peer's close
 		return
 	}

@@ -20,7 +20,7 @@ import (
 const defaultSampleRate = 50
 
 func badInput(format string, args ...any) *Error {
-	return perr(codeBadInput, "input", format, args...)
+	return perr(wire.CodeBadInput, "input", format, args...)
 }
 
 // parseInput accepts the input flat ({controlID, event, ...}, as the node
@@ -28,7 +28,7 @@ func badInput(format string, args ...any) *Error {
 func parseInput(params []byte) (*state.Object, *Error) {
 	o, ok := parseObject(params)
 	if !ok {
-		return nil, perr(codeBadArguments, "params", "params must be an object.")
+		return nil, perr(wire.CodeBadArguments, "params", "params must be an object.")
 	}
 	if o.Has("input") {
 		in, ok := o.Object("input")
@@ -54,11 +54,11 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 	}
 	controlID, ok := in.String("controlID")
 	if !ok {
-		return "", 0, perr(codeBadInput, "input.controlID", "controlID must be a string.")
+		return "", 0, perr(wire.CodeBadInput, "input.controlID", "controlID must be a string.")
 	}
 	event, ok := in.String("event")
 	if !ok || event == "" {
-		return "", 0, perr(codeBadInput, "input.event", "event must be a non-empty string.")
+		return "", 0, perr(wire.CodeBadInput, "input.event", "event must be a non-empty string.")
 	}
 	sc := s.sceneIdx[s.sceneOf(p)]
 	var c *control
@@ -66,10 +66,10 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 		c = sc.ctrlIdx[controlID]
 	}
 	if c == nil {
-		return "", 0, perr(codeBadInput, "input.controlID", "Unknown control %q in your scene.", controlID)
+		return "", 0, perr(wire.CodeBadInput, "input.controlID", "Unknown control %q in your scene.", controlID)
 	}
 	if d, _ := c.props.Bool("disabled"); d {
-		return "", 0, perr(codeBadInput, "input.controlID", "The control is disabled.")
+		return "", 0, perr(wire.CodeBadInput, "input.controlID", "The control is disabled.")
 	}
 	nowMS := now.UnixMilli()
 	switch c.kind {
@@ -77,15 +77,15 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 		switch event {
 		case "mousedown", "mouseup", "keydown", "keyup":
 		default:
-			return "", 0, perr(codeBadInput, "input.event", "A button takes mousedown, mouseup, keydown or keyup, not %q.", event)
+			return "", 0, perr(wire.CodeBadInput, "input.event", "A button takes mousedown, mouseup, keydown or keyup, not %q.", event)
 		}
 		if in.Has("button") {
 			if _, ok := in.Float64("button"); !ok {
-				return "", 0, perr(codeBadInput, "input.button", "button must be a number.")
+				return "", 0, perr(wire.CodeBadInput, "input.button", "button must be a number.")
 			}
 		}
 		if cd, ok := c.props.Float64("cooldown"); ok && cd > float64(nowMS) {
-			return "", 0, perr(codeBadInput, "input.controlID", "The control is on cooldown.")
+			return "", 0, perr(wire.CodeBadInput, "input.controlID", "The control is on cooldown.")
 		}
 		if event == "mousedown" || event == "keydown" {
 			if f, ok := c.props.Float64("cost"); ok && f > 0 {
@@ -94,22 +94,22 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 		}
 	case kindJoystick:
 		if event != "move" {
-			return "", 0, perr(codeBadInput, "input.event", "A joystick takes move, not %q.", event)
+			return "", 0, perr(wire.CodeBadInput, "input.event", "A joystick takes move, not %q.", event)
 		}
 		x, okx := in.Float64("x")
 		y, oky := in.Float64("y")
 		if !okx || !oky || math.IsNaN(x) || math.IsNaN(y) {
-			return "", 0, perr(codeBadInput, "input", "A move needs numbers x and y.")
+			return "", 0, perr(wire.CodeBadInput, "input", "A move needs numbers x and y.")
 		}
 		if math.Hypot(x, y) > 1+1e-9 {
-			return "", 0, perr(codeBadInput, "input", "|(x, y)| must not exceed 1.")
+			return "", 0, perr(wire.CodeBadInput, "input", "|(x, y)| must not exceed 1.")
 		}
 		rate := float64(defaultSampleRate)
 		if r, ok := c.props.Float64("sampleRate"); ok && r >= 0 {
 			rate = r
 		}
 		if last, ok := p.lastMove[c.id]; ok && float64(nowMS-last) < rate/2 {
-			return "", 0, perr(codeBadInput, "input", "Moves come faster than the joystick's sampleRate.")
+			return "", 0, perr(wire.CodeBadInput, "input", "Moves come faster than the joystick's sampleRate.")
 		}
 		if p.lastMove == nil {
 			p.lastMove = map[string]int64{}
@@ -117,13 +117,13 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 		p.lastMove[c.id] = nowMS
 	case kindTextbox:
 		if event != "submit" && event != "change" {
-			return "", 0, perr(codeBadInput, "input.event", "A textbox takes submit or change, not %q.", event)
+			return "", 0, perr(wire.CodeBadInput, "input.event", "A textbox takes submit or change, not %q.", event)
 		}
 		if _, ok := in.String("value"); !ok {
-			return "", 0, perr(codeBadInput, "input.value", "value must be a string.")
+			return "", 0, perr(wire.CodeBadInput, "input.value", "value must be a string.")
 		}
 	case kindLabel:
-		return "", 0, perr(codeBadInput, "input.controlID", "A label takes no input.")
+		return "", 0, perr(wire.CodeBadInput, "input.controlID", "A label takes no input.")
 	}
 	// Custom kinds pass through.
 	return controlID, cost, nil
@@ -147,7 +147,7 @@ func (s *session) giveInput(p *participant, r *request) {
 	}
 	controlID, cost, e := s.checkInput(p, in, now)
 	if e == nil && cost > 0 && p.anonymous {
-		e = perr(codeAnonymousCost, "input.controlID", "Sign in to use a control that costs sparks.")
+		e = perr(wire.CodeAnonymousNeedSparks, "input.controlID", "Sign in to use a control that costs sparks.")
 	}
 	if e != nil || cost == 0 {
 		if e == nil {
@@ -167,11 +167,11 @@ func (s *session) giveInput(p *participant, r *request) {
 	defer s.mu.Unlock()
 	switch {
 	case errors.Is(err, persistence.ErrNotEnoughSparks):
-		s.respond(c, r, nil, perr(codeNotEnoughSparks, "input.controlID", "You don't have enough sparks."))
+		s.respond(c, r, nil, perr(wire.CodeNotEnoughSparks, "input.controlID", "You don't have enough sparks."))
 		return
 	case err != nil:
 		s.m.log.Error("charge", "channel", s.channelID, "user", p.userID, "err", err)
-		s.respond(c, r, nil, perr(codeInternal, "", "The charge could not be made."))
+		s.respond(c, r, nil, perr(wire.CodeInternal, "", "The charge could not be made."))
 		return
 	}
 	if s.ended || s.parts[p.sessionID] != p {
@@ -217,7 +217,7 @@ func (s *session) capture(r *request) ([]byte, *Error) {
 	case float64: // the spec's examples show numbers: accept them
 		id = strconv.FormatFloat(v, 'f', -1, 64)
 	default:
-		return nil, perr(codeUnknownTx, "transactionID", "Unknown or expired transaction ID.")
+		return nil, perr(wire.CodeUnknownTransaction, "transactionID", "Unknown or expired transaction ID.")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -226,12 +226,12 @@ func (s *session) capture(r *request) ([]byte, *Error) {
 	case err == nil:
 		return nil, nil
 	case errors.Is(err, persistence.ErrUnknownTransaction):
-		return nil, perr(codeUnknownTx, "transactionID", "Unknown or expired transaction ID.")
+		return nil, perr(wire.CodeUnknownTransaction, "transactionID", "Unknown or expired transaction ID.")
 	case errors.Is(err, persistence.ErrNotEnoughSparks):
-		return nil, perr(codeNotEnoughSparks, "", "The participant doesn't have enough sparks.")
+		return nil, perr(wire.CodeNotEnoughSparks, "", "The participant doesn't have enough sparks.")
 	}
 	s.m.log.Error("capture", "channel", s.channelID, "transaction", id, "err", err)
-	return nil, perr(codeInternal, "", "The capture failed; try again.")
+	return nil, perr(wire.CodeInternal, "", "The capture failed; try again.")
 }
 
 func mustString(o *state.Object, key string) string {

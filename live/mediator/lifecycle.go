@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/mixstudio/mixstudio/live/state"
+	"github.com/mixstudio/mixstudio/live/wire"
 )
 
 // newSession builds a session from the version's saved layout. The
@@ -101,7 +102,7 @@ func (s *session) join(p *participant) bool {
 			s.removeLocked(old)
 			// 4025, not 1000: the SDKs reconnect after 1000-1999, and two tabs
 			// of one viewer would then replace each other forever.
-			old.conn.closeWith(codeAccessRevoked, "replaced by a newer connection of the same user")
+			old.conn.closeWith(wire.CodeAccessRevoked, "replaced by a newer connection of the same user")
 		}
 		s.byUser[p.userID] = p
 	}
@@ -211,7 +212,7 @@ func (s *session) end() {
 	}
 	s.ended = true
 	for _, p := range s.parts {
-		p.conn.closeWith(codeSessionEnded, "The interactive session has ended.")
+		p.conn.closeWith(wire.CodeSessionEnded, "The interactive session has ended.")
 	}
 	s.parts = map[string]*participant{}
 	s.byUser = map[int64]*participant{}

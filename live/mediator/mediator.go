@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/mixstudio/mixstudio/live/wire"
 )
 
 // Store is what the mediator needs from the database. *persistence.DB
@@ -153,7 +155,7 @@ func (m *Mediator) Shutdown(ctx context.Context) {
 	m.mu.Unlock()
 	m.pingOnce.Do(func() { close(m.stopPing) })
 	for _, c := range conns {
-		c.closeWith(codeRestart, "server restarting")
+		c.closeWith(wire.CodeRestart, "server restarting")
 	}
 	for _, c := range conns {
 		select {

@@ -15,7 +15,7 @@ func decode(r *request, v any) *Error {
 		if te, ok := err.(*json.UnmarshalTypeError); ok {
 			path = te.Field
 		}
-		return perr(codeBadArguments, path, "Error parsing method arguments: %v", err)
+		return perr(wire.CodeBadArguments, path, "Error parsing method arguments: %v", err)
 	}
 	return nil
 }
@@ -107,7 +107,7 @@ func (s *session) checkMemory() bool {
 	used := s.memoryUsed()
 	switch {
 	case used > s.memoryLimit:
-		s.game.closeWith(codeMemoryLimit, fmt.Sprintf("memory limit exceeded: %d of %d bytes", used, s.memoryLimit))
+		s.game.closeWith(wire.CodeMemoryLimit, fmt.Sprintf("memory limit exceeded: %d of %d bytes", used, s.memoryLimit))
 		return true
 	case used*5 >= s.memoryLimit*4:
 		if !s.memWarned {
@@ -131,11 +131,11 @@ func (s *session) updateWorld(r *request) ([]byte, *Error) {
 		return nil, e
 	}
 	if len(p.World) == 0 || string(p.World) == "null" {
-		return nil, perr(codeBadArguments, "world", "world must be an object.")
+		return nil, perr(wire.CodeBadArguments, "world", "world must be an object.")
 	}
 	next, _, err := s.world.PatchWith(p.World, changeTag(p.Priority, r.seq), state.Rules{Ignored: func(k string) bool { return k == "scenes" }})
 	if err != nil {
-		return nil, perr(codeBadArguments, "world", "world must be an object.")
+		return nil, perr(wire.CodeBadArguments, "world", "world must be an object.")
 	}
 	s.setWorld(next)
 	params := s.worldJSON()

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mixstudio/mixstudio/live/state"
+	"github.com/mixstudio/mixstudio/live/wire"
 )
 
 // groupsParams is {"groups": [...]}, an empty list rather than null.
@@ -36,10 +37,10 @@ func (s *session) createGroups(r *request) ([]byte, *Error) {
 			return nil, e
 		}
 		if s.groupIdx[g.id] != nil || seen[g.id] {
-			return nil, perr(codeGroupExists, path+".groupID", "The specified group already exists.")
+			return nil, perr(wire.CodeGroupExists, path+".groupID", "The specified group already exists.")
 		}
 		if s.sceneIdx[g.sceneID()] == nil {
-			return nil, perr(codeUnknownScene, path+".sceneID", "Unknown scene ID specified.")
+			return nil, perr(wire.CodeUnknownScene, path+".sceneID", "Unknown scene ID specified.")
 		}
 		seen[g.id] = true
 		created = append(created, g)
@@ -79,23 +80,23 @@ func (s *session) updateGroups(r *request) ([]byte, *Error) {
 		path := fmt.Sprintf("groups.%d", i)
 		patch, ok := parseObject(raw)
 		if !ok {
-			return nil, perr(codeBadArguments, path, "A group must be an object.")
+			return nil, perr(wire.CodeBadArguments, path, "A group must be an object.")
 		}
 		id, ok := patch.String("groupID")
 		if !ok {
-			return nil, perr(codeBadArguments, path+".groupID", "groupID must be a string.")
+			return nil, perr(wire.CodeBadArguments, path+".groupID", "groupID must be a string.")
 		}
 		g := s.groupIdx[id]
 		if g == nil {
-			return nil, perr(codeUnknownGroup, path+".groupID", "Unknown group ID specified.")
+			return nil, perr(wire.CodeUnknownGroup, path+".groupID", "Unknown group ID specified.")
 		}
 		if patch.Has("sceneID") {
 			sid, ok := patch.String("sceneID")
 			if !ok {
-				return nil, perr(codeBadArguments, path+".sceneID", "sceneID must be a string.")
+				return nil, perr(wire.CodeBadArguments, path+".sceneID", "sceneID must be a string.")
 			}
 			if s.sceneIdx[sid] == nil {
-				return nil, perr(codeUnknownScene, path+".sceneID", "Unknown scene ID specified.")
+				return nil, perr(wire.CodeUnknownScene, path+".sceneID", "Unknown scene ID specified.")
 			}
 		}
 		base := g.props
@@ -106,7 +107,7 @@ func (s *session) updateGroups(r *request) ([]byte, *Error) {
 		}
 		next, _, err := base.PatchWith(raw, t, rules)
 		if err != nil {
-			return nil, perr(codeBadArguments, path, "Error parsing method arguments: %v", err)
+			return nil, perr(wire.CodeBadArguments, path, "Error parsing method arguments: %v", err)
 		}
 		changes = append(changes, change{g, next})
 	}
@@ -137,13 +138,13 @@ func (s *session) deleteGroup(r *request) ([]byte, *Error) {
 		return nil, e
 	}
 	if p.GroupID == defaultID {
-		return nil, perr(codeDefaultResource, "groupID", "You cannot delete a default resource.")
+		return nil, perr(wire.CodeDeleteDefault, "groupID", "You cannot delete a default resource.")
 	}
 	if p.ReassignGroupID == "" {
 		p.ReassignGroupID = defaultID
 	}
 	if s.groupIdx[p.ReassignGroupID] == nil || p.ReassignGroupID == p.GroupID {
-		return nil, perr(codeUnknownGroup, "reassignGroupID", "Unknown group ID specified.")
+		return nil, perr(wire.CodeUnknownGroup, "reassignGroupID", "Unknown group ID specified.")
 	}
 	g := s.groupIdx[p.GroupID]
 	if g == nil {
@@ -191,7 +192,7 @@ func (s *session) broadcastEvent(r *request) ([]byte, *Error) {
 		}
 		kind, id, ok := strings.Cut(sc, ":")
 		if !ok || id == "" || (kind != "group" && kind != "scene" && kind != "participant") {
-			return nil, perr(codeBadScope, fmt.Sprintf("scope.%d", i), "Invalid broadcast scope %q.", sc)
+			return nil, perr(wire.CodeBadBroadcastScope, fmt.Sprintf("scope.%d", i), "Invalid broadcast scope %q.", sc)
 		}
 		scopes = append(scopes, scope{kind, id})
 	}

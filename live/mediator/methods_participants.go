@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/mixstudio/mixstudio/live/state"
+	"github.com/mixstudio/mixstudio/live/wire"
 )
 
 const participantPage = 100
@@ -156,24 +157,24 @@ func (s *session) updateParticipants(r *request) ([]byte, *Error) {
 		path := fmt.Sprintf("participants.%d", i)
 		patch, ok := parseObject(raw)
 		if !ok {
-			return nil, perr(codeBadArguments, path, "A participant must be an object.")
+			return nil, perr(wire.CodeBadArguments, path, "A participant must be an object.")
 		}
 		id, ok := patch.String("sessionID")
 		if !ok {
-			return nil, perr(codeBadArguments, path+".sessionID", "sessionID must be a string.")
+			return nil, perr(wire.CodeBadArguments, path+".sessionID", "sessionID must be a string.")
 		}
 		if patch.Has("groupID") {
 			gid, ok := patch.String("groupID")
 			if !ok {
-				return nil, perr(codeBadArguments, path+".groupID", "groupID must be a string.")
+				return nil, perr(wire.CodeBadArguments, path+".groupID", "groupID must be a string.")
 			}
 			if s.groupIdx[gid] == nil {
-				return nil, perr(codeUnknownGroup, path+".groupID", "Unknown group ID specified.")
+				return nil, perr(wire.CodeUnknownGroup, path+".groupID", "Unknown group ID specified.")
 			}
 		}
 		if patch.Has("disabled") {
 			if _, ok := patch.Bool("disabled"); !ok {
-				return nil, perr(codeBadArguments, path+".disabled", "disabled must be a boolean.")
+				return nil, perr(wire.CodeBadArguments, path+".disabled", "disabled must be a boolean.")
 			}
 		}
 		x := s.parts[id]
@@ -188,7 +189,7 @@ func (s *session) updateParticipants(r *request) ([]byte, *Error) {
 		}
 		next, _, err := base.PatchWith(raw, t, rules)
 		if err != nil {
-			return nil, perr(codeBadArguments, path, "Error parsing method arguments: %v", err)
+			return nil, perr(wire.CodeBadArguments, path, "Error parsing method arguments: %v", err)
 		}
 		changes = append(changes, change{x, next})
 	}

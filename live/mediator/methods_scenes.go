@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/mixstudio/mixstudio/live/state"
+	"github.com/mixstudio/mixstudio/live/wire"
 )
 
 // Built-in control kinds; other well-formed kinds are custom controls,
@@ -42,24 +43,24 @@ func checkControlProps(o *state.Object, path string) *Error {
 	if set("cost") {
 		n, ok := o.Int64("cost")
 		if !ok || n < 0 || n > math.MaxInt32 {
-			return perr(codeBadArguments, path+".cost", "cost must be a non-negative integer.")
+			return perr(wire.CodeBadArguments, path+".cost", "cost must be a non-negative integer.")
 		}
 	}
 	for _, k := range []string{"cooldown", "sampleRate"} {
 		if set(k) {
 			if _, ok := o.Float64(k); !ok {
-				return perr(codeBadArguments, path+"."+k, "%s must be a number.", k)
+				return perr(wire.CodeBadArguments, path+"."+k, "%s must be a number.", k)
 			}
 		}
 	}
 	if set("disabled") {
 		if _, ok := o.Bool("disabled"); !ok {
-			return perr(codeBadArguments, path+".disabled", "disabled must be a boolean.")
+			return perr(wire.CodeBadArguments, path+".disabled", "disabled must be a boolean.")
 		}
 	}
 	if set("position") {
 		if raw, _ := o.Get("position"); raw[0] != '[' {
-			return perr(codeBadArguments, path+".position", "position must be an array.")
+			return perr(wire.CodeBadArguments, path+".position", "position must be an array.")
 		}
 	}
 	return nil
@@ -68,15 +69,15 @@ func checkControlProps(o *state.Object, path string) *Error {
 func parseControl(raw json.RawMessage, t state.Tag, path string) (*control, *Error) {
 	o, err := state.NewObject(raw, t)
 	if err != nil {
-		return nil, perr(codeBadArguments, path, "A control must be an object.")
+		return nil, perr(wire.CodeBadArguments, path, "A control must be an object.")
 	}
 	id, ok := o.String("controlID")
 	if !ok || id == "" {
-		return nil, perr(codeBadArguments, path+".controlID", "controlID must be a non-empty string.")
+		return nil, perr(wire.CodeBadArguments, path+".controlID", "controlID must be a non-empty string.")
 	}
 	kind, ok := o.String("kind")
 	if !ok || !validKind(kind) {
-		return nil, perr(codeUnknownKind, path+".kind", "Unknown control type.")
+		return nil, perr(wire.CodeUnknownControlType, path+".kind", "Unknown control type.")
 	}
 	if e := checkControlProps(o, path); e != nil {
 		return nil, e
@@ -89,17 +90,17 @@ func parseControl(raw json.RawMessage, t state.Tag, path string) (*control, *Err
 func parseScene(raw json.RawMessage, t state.Tag, path string) (*scene, *Error) {
 	o, err := state.NewObject(raw, t)
 	if err != nil {
-		return nil, perr(codeBadArguments, path, "A scene must be an object.")
+		return nil, perr(wire.CodeBadArguments, path, "A scene must be an object.")
 	}
 	id, ok := o.String("sceneID")
 	if !ok || id == "" {
-		return nil, perr(codeBadArguments, path+".sceneID", "sceneID must be a non-empty string.")
+		return nil, perr(wire.CodeBadArguments, path+".sceneID", "sceneID must be a non-empty string.")
 	}
 	sc := &scene{id: id, ctrlIdx: map[string]*control{}}
 	if cs, ok := o.Get("controls"); ok && string(cs) != "null" {
 		var list []json.RawMessage
 		if err := json.Unmarshal(cs, &list); err != nil {
-			return nil, perr(codeBadArguments, path+".controls", "controls must be an array.")
+			return nil, perr(wire.CodeBadArguments, path+".controls", "controls must be an array.")
 		}
 		for i, craw := range list {
 			c, e := parseControl(craw, t, fmt.Sprintf("%s.controls.%d", path, i))
@@ -107,7 +108,7 @@ func parseScene(raw json.RawMessage, t state.Tag, path string) (*scene, *Error) 
 				return nil, e
 			}
 			if sc.ctrlIdx[c.id] != nil {
-				return nil, perr(codeControlExists, fmt.Sprintf("%s.controls.%d.controlID", path, i), "The specified control already exists.")
+				return nil, perr(wire.CodeControlExists, fmt.Sprintf("%s.controls.%d.controlID", path, i), "The specified control already exists.")
 			}
 			sc.controls = append(sc.controls, c)
 			sc.ctrlIdx[c.id] = c
@@ -120,16 +121,16 @@ func parseScene(raw json.RawMessage, t state.Tag, path string) (*scene, *Error) 
 func parseGroup(raw json.RawMessage, t state.Tag, path string) (*group, *Error) {
 	o, err := state.NewObject(raw, t)
 	if err != nil {
-		return nil, perr(codeBadArguments, path, "A group must be an object.")
+		return nil, perr(wire.CodeBadArguments, path, "A group must be an object.")
 	}
 	id, ok := o.String("groupID")
 	if !ok || id == "" {
-		return nil, perr(codeBadArguments, path+".groupID", "groupID must be a non-empty string.")
+		return nil, perr(wire.CodeBadArguments, path+".groupID", "groupID must be a non-empty string.")
 	}
 	if sid, ok := o.Get("sceneID"); !ok || string(sid) == "null" {
 		o, _ = o.Set("sceneID", mustJSON(defaultID), t)
 	} else if _, ok := o.String("sceneID"); !ok {
-		return nil, perr(codeBadArguments, path+".sceneID", "sceneID must be a string.")
+		return nil, perr(wire.CodeBadArguments, path+".sceneID", "sceneID must be a string.")
 	}
 	g := &group{id: id}
 	g.setProps(o)
@@ -174,7 +175,7 @@ func (s *session) createScenes(r *request) ([]byte, *Error) {
 			return nil, e
 		}
 		if s.sceneIdx[sc.id] != nil || seen[sc.id] {
-			return nil, perr(codeSceneExists, path+".sceneID", "The specified scene already exists.")
+			return nil, perr(wire.CodeSceneExists, path+".sceneID", "The specified scene already exists.")
 		}
 		seen[sc.id] = true
 		created = append(created, sc)
@@ -216,15 +217,15 @@ func (s *session) updateScenes(r *request) ([]byte, *Error) {
 		path := fmt.Sprintf("scenes.%d", i)
 		patch, ok := parseObject(raw)
 		if !ok {
-			return nil, perr(codeBadArguments, path, "A scene must be an object.")
+			return nil, perr(wire.CodeBadArguments, path, "A scene must be an object.")
 		}
 		id, ok := patch.String("sceneID")
 		if !ok {
-			return nil, perr(codeBadArguments, path+".sceneID", "sceneID must be a string.")
+			return nil, perr(wire.CodeBadArguments, path+".sceneID", "sceneID must be a string.")
 		}
 		sc := s.sceneIdx[id]
 		if sc == nil {
-			return nil, perr(codeUnknownScene, path+".sceneID", "Unknown scene ID specified.")
+			return nil, perr(wire.CodeUnknownScene, path+".sceneID", "Unknown scene ID specified.")
 		}
 		base := sc.props
 		for _, ch := range changes { // the same scene twice: patch the pending one
@@ -234,7 +235,7 @@ func (s *session) updateScenes(r *request) ([]byte, *Error) {
 		}
 		next, changed, err := base.PatchWith(raw, t, rules)
 		if err != nil {
-			return nil, perr(codeBadArguments, path, "Error parsing method arguments: %v", err)
+			return nil, perr(wire.CodeBadArguments, path, "Error parsing method arguments: %v", err)
 		}
 		changes = append(changes, change{sc, next, changed})
 	}
@@ -266,14 +267,14 @@ func (s *session) deleteScene(r *request) ([]byte, *Error) {
 		return nil, e
 	}
 	if p.SceneID == defaultID {
-		return nil, perr(codeDefaultResource, "sceneID", "You cannot delete a default resource.")
+		return nil, perr(wire.CodeDeleteDefault, "sceneID", "You cannot delete a default resource.")
 	}
 	if p.ReassignSceneID == "" {
 		p.ReassignSceneID = defaultID
 	}
 	to := s.sceneIdx[p.ReassignSceneID]
 	if to == nil || p.ReassignSceneID == p.SceneID {
-		return nil, perr(codeUnknownScene, "reassignSceneID", "Unknown scene ID specified.")
+		return nil, perr(wire.CodeUnknownScene, "reassignSceneID", "Unknown scene ID specified.")
 	}
 	sc := s.sceneIdx[p.SceneID]
 	if sc == nil {
@@ -311,7 +312,7 @@ func (s *session) createControls(r *request) ([]byte, *Error) {
 	}
 	sc := s.sceneIdx[p.SceneID]
 	if sc == nil {
-		return nil, perr(codeUnknownScene, "sceneID", "Unknown scene ID specified.")
+		return nil, perr(wire.CodeUnknownScene, "sceneID", "Unknown scene ID specified.")
 	}
 	t := changeTag(0, r.seq)
 	var created []*control
@@ -323,7 +324,7 @@ func (s *session) createControls(r *request) ([]byte, *Error) {
 			return nil, e
 		}
 		if sc.ctrlIdx[c.id] != nil || seen[c.id] {
-			return nil, perr(codeControlExists, path+".controlID", "The specified control already exists.")
+			return nil, perr(wire.CodeControlExists, path+".controlID", "The specified control already exists.")
 		}
 		seen[c.id] = true
 		created = append(created, c)
@@ -351,7 +352,7 @@ func (s *session) updateControls(r *request) ([]byte, *Error) {
 	}
 	sc := s.sceneIdx[p.SceneID]
 	if sc == nil {
-		return nil, perr(codeUnknownScene, "sceneID", "Unknown scene ID specified.")
+		return nil, perr(wire.CodeUnknownScene, "sceneID", "Unknown scene ID specified.")
 	}
 	t := changeTag(p.Priority, r.seq)
 	rules := state.Rules{Fixed: []string{"controlID", "kind"}}
@@ -365,15 +366,15 @@ func (s *session) updateControls(r *request) ([]byte, *Error) {
 		path := fmt.Sprintf("controls.%d", i)
 		patch, ok := parseObject(raw)
 		if !ok {
-			return nil, perr(codeBadArguments, path, "A control must be an object.")
+			return nil, perr(wire.CodeBadArguments, path, "A control must be an object.")
 		}
 		id, ok := patch.String("controlID")
 		if !ok {
-			return nil, perr(codeBadArguments, path+".controlID", "controlID must be a string.")
+			return nil, perr(wire.CodeBadArguments, path+".controlID", "controlID must be a string.")
 		}
 		c := sc.ctrlIdx[id]
 		if c == nil {
-			return nil, perr(codeUnknownControl, path+".controlID", "Unknown control ID specified.")
+			return nil, perr(wire.CodeUnknownControl, path+".controlID", "Unknown control ID specified.")
 		}
 		if e := checkControlProps(patch, path); e != nil {
 			return nil, e
@@ -386,10 +387,10 @@ func (s *session) updateControls(r *request) ([]byte, *Error) {
 		}
 		next, changed, err := base.PatchWith(raw, t, rules)
 		if isFixedError(err) {
-			return nil, perr(codeBadArguments, path+".kind", "A control's controlID and kind are not settable.")
+			return nil, perr(wire.CodeBadArguments, path+".kind", "A control's controlID and kind are not settable.")
 		}
 		if err != nil {
-			return nil, perr(codeBadArguments, path, "Error parsing method arguments: %v", err)
+			return nil, perr(wire.CodeBadArguments, path, "Error parsing method arguments: %v", err)
 		}
 		changes = append(changes, change{c, next, changed})
 	}
@@ -424,11 +425,11 @@ func (s *session) deleteControls(r *request) ([]byte, *Error) {
 	}
 	sc := s.sceneIdx[p.SceneID]
 	if sc == nil {
-		return nil, perr(codeUnknownScene, "sceneID", "Unknown scene ID specified.")
+		return nil, perr(wire.CodeUnknownScene, "sceneID", "Unknown scene ID specified.")
 	}
 	for i, id := range p.ControlIDs {
 		if sc.ctrlIdx[id] == nil {
-			return nil, perr(codeUnknownControl, fmt.Sprintf("controlIDs.%d", i), "Unknown control ID specified.")
+			return nil, perr(wire.CodeUnknownControl, fmt.Sprintf("controlIDs.%d", i), "Unknown control ID specified.")
 		}
 	}
 	gone := map[string]bool{}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"math"
 	"time"
+
+	"github.com/mixstudio/mixstudio/live/wire"
 )
 
 // Default global throttle: 30 megabits of capacity draining 10 megabits a
@@ -94,7 +96,7 @@ func (s *session) setBandwidthThrottle(r *request) ([]byte, *Error) {
 		var rule throttleRule
 		if err := json.Unmarshal(raw, &rule); err != nil || rule.Capacity == nil || rule.DrainRate == nil ||
 			*rule.Capacity < 0 || *rule.DrainRate < 0 {
-			return nil, perr(codeBadArguments, method, "A throttle needs a non-negative capacity and drainRate.")
+			return nil, perr(wire.CodeBadArguments, method, "A throttle needs a non-negative capacity and drainRate.")
 		}
 		rules[method] = &rule
 	}
