@@ -96,7 +96,7 @@ func (s *session) join(p *participant) bool {
 	}
 	s.lastJoinAt = now
 	p.connectedAt = now
-	p.setProps(mustObject(`{"disabled":false,"groupID":"default"}`, state.Tag{}))
+	p.setProps(defaultParticipantProps)
 	if !p.anonymous {
 		if old := s.byUser[p.userID]; old != nil {
 			s.removeLocked(old)
@@ -114,6 +114,10 @@ func (s *session) join(p *participant) bool {
 	s.toParticipants([]*participant{p}, "onReady", readyParams(s.isReady))
 	return true
 }
+
+// defaultParticipantProps is every new participant's properties. Objects
+// are immutable, so all joins share this one (~0.45 KiB each otherwise).
+var defaultParticipantProps = mustObject(`{"disabled":false,"groupID":"default"}`, state.Tag{})
 
 func readyParams(ready bool) []byte {
 	if ready {
