@@ -44,13 +44,12 @@ func benchSession(b *testing.B) (*Mediator, *session) {
 func socketPair(b *testing.B, m *Mediator, maxItems int, received *atomic.Int64) *conn {
 	got := make(chan *conn, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, co, err := m.upgrade(w, r)
+		ws, sock, err := m.upgrade(w, r)
 		if err != nil {
 			b.Error(err)
 			return
 		}
-		c := newConn(ws, false, maxItems, 1<<30, m.timeouts())
-		c.nc = co
+		c := newConn(ws, sock, m.writers, false, maxItems, 1<<30, m.timeouts())
 		got <- c
 	}))
 	b.Cleanup(srv.Close)

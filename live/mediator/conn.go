@@ -30,11 +30,13 @@ const (
 )
 
 // conn is one WebSocket, game client or participant. One goroutine reads
-// (readLoop); writing happens on a goroutine that exists only while the
-// queue is non-empty, so 10,000 idle participants cost one goroutine
-// each, not two (BenchmarkIdleParticipants).
+// (readLoop); what is sent is queued here and written by the mediator's
+// writers, never by a goroutine of the socket's own, so 10,000 idle
+// participants cost one goroutine each (BenchmarkIdleParticipants).
 type conn struct {
 	ws       *websocket.Conn
+	sock     *socket
+	writers  *writers
 	batch    bool // the client opted in to JSON array batches
 	maxItems int
 	maxBytes int
@@ -43,16 +45,16 @@ type conn struct {
 	mu          sync.Mutex
 	queue       []outItem
 	queuedBytes int
-	writing     bool
-	closing     bool // a close is queued or done: nothing more is sent
+	// writing: the queue is with a writer (scheduled or being written) or
+	// waiting for the socket to drain (awaitDrain); enqueue leaves it alone.
+	writing    bool
+	awaitDrain bool
+	closing    bool // a close is queued or done: nothing more is sent
 
-	// enc is used by the writer goroutine only, dec by the reader only.
+	// enc is used by the writer holding the queue only, dec by the reader.
 	enc    *wire.Encoder // nil: none
 	dec    *wire.Decoder
 	encBuf []byte
-
-	// nc gathers a writer pass's frames into one write (nil: none).
-	nc *coalescer
 
 	closeOnce sync.Once
 	done      chan struct{}
@@ -64,9 +66,13 @@ type timeouts struct {
 	close time.Duration
 }
 
-func newConn(ws *websocket.Conn, batch bool, maxItems, maxBytes int, t timeouts) *conn {
-	return &conn{ws: ws, batch: batch, maxItems: maxItems, maxBytes: maxBytes, timeouts: t,
+func newConn(ws *websocket.Conn, sock *socket, w *writers, batch bool, maxItems, maxBytes int, t timeouts) *conn {
+	c := &conn{ws: ws, sock: sock, writers: w, batch: batch, maxItems: maxItems, maxBytes: maxBytes, timeouts: t,
 		dec: wire.NewDecoder(wire.None), done: make(chan struct{})}
+	if sock != nil {
+		sock.drained = c.drained
+	}
+	return c
 }
 
 // send queues a packet without blocking. A socket whose queue is full is a
@@ -96,7 +102,7 @@ func (c *conn) enqueue(it outItem) bool {
 	c.writing = true
 	c.mu.Unlock()
 	if start {
-		go c.writeLoop()
+		c.writers.schedule(c)
 	}
 	return true
 }
@@ -114,20 +120,21 @@ func (c *conn) closeWith(code int, reason string) {
 	start := !c.writing
 	c.writing = true
 	c.mu.Unlock()
-	// If the peer never reads, the writer may be stuck: cut it off.
+	// If the peer never reads, the socket never drains: cut it off.
 	time.AfterFunc(c.timeouts.close+c.timeouts.write, c.kill)
 	if start {
-		go c.writeLoop()
+		c.writers.schedule(c)
 	}
 }
 
-// abort sends a close frame now, bypassing the queue, then drops the socket.
+// abort sends a close frame now, bypassing the queue, then drops the socket
+// (a backed-up socket gets a second to pass the close frame on).
 func (c *conn) abort(code int, reason string) {
-	// A writer stuck on a full socket may hold the connection: cut it off
-	// after a second whatever happens.
-	t := time.AfterFunc(time.Second, c.kill)
-	defer t.Stop()
 	_ = c.ws.WriteControl(websocket.CloseMessage, closePayload(code, reason), time.Now().Add(time.Second))
+	if c.sock != nil && c.sock.busy() {
+		time.AfterFunc(time.Second, c.kill)
+		return
+	}
 	c.kill()
 }
 
@@ -145,58 +152,75 @@ func closePayload(code int, reason string) []byte {
 	return websocket.FormatCloseMessage(code, (&wire.Error{Code: code, Message: reason}).CloseReason())
 }
 
-func (c *conn) writeLoop() {
-	for {
-		c.mu.Lock()
-		items := c.queue
-		c.queue = nil
-		c.queuedBytes = 0
-		if len(items) == 0 {
-			c.writing = false
-			c.mu.Unlock()
-			return
-		}
+// flush is a writer's pass over c: it writes what is queued as frames in
+// one write that never blocks. buf is the writer's scratch, returned for
+// reuse. A backed-up socket keeps the queue until it has drained.
+func (c *conn) flush(buf []byte) []byte {
+	c.mu.Lock()
+	if c.sock.busy() {
+		c.awaitDrain = true
 		c.mu.Unlock()
-		err := c.pass(items)
-		if err != nil {
-			c.kill()
-			return
-		}
+		return buf
 	}
+	items := c.queue
+	c.queue = nil
+	c.queuedBytes = 0
+	c.mu.Unlock()
+
+	buf, err := c.writeItems(buf, items)
+	if err != nil {
+		c.kill()
+		return buf // writing stays set: nothing more is written
+	}
+	c.mu.Lock()
+	switch {
+	case len(c.queue) == 0:
+		c.writing = false
+	case c.sock.busy():
+		c.awaitDrain = true
+	default:
+		c.writers.schedule(c) // more came while writing: back of the line
+	}
+	c.mu.Unlock()
+	return buf
 }
 
-// pass writes items, gathered into one write when there is a coalescer.
-func (c *conn) pass(items []outItem) error {
-	if c.nc == nil {
-		return c.writeItems(items)
+// drained is the socket's word that it caught up after being backed up.
+func (c *conn) drained() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.awaitDrain {
+		return // a writer holds the queue and will see the socket is free
 	}
-	c.nc.begin()
-	err := c.writeItems(items)
-	if ferr := c.nc.end(); err == nil {
-		err = ferr
+	c.awaitDrain = false
+	if len(c.queue) == 0 {
+		c.writing = false
+		return
 	}
-	return err
+	c.writers.schedule(c)
 }
 
-func (c *conn) writeItems(items []outItem) error {
+// writeItems turns items into frames appended to buf and writes them.
+func (c *conn) writeItems(buf []byte, items []outItem) ([]byte, error) {
 	for i := 0; i < len(items); i++ {
 		it := items[i]
-		deadline := time.Now().Add(c.timeouts.write)
 		switch it.kind {
 		case itemPing:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, deadline); err != nil {
-				return err
-			}
+			buf = appendFrame(buf, opPing, nil)
 		case itemSwitch:
 			c.enc = nil
 			if it.scheme.Binary() {
 				c.enc = wire.NewEncoder(it.scheme)
 			}
 		case itemClose:
-			_ = c.ws.WriteControl(websocket.CloseMessage, closePayload(it.code, it.reason), deadline)
+			if err := c.sock.write(buf); err != nil {
+				return buf, err
+			}
+			// gorilla sends the close, so that it knows not to send another.
+			_ = c.ws.WriteControl(websocket.CloseMessage, closePayload(it.code, it.reason), time.Now().Add(c.timeouts.write))
 			// Let the reader see the peer's close reply; cut off if it never comes.
 			time.AfterFunc(c.timeouts.close, c.kill)
-			return nil
+			return buf, nil
 		case itemPacket:
 			payload := it.data
 			if c.batch {
@@ -210,12 +234,16 @@ func (c *conn) writeItems(items []outItem) error {
 					i = j - 1
 				}
 			}
-			if err := c.writePacket(payload, deadline); err != nil {
-				return err
+			var err error
+			if buf, err = c.appendPacket(buf, payload); err != nil {
+				return buf, err
 			}
 		}
 	}
-	return nil
+	if len(buf) == 0 {
+		return buf, nil
+	}
+	return buf, c.sock.write(buf)
 }
 
 func joinBatch(items []outItem) []byte {
@@ -234,17 +262,17 @@ func joinBatch(items []outItem) []byte {
 	return append(b, ']')
 }
 
-func (c *conn) writePacket(payload []byte, deadline time.Time) error {
-	c.ws.SetWriteDeadline(deadline)
+// appendPacket appends payload's frame: text, or binary in c's scheme.
+func (c *conn) appendPacket(buf, payload []byte) ([]byte, error) {
 	if c.enc == nil {
-		return c.ws.WriteMessage(websocket.TextMessage, payload)
+		return appendFrame(buf, opText, payload), nil
 	}
 	frame, err := c.enc.Encode(c.encBuf[:0], payload)
 	if err != nil {
-		return err
+		return buf, err
 	}
 	c.encBuf = frame[:0]
-	return c.ws.WriteMessage(websocket.BinaryMessage, frame)
+	return appendFrame(buf, opBinary, frame), nil
 }
 
 // isClosing reports whether a close was queued or done.

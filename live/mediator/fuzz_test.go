@@ -13,7 +13,7 @@ import (
 // sinkConn queues without ever writing (no socket): enough for methods
 // that send events.
 func sinkConn() *conn {
-	c := newConn(nil, false, 1<<30, 1<<40, timeouts{})
+	c := newConn(nil, nil, nil, false, 1<<30, 1<<40, timeouts{})
 	c.writing = true // no writer goroutine is started
 	return c
 }

@@ -92,12 +92,11 @@ func (m *Mediator) ServeHosts(w http.ResponseWriter, r *http.Request) {
 // rejectAfterUpgrade completes the handshake and closes with code: that is
 // how clients see 4019, 4020, 4021 and 4022.
 func (m *Mediator) rejectAfterUpgrade(w http.ResponseWriter, r *http.Request, code int, reason string) {
-	ws, co, err := m.upgrade(w, r)
+	ws, sock, err := m.upgrade(w, r)
 	if err != nil {
 		return
 	}
-	c := newConn(ws, false, 4, 1<<16, m.timeouts())
-	c.nc = co
+	c := newConn(ws, sock, m.writers, false, 4, 1<<16, m.timeouts())
 	c.closeWith(code, reason)
 	// Read until the peer answers the close (or the timeout cuts it off).
 	for {
@@ -170,12 +169,11 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 		m.rejectAfterUpgrade(w, r, wire.CodeAlreadyRunning, "A different interactive session is already running for the channel.")
 		return
 	}
-	ws, co, err := m.upgrade(w, r)
+	ws, sock, err := m.upgrade(w, r)
 	if err != nil {
 		return
 	}
-	c := newConn(ws, param(r, "batch") == "1", m.opts.GameClientQueue, 256<<20, m.timeouts())
-	c.nc = co
+	c := newConn(ws, sock, m.writers, param(r, "batch") == "1", m.opts.GameClientQueue, 256<<20, m.timeouts())
 	if !m.addConn(c) {
 		c.abort(wire.CodeRestart, "server restarting")
 		return
@@ -311,12 +309,11 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ws, co, err := m.upgrade(w, r)
+	ws, sock, err := m.upgrade(w, r)
 	if err != nil {
 		return
 	}
-	c := newConn(ws, param(r, "batch") == "1", m.opts.ParticipantQueue, 4<<20, m.timeouts())
-	c.nc = co
+	c := newConn(ws, sock, m.writers, param(r, "batch") == "1", m.opts.ParticipantQueue, 4<<20, m.timeouts())
 	if !m.addConn(c) {
 		c.abort(wire.CodeRestart, "server restarting")
 		return
@@ -326,8 +323,9 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 
 // serveParticipant joins c to the channel's session, waiting up to
 // Options.ParticipantWait for one to start, then reads until c closes.
+// The reader is a goroutine of its own: waiting for input, its stack then
+// holds only readLoop's frames, and the GC can halve it (see readLoop).
 func (m *Mediator) serveParticipant(c *conn, s *session, channelID int64, user User, anonymous bool) {
-	defer m.removeConn(c)
 	if s == nil {
 		s = m.waitForSession(channelID, m.opts.ParticipantWait)
 	}
@@ -340,12 +338,16 @@ func (m *Mediator) serveParticipant(c *conn, s *session, channelID int64, user U
 		conn:      c,
 	}
 	if s == nil || !s.join(p) {
+		defer m.removeConn(c)
 		c.closeWith(wire.CodeChannelOffline, "The channel is not online.")
 		m.readLoop(c, 64<<10, func(*wire.Packet, *Error) {}) // until the peer's close
 		return
 	}
-	m.readLoop(c, 64<<10, func(pk *wire.Packet, e *Error) { s.handleParticipant(p, pk, e) })
-	s.leave(p)
+	go func() {
+		defer m.removeConn(c)
+		m.readLoop(c, 64<<10, func(pk *wire.Packet, e *Error) { s.handleParticipant(p, pk, e) })
+		s.leave(p)
+	}()
 }
 
 // waitForSession returns the channel's session once one starts, or nil

@@ -101,7 +101,7 @@ type Mediator struct {
 	conns    map[*conn]struct{}
 	stopping bool
 
-	gatherPool sync.Pool // *[]byte buffers for coalescer passes
+	writers *writers
 
 	stopPing      chan struct{}
 	pingerRunning bool
@@ -128,11 +128,14 @@ func New(store Store, clock func() time.Time, logger *slog.Logger, opts Options)
 		started:  map[int64]chan struct{}{},
 		conns:    map[*conn]struct{}{},
 		stopPing: make(chan struct{}),
+		writers:  newWriters(),
 	}
-	m.gatherPool.New = func() any { b := make([]byte, 0, 32<<10); return &b }
 	m.upgrader = websocket.Upgrader{
 		// Small: an idle participant should cost little. The handler
 		// returns after the upgrade, so net/http's own buffers are freed.
+		// Frames are written by the writers (conn.flush), never through
+		// gorilla's message writer: the pool keeps gorilla from holding a
+		// write buffer per socket for the handshake.
 		ReadBufferSize:  512,
 		WriteBufferSize: 1024,
 		WriteBufferPool: &sync.Pool{},
@@ -185,31 +188,45 @@ func (m *Mediator) removeConn(c *conn) {
 	m.mu.Unlock()
 }
 
-// startPinger runs one goroutine for all sockets: it queues a ping on each
-// (never blocking on a slow one); pongs extend the read deadline.
+// pingSlices is how many steps a ping round is spread over: pinging
+// 10,000 sockets at once would put 10,000 writes ahead of every input.
+const pingSlices = 50
+
+// startPinger runs one goroutine for all sockets: every PingInterval a
+// round pings each socket (queued, never blocking on a slow one), a slice
+// at a time over the first half of the interval, so no socket waits more
+// than 1.5 intervals between pings (a newcomer included) against a pong
+// timeout of 2; pongs extend the read deadline.
 func (m *Mediator) startPinger() {
 	if m.pingerRunning {
 		return
 	}
 	m.pingerRunning = true
 	go func() {
-		t := time.NewTicker(m.opts.PingInterval)
+		t := time.NewTicker(max(m.opts.PingInterval/(2*pingSlices), time.Millisecond))
 		defer t.Stop()
-		for {
+		var round []*conn // this round's sockets not yet pinged
+		per := 0
+		for step := 1; ; step = (step + 1) % (2 * pingSlices) {
 			select {
 			case <-m.stopPing:
 				return
 			case <-t.C:
 			}
-			m.mu.Lock()
-			conns := make([]*conn, 0, len(m.conns))
-			for c := range m.conns {
-				conns = append(conns, c)
+			if step == 0 {
+				m.mu.Lock()
+				round = make([]*conn, 0, len(m.conns))
+				for c := range m.conns {
+					round = append(round, c)
+				}
+				m.mu.Unlock()
+				per = (len(round) + pingSlices - 1) / pingSlices
 			}
-			m.mu.Unlock()
-			for _, c := range conns {
+			n := min(per, len(round))
+			for _, c := range round[:n] {
 				c.enqueue(outItem{kind: itemPing})
 			}
+			round = round[n:]
 		}
 	}()
 }

@@ -3,6 +3,7 @@ package mediator
 import (
 	"errors"
 	"io"
+	"net"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -17,12 +18,33 @@ func (m *Mediator) readLoop(c *conn, limit int64, handle func(*wire.Packet, *Err
 	c.ws.SetReadLimit(limit)
 	pong := c.timeouts.pong
 	c.ws.SetReadDeadline(time.Now().Add(pong))
-	c.ws.SetPongHandler(func(string) error {
+	// parsed is a lower bound of the bytes gorilla has consumed: each frame
+	// counted at its smallest header. When it equals what the socket has
+	// received, gorilla holds nothing buffered, and the loop may wait for
+	// the next frame parked shallow (waitReadable) instead of deep in
+	// gorilla's reader. A fragmented message leaves parsed behind for good,
+	// which only costs that socket the shallow wait.
+	var parsed int64
+	c.ws.SetPongHandler(func(data string) error {
+		parsed += frameSize(len(data))
 		return c.ws.SetReadDeadline(time.Now().Add(pong))
+	})
+	c.ws.SetPingHandler(func(data string) error {
+		parsed += frameSize(len(data))
+		// What gorilla's default handler does.
+		err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+		var ne net.Error
+		if err == websocket.ErrCloseSent || errors.As(err, &ne) {
+			return nil
+		}
+		return err
 	})
 	defer c.kill()
 	var packets []wire.Packet
 	for {
+		if c.sock != nil && parsed == c.sock.received {
+			c.sock.waitReadable()
+		}
 		mt, frame, err := c.ws.ReadMessage()
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
@@ -30,6 +52,7 @@ func (m *Mediator) readLoop(c *conn, limit int64, handle func(*wire.Packet, *Err
 			}
 			return
 		}
+		parsed += frameSize(len(frame))
 		c.ws.SetReadDeadline(time.Now().Add(pong))
 		if c.isClosing() {
 			continue // closing: wait for the peer's close, run nothing more
@@ -50,6 +73,18 @@ func (m *Mediator) readLoop(c *conn, limit int64, handle func(*wire.Packet, *Err
 			handle(&packets[i], nil)
 		}
 	}
+}
+
+// frameSize is the size of a client's frame (masked) carrying n bytes,
+// with the shortest length encoding.
+func frameSize(n int) int64 {
+	switch {
+	case n < 126:
+		return int64(2 + 4 + n)
+	case n <= 0xFFFF:
+		return int64(4 + 4 + n)
+	}
+	return int64(10 + 4 + n)
 }
 
 // lingerDrain reads and drops what the peer is still sending after its

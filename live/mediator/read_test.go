@@ -1,0 +1,88 @@
+package mediator
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"testing"
+)
+
+// clientFrame is a masked client frame (zero mask: the payload reads as is).
+func clientFrame(fin bool, opcode byte, payload string) []byte {
+	b0 := opcode
+	if fin {
+		b0 |= 0x80
+	}
+	return append([]byte{b0, 0x80 | byte(len(payload)), 0, 0, 0, 0}, payload...)
+}
+
+func getTime(id int) string {
+	return fmt.Sprintf(`{"type":"method","id":%d,"method":"getTime","params":null,"discard":false}`, id)
+}
+
+// Frames that arrive in one TCP segment sit in gorilla's buffer after the
+// first is read: the reader must not wait on the socket for them. A
+// fragmented message (which the reader cannot account for exactly) and
+// what follows are read too.
+func TestFramesInOneSegmentAreAllRead(t *testing.T) {
+	e := newEnv(t, Options{})
+	g := e.game()
+	var seg []byte
+	for id := 101; id <= 103; id++ {
+		seg = append(seg, clientFrame(true, opText, getTime(id))...)
+	}
+	if _, err := g.ws.UnderlyingConn().Write(seg); err != nil {
+		t.Fatal(err)
+	}
+	for id := uint32(101); id <= 103; id++ {
+		g.reply(id)
+	}
+	m := getTime(104)
+	seg = append(clientFrame(false, opText, m[:20]), clientFrame(true, 0, m[20:])...)
+	seg = append(seg, clientFrame(true, 9, "hi")...) // a ping between messages
+	seg = append(seg, clientFrame(true, opText, getTime(105))...)
+	if _, err := g.ws.UnderlyingConn().Write(seg); err != nil {
+		t.Fatal(err)
+	}
+	g.reply(104)
+	g.reply(105)
+	g.call("getTime", nil) // and afterwards, one at a time
+}
+
+// An idle viewer's reader waits parked shallow, so the GC halves its
+// stack: 2 KiB a participant, not the 4 KiB of a wait deep in gorilla. The
+// count is taken in a process of its own: other tests' goroutines would
+// blur the runtime's stack figure.
+func TestIdleReaderParksOnASmallStack(t *testing.T) {
+	if os.Getenv("MEDIATOR_STACK_CHILD") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestIdleReaderParksOnASmallStack$", "-test.v", "-test.count=1")
+		cmd.Env = append(os.Environ(), "MEDIATOR_STACK_CHILD=1")
+		out, err := cmd.CombinedOutput()
+		t.Logf("%s", out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	e := newEnv(t, Options{})
+	e.game()
+	stack := func() uint64 {
+		for range 4 { // each GC halves a stack at most once
+			runtime.GC()
+		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.StackInuse
+	}
+	before := stack()
+	const n = 300
+	for range n {
+		e.participant("") // reads synchronously: no client goroutine
+	}
+	per := float64(int64(stack())-int64(before)) / n
+	t.Logf("stack per idle participant: %.0f bytes", per)
+	if per > 3<<10 {
+		t.Errorf("stack per idle participant %.0f bytes, want about 2048", per)
+	}
+}
