@@ -1,11 +1,15 @@
 package mediator
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
 	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // clientFrame is a masked client frame (zero mask: the payload reads as is).
@@ -77,12 +81,33 @@ func TestIdleReaderParksOnASmallStack(t *testing.T) {
 	}
 	before := stack()
 	const n = 300
-	for range n {
-		e.participant("") // reads synchronously: no client goroutine
+	ps := make([]*tclient, n)
+	for i := range ps {
+		ps[i] = e.participant("") // reads synchronously: no client goroutine
 	}
+	// A ping round: every viewer answers a ping (and pings back); the
+	// readers must stay shallow through it.
+	for _, p := range ps {
+		p.ws.WriteControl(websocket.PongMessage, nil, time.Now().Add(time.Second))
+		p.ws.WriteControl(websocket.PingMessage, []byte("are you there"), time.Now().Add(time.Second))
+	}
+	time.Sleep(300 * time.Millisecond)
 	per := float64(int64(stack())-int64(before)) / n
 	t.Logf("stack per idle participant: %.0f bytes", per)
 	if per > 3<<10 {
 		t.Errorf("stack per idle participant %.0f bytes, want about 2048", per)
+	}
+	// The pings were answered, payload and all.
+	got := make(chan string, 1)
+	ps[0].ws.SetPongHandler(func(s string) error { got <- s; return errors.New("stop reading") })
+	ps[0].ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	ps[0].ws.NextReader()
+	select {
+	case s := <-got:
+		if s != "are you there" {
+			t.Errorf("pong %q", s)
+		}
+	default:
+		t.Error("no pong for the viewer's ping")
 	}
 }

@@ -34,27 +34,6 @@ type socket struct {
 	err      error
 }
 
-func (s *socket) Read(p []byte) (int, error) {
-	n, err := s.Conn.Read(p)
-	s.received += int64(n)
-	return n, err
-}
-
-// waitReadable parks until the peer has sent something (or the read
-// deadline passes, or the socket closes), without reading it. Parked here,
-// a reader's stack is shallow enough for the GC to halve it: an idle
-// viewer costs a 2 KiB stack instead of 4 (see readLoop).
-func (s *socket) waitReadable() {
-	if s.raw == nil {
-		return
-	}
-	var b [1]byte
-	s.raw.Read(func(fd uintptr) bool {
-		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		return !errors.Is(err, syscall.EAGAIN)
-	})
-}
-
 func newSocket(c net.Conn, writeTimeout time.Duration) *socket {
 	s := &socket{Conn: c, writeTimeout: writeTimeout}
 	if sc, ok := c.(syscall.Conn); ok {

@@ -72,6 +72,7 @@ const (
 	opText   = 1
 	opBinary = 2
 	opPing   = 9
+	opPong   = 10
 )
 
 // appendFrame appends one final, unmasked frame: a server's frame is the
