@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -172,6 +173,63 @@ func BenchmarkFanOutToParticipants(b *testing.B) {
 			if time.Now().After(deadline) {
 				b.Fatalf("only %d of %d delivered", received.Load(), want)
 			}
+			time.Sleep(20 * time.Microsecond)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/viewers, "ns/recipient")
+	reportCPU(b, cpu, viewers, "recipient")
+}
+
+// BenchmarkLoopbackWriteFloor is the floor under BenchmarkFanOutToParticipants:
+// the same 1,000 loopback TCP sockets with a reader each, and per op one
+// 200-byte write to every socket from GOMAXPROCS goroutines, with no
+// protocol, queue or framing at all. What the fan-out costs beyond this
+// is the mediator's; this much is the kernel's.
+func BenchmarkLoopbackWriteFloor(b *testing.B) {
+	const viewers = 1000
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	var received atomic.Int64
+	conns := make([]net.Conn, viewers)
+	for i := range conns {
+		client, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if conns[i], err = ln.Accept(); err != nil {
+			b.Fatal(err)
+		}
+		defer client.Close()
+		defer conns[i].Close()
+		go func() {
+			buf := make([]byte, 4096)
+			for {
+				n, err := client.Read(buf)
+				received.Add(int64(n))
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	frame := appendFrame(nil, opText, make([]byte, 200))
+	workers := runtime.GOMAXPROCS(0)
+	cpu := cpuTime()
+	for b.Loop() {
+		want := received.Load() + int64(viewers*len(frame))
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for i := w; i < viewers; i += workers {
+					conns[i].Write(frame)
+				}
+			})
+		}
+		wg.Wait()
+		for received.Load() < want {
 			time.Sleep(20 * time.Microsecond)
 		}
 	}
