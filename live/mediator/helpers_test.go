@@ -44,7 +44,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // env is a mediator served on 127.0.0.1 with a real database.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	m     *Mediator
 	srv   *httptest.Server
 	store *persistence.DB
@@ -55,7 +55,7 @@ type env struct {
 	version       int64
 }
 
-func newEnv(t *testing.T, opts Options) *env {
+func newEnv(t testing.TB, opts Options) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := persistence.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
@@ -132,7 +132,7 @@ func (e *env) wsURL(path string, q url.Values) string {
 
 // tclient is a test WebSocket client that keeps what it has read.
 type tclient struct {
-	t       *testing.T
+	t       testing.TB
 	ws      *websocket.Conn
 	nextID  uint32
 	pending []*msg

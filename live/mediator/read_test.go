@@ -3,6 +3,8 @@ package mediator
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"runtime"
@@ -113,4 +115,48 @@ func TestIdleReaderParksOnASmallStack(t *testing.T) {
 	default:
 		t.Error("no pong for the viewer's ping")
 	}
+}
+
+// FuzzParticipantStream sends arbitrary bytes after a participant's
+// handshake: the reader's own frame accounting and control-frame handling
+// (awaitData) sit in front of gorilla's parser and must neither crash nor
+// wedge on what a hostile peer sends. Each socket must be gone once the
+// peer has closed it.
+func FuzzParticipantStream(f *testing.F) {
+	e := newEnv(f, Options{})
+	e.game()
+	u := e.wsURL(ParticipantPath, url.Values{"channel": {fmt.Sprint(e.streamer.ChannelID)}})
+	ping := clientFrame(true, opPing, "x")
+	f.Add(ping)
+	f.Add(clientFrame(true, opPong, ""))
+	f.Add(append(clientFrame(false, opText, `{"type":"me`), clientFrame(true, 0, `thod"}`)...))
+	f.Add(append(ping, clientFrame(true, opText, getTime(1))...))
+	f.Add([]byte{0x89, 0xfe, 0, 200, 0, 0, 0, 0}) // a ping with a 16-bit length
+	f.Add([]byte{0x8a, 0xfd})                     // a pong cut short
+	f.Add(append(clientFrame(true, 8, "\x03\xe8"), ping...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ws, _, err := websocket.DefaultDialer.Dial(u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc := ws.UnderlyingConn()
+		nc.Write(data)
+		// Read what comes back for a moment (replies, pongs, a close).
+		nc.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		io.Copy(io.Discard, nc)
+		nc.Close()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			e.m.mu.Lock()
+			n := len(e.m.conns)
+			e.m.mu.Unlock()
+			if n == 1 { // the game client's
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d sockets still open after the peer closed", n-1)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	})
 }
