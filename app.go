@@ -69,6 +69,10 @@ func serve(ctx context.Context, ln net.Listener, opts serveOptions, logger *slog
 		return err
 	}
 	defer a.close()
+	pruneCtx, stopPruning := context.WithCancel(ctx)
+	pruned := make(chan struct{})
+	go func() { keepPruning(pruneCtx, a.db, time.Hour, logger); close(pruned) }()
+	defer func() { stopPruning(); <-pruned }() // before the database closes
 
 	// No WriteTimeout: it would cut WebSocket and SSE routes (STYLE.md traps).
 	srv := &http.Server{

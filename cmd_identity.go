@@ -15,6 +15,33 @@ import (
 	"github.com/mixstudio/mixstudio/studio"
 )
 
+// pruneExpired drops expired credentials (see persistence.PruneExpired).
+func pruneExpired(ctx context.Context, db *persistence.DB, logger *slog.Logger) error {
+	n, err := db.PruneExpired(ctx, time.Now().Add(-7*24*time.Hour))
+	if n > 0 {
+		logger.Info("pruned expired tokens, sessions and codes", "rows", n)
+	}
+	return err
+}
+
+// keepPruning prunes every interval until ctx ends: a participant key is
+// minted per page view, and a server that runs for weeks must not keep
+// them all until its next start.
+func keepPruning(ctx context.Context, db *persistence.DB, every time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := pruneExpired(ctx, db, logger); err != nil && ctx.Err() == nil {
+			logger.Warn("pruning expired credentials", "err", err)
+		}
+	}
+}
+
 // prepareIdentity creates the studio's owner at first start and decides
 // whether studio pages need a sign-in: they do with --public-url or when
 // listening beyond loopback. Then, if the owner has no password yet, it
@@ -25,10 +52,8 @@ func prepareIdentity(ctx context.Context, db *persistence.DB, opts serveOptions,
 	if err != nil {
 		return false, fmt.Errorf("create the studio's owner: %w", err)
 	}
-	if n, err := db.PruneExpired(ctx, time.Now().Add(-7*24*time.Hour)); err != nil {
+	if err := pruneExpired(ctx, db, logger); err != nil {
 		return false, err
-	} else if n > 0 {
-		logger.Info("pruned expired tokens, sessions and codes", "rows", n)
 	}
 	require := opts.publicURL != "" || !isLoopbackAddr(opts.addr)
 	if !require || opts.mediatorOnly {

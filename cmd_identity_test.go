@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/studio"
@@ -162,4 +164,57 @@ func TestNoSignInLinkOnceTheOwnerHasAPassword(t *testing.T) {
 	if strings.Contains(logs.String(), "signin/link") {
 		t.Fatalf("link logged although a password is set: %s", logs.String())
 	}
+}
+
+// A running server drops expired participant keys without waiting for
+// its next start.
+func TestKeepPruningDropsExpiredParticipantKeys(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, err := persistence.Open(ctx, filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	u, err := db.CreateUser(ctx, "viewer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, _, err := db.CreateAccessToken(ctx, persistence.NewToken{UserID: u.ID, Scope: studio.ScopeParticipant, TTL: time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var log syncBuffer
+	done := make(chan struct{})
+	go func() {
+		keepPruning(ctx, db, 10*time.Millisecond, slog.New(slog.NewTextHandler(&log, nil)))
+		close(done)
+	}()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(log.String(), "rows=2"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no pruning logged: %q", log.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+}
+
+// syncBuffer is a bytes.Buffer a logger may write while a test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -381,6 +381,33 @@ func TestPruneExpiredKeepsLiveRows(t *testing.T) {
 	_ = oldSess
 }
 
+// Participant keys go as soon as they expire, not a week later: one is
+// minted per page view.
+func TestPruneExpiredDropsExpiredParticipantKeysAtOnce(t *testing.T) {
+	db, ctx := MustOpenDB(t), context.Background()
+	clock := newFakeClock()
+	db.SetClock(clock.Now)
+	u, _ := db.CreateUser(ctx, "viewer")
+	for range 3 {
+		db.CreateAccessToken(ctx, NewToken{UserID: u.ID, Scope: studio.ScopeParticipant, TTL: ParticipantKeyTTL})
+	}
+	robot, _, _ := db.CreateAccessToken(ctx, NewToken{UserID: u.ID, Scope: studio.ScopeRobotSelf, TTL: time.Hour})
+	clock.Advance(ParticipantKeyTTL + time.Minute)
+	live, _, _ := db.CreateAccessToken(ctx, NewToken{UserID: u.ID, Scope: studio.ScopeParticipant, TTL: ParticipantKeyTTL})
+	n, err := db.PruneExpired(ctx, clock.Now().Add(-7*24*time.Hour))
+	if err != nil || n != 3 {
+		t.Fatalf("pruned %d rows (%v), want the 3 expired keys", n, err)
+	}
+	if _, err := db.UserByToken(ctx, live); err != nil {
+		t.Fatalf("live key pruned: %v", err)
+	}
+	var left int
+	db.sql.QueryRow(`SELECT COUNT(*) FROM tokens WHERE hash = ?`, hashSecret(robot)).Scan(&left)
+	if left != 1 {
+		t.Fatal("an expired robot token went before its week")
+	}
+}
+
 // Each poll of a granted handle mints a new authorization code and voids
 // the previous one, so a code seen by someone else stops working.
 func TestCheckShortcodeVoidsThePreviousAuthCode(t *testing.T) {

@@ -160,16 +160,19 @@ func (db *DB) RevokeToken(ctx context.Context, userID, tokenID int64) error {
 
 // PruneExpired deletes what expired before cutoff: tokens (kept a while
 // after expiry so the Tokens page can still list their pairs), sessions
-// and shortcodes. serve calls it at start with a cutoff a week back.
+// and shortcodes; and every expired participant key, whatever the cutoff
+// (one is minted per page view and none is ever listed). serve calls it
+// at start and every hour with a cutoff a week back.
 func (db *DB) PruneExpired(ctx context.Context, cutoff time.Time) (int64, error) {
 	var total int64
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{
 			`DELETE FROM tokens WHERE expires_at < ?1 AND id NOT IN (SELECT pair_id FROM tokens WHERE pair_id IS NOT NULL AND expires_at >= ?1)`,
+			`DELETE FROM tokens WHERE scope = ?3 AND expires_at < ?2`,
 			`DELETE FROM sessions WHERE expires_at < ?1`,
 			`DELETE FROM oauth_shortcodes WHERE expires_at < ?1`,
 		} {
-			res, err := tx.ExecContext(ctx, q, millis(cutoff))
+			res, err := tx.ExecContext(ctx, q, millis(cutoff), millis(db.now()), studio.ScopeParticipant)
 			if err != nil {
 				return fmt.Errorf("prune expired: %w", err)
 			}
