@@ -173,7 +173,7 @@ func (s *session) serve(handlers map[string]handler) {
 				continue
 			}
 			if p.Method == "setCompression" && handlers["setCompression"] == nil {
-				chosen := wire.NegotiateParams(p.Params)
+				chosen := wire.NegotiateParams(p.Params, nil)
 				res, _ := json.Marshal(map[string]string{"scheme": string(chosen)})
 				s.wmu.Lock()
 				s.seq++

@@ -51,10 +51,12 @@ type conn struct {
 	awaitDrain bool
 	closing    bool // a close is queued or done: nothing more is sent
 
-	// enc is used by the writer holding the queue only, dec by the reader.
-	enc    *wire.Encoder // nil: none
-	dec    *wire.Decoder
-	encBuf []byte
+	// enc is used by the writer holding the queue only, dec and
+	// streamCost (what a participant's streams are charged) by the reader.
+	enc        *wire.Encoder // nil: none
+	dec        *wire.Decoder
+	encBuf     []byte
+	streamCost int64
 
 	closeOnce sync.Once
 	done      chan struct{}

@@ -113,7 +113,7 @@ func (s *session) handleGame(c *conn, p *wire.Packet, parseErr *Error) {
 		s.finish(c, r, result, e)
 		return
 	case "setCompression":
-		s.setCompression(c, r)
+		s.setCompression(c, r, nil)
 		return
 	}
 	fn := gameMethodFor(r.method)
@@ -182,7 +182,7 @@ func (s *session) handleParticipant(p *participant, pk *wire.Packet, parseErr *E
 	// 4003 and never runs.
 	switch r.method {
 	case "setCompression":
-		s.setCompression(c, r)
+		s.setCompression(c, r, &s.m.streams)
 	case "giveInput":
 		s.giveInput(p, r)
 	case "getTime":

@@ -55,6 +55,10 @@ type Options struct {
 	// bandwidth. 0: no limit (load tools and benchmarks press far faster
 	// than people).
 	InputRate float64
+	// CompressionBudget is the memory all participants' compression
+	// streams may hold together; past it, setCompression picks a viewer's
+	// next preference that fits (none at worst). Game clients are exempt.
+	CompressionBudget int64
 	// ParticipantWait is how long a participant of an existing channel
 	// without a session waits for one (a game client coming back after a
 	// restart) before 4022.
@@ -76,6 +80,9 @@ func (o *Options) defaults() {
 	}
 	if o.PingInterval == 0 {
 		o.PingInterval = 20 * time.Second
+	}
+	if o.CompressionBudget == 0 {
+		o.CompressionBudget = 256 << 20 // ~250 gzip or ~1,300 lz4 viewers
 	}
 	if o.ParticipantWait == 0 {
 		o.ParticipantWait = 15 * time.Second
@@ -102,6 +109,7 @@ type Mediator struct {
 	stopping bool
 
 	writers *writers
+	streams streamBudget // participants' compression streams
 
 	stopPing      chan struct{}
 	pingerRunning bool
@@ -130,6 +138,7 @@ func New(store Store, clock func() time.Time, logger *slog.Logger, opts Options)
 		stopPing: make(chan struct{}),
 		writers:  newWriters(),
 	}
+	m.streams.limit = opts.CompressionBudget
 	m.upgrader = websocket.Upgrader{
 		// Small: an idle participant should cost little. The handler
 		// returns after the upgrade, so net/http's own buffers are freed.
@@ -182,10 +191,12 @@ func (m *Mediator) addConn(c *conn) bool {
 	return true
 }
 
+// removeConn forgets c; its reader calls it, last.
 func (m *Mediator) removeConn(c *conn) {
 	m.mu.Lock()
 	delete(m.conns, c)
 	m.mu.Unlock()
+	m.streams.tryAdd(-c.streamCost)
 }
 
 // pingSlices is how many steps a ping round is spread over: pinging

@@ -3,6 +3,7 @@ package mediator
 import (
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/mixstudio/mixstudio/live/state"
 	"github.com/mixstudio/mixstudio/live/wire"
@@ -43,8 +44,24 @@ func (s *session) getTime(*request) ([]byte, *Error) {
 // setCompression answers in the current scheme's absence (plain text) and
 // switches both directions from the next message. A request without a
 // usable scheme list (the node SDK sends one) gets none, not an error.
-func (s *session) setCompression(c *conn, r *request) {
-	scheme := wire.NegotiateParams(r.params)
+// With a budget (participants), a scheme whose streams do not fit is
+// skipped for the viewer's next preference.
+func (s *session) setCompression(c *conn, r *request, budget *streamBudget) {
+	old := c.streamCost
+	charged := false
+	scheme := wire.NegotiateParams(r.params, func(sc wire.Scheme) bool {
+		if budget == nil {
+			return true
+		}
+		charged = budget.tryAdd(sc.StreamCost() - old)
+		return charged
+	})
+	if budget != nil {
+		if !charged {
+			budget.tryAdd(-old) // none: the old streams are freed
+		}
+		c.streamCost = scheme.StreamCost()
+	}
 	s.mu.Lock()
 	c.enqueue(outItem{kind: itemSwitch, scheme: wire.None})
 	s.reply(c, r.id, mustJSON(map[string]string{"scheme": string(scheme)}), nil)
@@ -52,6 +69,27 @@ func (s *session) setCompression(c *conn, r *request) {
 	s.mu.Unlock()
 	// Only this goroutine reads, so the next frame is decoded with it.
 	c.dec = wire.NewDecoder(scheme)
+}
+
+// streamBudget bounds the memory that participants' compression streams
+// hold together: gzip costs ~1 MiB a viewer (wire.Scheme.StreamCost), and
+// a crowd asking for it could otherwise take all of the server's memory.
+type streamBudget struct {
+	limit int64
+	used  atomic.Int64
+}
+
+// tryAdd adds delta to what is used, unless that would pass the limit.
+func (b *streamBudget) tryAdd(delta int64) bool {
+	for {
+		u := b.used.Load()
+		if delta > 0 && u+delta > b.limit {
+			return false
+		}
+		if b.used.CompareAndSwap(u, u+delta) {
+			return true
+		}
+	}
 }
 
 type memoryResource struct {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
@@ -157,6 +158,41 @@ func TestCompressionSchemesEndToEnd(t *testing.T) {
 			g.compress(map[string]any{"scheme": []string{"text"}}, wire.None)
 			g.call("getTime", nil)
 		})
+	}
+}
+
+// Participants' compression streams share a budget: past it a viewer
+// gets its next preference that fits, and a viewer who leaves or goes back
+// to none frees its share. The game client is not counted.
+func TestCompressionBudgetPicksTheNextChoice(t *testing.T) {
+	budget := wire.Gzip.StreamCost() + wire.LZ4.StreamCost()
+	e := newEnv(t, Options{CompressionBudget: budget})
+	g := e.game()
+	g.compress(map[string]any{"scheme": []string{"gzip"}}, wire.Gzip)
+	gzipOrLZ4 := map[string]any{"scheme": []string{"gzip", "lz4"}}
+	a := e.participant("")
+	a.compress(gzipOrLZ4, wire.Gzip)
+	b := e.participant("")
+	b.compress(gzipOrLZ4, wire.LZ4) // gzip no longer fits
+	c := e.participant("")
+	c.compress(gzipOrLZ4, wire.None) // nothing fits
+	if used := e.m.streams.used.Load(); used != budget {
+		t.Fatalf("%d bytes charged, want %d", used, budget)
+	}
+	a.compress(map[string]any{"scheme": []string{"none"}}, wire.None)
+	c.compress(gzipOrLZ4, wire.Gzip) // a's share is free again
+	b.ws.Close()                     // leaving frees b's
+	for deadline := time.Now().Add(5 * time.Second); e.m.streams.used.Load() != wire.Gzip.StreamCost(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d bytes still charged after b left", e.m.streams.used.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	d := e.participant("")
+	d.compress(map[string]any{"scheme": []string{"lz4"}}, wire.LZ4)
+	d.call("getTime", nil) // and the streams work
+	if used := e.m.streams.used.Load(); used != budget {
+		t.Fatalf("%d bytes charged, want %d", used, budget)
 	}
 }
 

@@ -46,7 +46,7 @@ func ExampleDecodeFrame() {
 }
 
 func ExampleEncoder() {
-	scheme := wire.NegotiateParams(json.RawMessage(`{"scheme":["zstd","gzip"]}`))
+	scheme := wire.NegotiateParams(json.RawMessage(`{"scheme":["zstd","gzip"]}`), nil)
 	enc, dec := wire.NewEncoder(scheme), wire.NewDecoder(scheme)
 	var frame []byte
 	for _, msg := range []string{`{"id":1}`, `{"id":2}`} {

@@ -42,11 +42,26 @@ func Negotiate(prefs []string) Scheme {
 	return None
 }
 
+// StreamCost is the memory one connection's pair of streams in s holds
+// (encoder and decoder, after the first message), rounded up from
+// BenchmarkNewStream: what a server must budget for each viewer that
+// negotiates s (TestStreamCostCoversTheStreams keeps it honest).
+func (s Scheme) StreamCost() int64 {
+	switch s {
+	case Gzip:
+		return 1 << 20 // compress/flate's compressor is ~800 KB of it
+	case LZ4:
+		return 192 << 10
+	}
+	return 0
+}
+
 // NegotiateParams reads setCompression params, {"scheme": ["lz4", "gzip"]},
-// and negotiates. A single name instead of an array is accepted; anything
-// unusable (the node SDK sends {"params": [...]}, others send nothing)
-// yields None rather than an error, as the official SDKs expect.
-func NegotiateParams(params json.RawMessage) Scheme {
+// and negotiates, skipping schemes allow refuses (nil allows all). A
+// single name instead of an array is accepted; anything unusable (the node
+// SDK sends {"params": [...]}, others send nothing) yields None rather
+// than an error, as the official SDKs expect.
+func NegotiateParams(params json.RawMessage, allow func(Scheme) bool) Scheme {
 	var p struct {
 		Scheme json.RawMessage `json:"scheme"`
 	}
@@ -62,7 +77,7 @@ func NegotiateParams(params json.RawMessage) Scheme {
 		if json.Unmarshal(item, &name) != nil {
 			continue
 		}
-		if s, ok := ParseScheme(name); ok {
+		if s, ok := ParseScheme(name); ok && (allow == nil || s == None || allow(s)) {
 			return s
 		}
 	}

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/json"
+	"runtime"
 	"testing"
 )
 
@@ -45,9 +46,56 @@ func TestNegotiateParams(t *testing.T) {
 		{``, None},
 	}
 	for _, tt := range tests {
-		if got := NegotiateParams(json.RawMessage(tt.params)); got != tt.want {
+		if got := NegotiateParams(json.RawMessage(tt.params), nil); got != tt.want {
 			t.Errorf("NegotiateParams(%s) = %q, want %q", tt.params, got, tt.want)
 		}
+	}
+	// A server out of room for gzip streams skips to the next choice.
+	noGzip := func(s Scheme) bool { return s != Gzip }
+	for params, want := range map[string]Scheme{
+		`{"scheme": ["gzip", "lz4"]}`:  LZ4,
+		`{"scheme": ["gzip"]}`:         None,
+		`{"scheme": ["gzip", "none"]}`: None,
+	} {
+		if got := NegotiateParams(json.RawMessage(params), noGzip); got != want {
+			t.Errorf("without gzip, NegotiateParams(%s) = %q, want %q", params, got, want)
+		}
+	}
+}
+
+// StreamCost must cover what a connection's pair of streams really holds
+// after its first message, or a server's compression budget would lie.
+func TestStreamCostCoversTheStreams(t *testing.T) {
+	p := giveInputPacket(1)
+	msg := p.AppendJSON(nil)
+	for _, s := range []Scheme{Gzip, LZ4} {
+		const n = 20
+		keep := make([]any, 0, 2*n)
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range n {
+			enc, dec := NewEncoder(s), NewDecoder(s)
+			frame, err := enc.Encode(nil, msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := dec.Decode(frame, true); err != nil {
+				t.Fatal(err)
+			}
+			keep = append(keep, enc, dec)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		runtime.KeepAlive(keep)
+		held := int64(after.HeapAlloc-before.HeapAlloc) / n
+		t.Logf("%s: %d bytes held per stream pair, cost %d", s, held, s.StreamCost())
+		if held > s.StreamCost() || held < s.StreamCost()/4 {
+			t.Errorf("%s holds %d bytes per stream pair; StreamCost says %d", s, held, s.StreamCost())
+		}
+	}
+	if None.StreamCost() != 0 {
+		t.Error("none costs nothing")
 	}
 }
 
