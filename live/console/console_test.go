@@ -22,10 +22,12 @@ func TestGoLiveReadiesTheVersionOnTheEmbeddedMediator(t *testing.T) {
 	sub, _ := r.ch.Subscribe(0, false)
 	col := collect(sub)
 	r.goLive(t)
+	// The client's state events reach the status on the channel's own
+	// goroutine: live follows GoLive closely, not necessarily before it returns.
+	col.wait(t, "a live state", hasType(TypeState, `"state":"live"`))
 	if st := r.ch.Status(); st.State != StateLive || st.VersionID != r.version {
 		t.Fatalf("status %+v, want live on version %d", st, r.version)
 	}
-	col.wait(t, "a live state", hasType(TypeState, `"state":"live"`))
 	v := r.join(t, r.srv.URL, r.owner.ChannelID, "viewer1")
 	v.waitFrame(t, "onReady true", func(f frame) bool { return f.Method == "onReady" && strings.Contains(string(f.Params), "true") })
 	v.waitFrame(t, "the default scene's controls", func(f frame) bool {
