@@ -18,7 +18,8 @@ import (
 // now waits in pending, and a goroutine that exists only while the socket
 // is backed up writes it out under the write timeout. So a writer never
 // waits on a slow viewer, and a socket that keeps up costs no goroutine
-// and no deadline timer.
+// and no deadline timer. Its read side (counting, waiting shallow) is in
+// read.go, beside readLoop.
 type socket struct {
 	net.Conn
 	raw          syscall.RawConn // nil: every write goes through the drainer
