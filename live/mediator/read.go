@@ -22,7 +22,7 @@ func (m *Mediator) readLoop(c *conn, limit int64, handle func(*wire.Packet, *Err
 	// parsed is a lower bound of the bytes gorilla has consumed: each frame
 	// counted at its smallest header. When it equals what the socket has
 	// received, gorilla holds nothing buffered, and the loop may wait for
-	// the next frame parked shallow (waitReadable) instead of deep in
+	// the next frame parked shallow (awaitData) instead of deep in
 	// gorilla's reader. A fragmented message leaves parsed behind for good,
 	// which only costs that socket the shallow wait.
 	var parsed int64
