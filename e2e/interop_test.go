@@ -97,30 +97,14 @@ func interopFlow(t *testing.T, dir string, srv *server) {
 		t.Fatalf("import printed %q, want a version ID", versionID)
 	}
 
-	steps, stderr, err := interopRunNode(t, dir, "flow.js", map[string]string{
+	interopRun(t, dir, "flow.js", map[string]string{
 		"MIXSTUDIO_URL":               srv.URL,
 		"MIXSTUDIO_TOKEN":             gameToken,
 		"MIXSTUDIO_PARTICIPANT_TOKEN": viewerToken,
 		"MIXSTUDIO_POOR_TOKEN":        poorToken,
 		"MIXSTUDIO_VERSION_ID":        versionID,
-	})
-	passed := map[string]bool{}
-	for _, s := range steps {
-		if s.OK {
-			passed[s.Step] = true
-		} else {
-			t.Errorf("step %s failed: %s", s.Step, s.Error)
-		}
-	}
-	if missing := interopNotPassed(interopSteps, passed); len(missing) > 0 {
-		t.Errorf("%d of %d steps did not pass: %s", len(missing), len(interopSteps), strings.Join(missing, ", "))
-	}
-	if err != nil {
-		t.Errorf("flow.js: %v", err)
-	}
-	t.Logf("flow.js stdout:\n%s", interopJoin(steps))
+	}, interopSteps)
 	if t.Failed() {
-		t.Logf("flow.js stderr (frames):\n%s", stderr)
 		return
 	}
 	// The captured transaction cost the viewer the button's 5 sparks.
@@ -175,13 +159,32 @@ func interopRunNode(t testing.TB, dir, script string, env map[string]string) ([]
 	return steps, stderr.String(), err
 }
 
-func interopJoin(steps []interopStep) string {
-	var b strings.Builder
+// interopRun runs `node SCRIPT` (see interopRunNode) and checks that no
+// step failed and every step in want passed; it logs the steps, and the
+// script's stderr (the SDK's frames) when something went wrong.
+func interopRun(t testing.TB, dir, script string, env map[string]string, want []string) {
+	t.Helper()
+	steps, stderr, err := interopRunNode(t, dir, script, env)
+	passed := map[string]bool{}
+	var out strings.Builder
 	for _, s := range steps {
-		b.WriteString(s.Raw)
-		b.WriteByte('\n')
+		out.WriteString(s.Raw + "\n")
+		if s.OK {
+			passed[s.Step] = true
+		} else {
+			t.Errorf("step %s failed: %s", s.Step, s.Error)
+		}
 	}
-	return b.String()
+	if missing := interopNotPassed(want, passed); len(missing) > 0 {
+		t.Errorf("%d of %d steps did not pass: %s", len(missing), len(want), strings.Join(missing, ", "))
+	}
+	if err != nil {
+		t.Errorf("%s: %v", script, err)
+	}
+	t.Logf("%s stdout:\n%s", script, out.String())
+	if t.Failed() {
+		t.Logf("%s stderr:\n%s", script, stderr)
+	}
 }
 
 // TestNodeSDKSeesRefusalsAsCloseCodes checks the spec's connection
@@ -195,30 +198,11 @@ func TestNodeSDKSeesRefusalsAsCloseCodes(t *testing.T) {
 	token := srv.cli(t, "token")
 	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
 
-	steps, stderr, err := interopRunNode(t, dir, "rejects.js", map[string]string{
+	interopRun(t, dir, "rejects.js", map[string]string{
 		"MIXSTUDIO_URL":        srv.URL,
 		"MIXSTUDIO_TOKEN":      token,
 		"MIXSTUDIO_VERSION_ID": versionID,
-	})
-	want := []string{"bad-token", "unknown-version", "participant-key-as-game-token", "second-game-client", "first-client-unaffected"}
-	passed := map[string]bool{}
-	for _, s := range steps {
-		if s.OK {
-			passed[s.Step] = true
-		} else {
-			t.Errorf("case %s failed: %s", s.Step, s.Error)
-		}
-	}
-	if missing := interopNotPassed(want, passed); len(missing) > 0 {
-		t.Errorf("cases that did not pass: %s", strings.Join(missing, ", "))
-	}
-	if err != nil {
-		t.Errorf("rejects.js: %v", err)
-	}
-	t.Logf("rejects.js stdout:\n%s", interopJoin(steps))
-	if t.Failed() {
-		t.Logf("rejects.js stderr (frames):\n%s", stderr)
-	}
+	}, []string{"bad-token", "unknown-version", "participant-key-as-game-token", "second-game-client", "first-client-unaffected"})
 }
 
 // TestNodeSDKCrowdOfParticipants connects 150 anonymous SDK participants at
@@ -232,31 +216,12 @@ func TestNodeSDKCrowdOfParticipants(t *testing.T) {
 	token := srv.cli(t, "token")
 	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
 
-	steps, stderr, err := interopRunNode(t, dir, "crowd.js", map[string]string{
+	interopRun(t, dir, "crowd.js", map[string]string{
 		"MIXSTUDIO_URL":        srv.URL,
 		"MIXSTUDIO_TOKEN":      token,
 		"MIXSTUDIO_VERSION_ID": versionID,
 		"MIXSTUDIO_CROWD":      "150",
-	})
-	want := []string{"game-ready", "crowd-join", "crowd-input", "crowd-getAllParticipants", "crowd-sees-update", "crowd-leave"}
-	passed := map[string]bool{}
-	for _, s := range steps {
-		if s.OK {
-			passed[s.Step] = true
-		} else {
-			t.Errorf("step %s failed: %s", s.Step, s.Error)
-		}
-	}
-	if missing := interopNotPassed(want, passed); len(missing) > 0 {
-		t.Errorf("steps that did not pass: %s", strings.Join(missing, ", "))
-	}
-	if err != nil {
-		t.Errorf("crowd.js: %v", err)
-	}
-	t.Logf("crowd.js stdout:\n%s", interopJoin(steps))
-	if t.Failed() {
-		t.Logf("crowd.js stderr:\n%s", stderr)
-	}
+	}, []string{"game-ready", "crowd-join", "crowd-input", "crowd-getAllParticipants", "crowd-sees-update", "crowd-leave"})
 }
 
 // TestNodeSDKSurvivesMemoryWarningThenSees4017 grows an SDK game client's
@@ -269,29 +234,11 @@ func TestNodeSDKSurvivesMemoryWarningThenSees4017(t *testing.T) {
 	token := srv.cli(t, "token")
 	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
 
-	steps, stderr, err := interopRunNode(t, dir, "memory.js", map[string]string{
+	interopRun(t, dir, "memory.js", map[string]string{
 		"MIXSTUDIO_URL":        srv.URL,
 		"MIXSTUDIO_TOKEN":      token,
 		"MIXSTUDIO_VERSION_ID": versionID,
-	})
-	passed := map[string]bool{}
-	for _, s := range steps {
-		if s.OK {
-			passed[s.Step] = true
-		} else {
-			t.Errorf("step %s failed: %s", s.Step, s.Error)
-		}
-	}
-	if missing := interopNotPassed([]string{"game-open", "grow-until-warning", "closed-4017"}, passed); len(missing) > 0 {
-		t.Errorf("steps that did not pass: %s", strings.Join(missing, ", "))
-	}
-	if err != nil {
-		t.Errorf("memory.js: %v", err)
-	}
-	t.Logf("memory.js stdout:\n%s", interopJoin(steps))
-	if t.Failed() {
-		t.Logf("memory.js stderr:\n%s", stderr)
-	}
+	}, []string{"game-open", "grow-until-warning", "closed-4017"})
 }
 
 // interopSparks reads a viewer's balance with `mixstudio sparks USER`.
