@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"testing"
 	"time"
@@ -28,7 +27,7 @@ func BenchmarkPressReachesGameClient(b *testing.B) {
 	game.call(b, "createControls", `{"sceneID":"default","controls":[{"controlID":"b","kind":"button","text":"B","position":[{"size":"large","width":4,"height":4,"x":0,"y":10},{"size":"medium","width":4,"height":4,"x":0,"y":10},{"size":"small","width":4,"height":4,"x":0,"y":10}]}]}`)
 	game.call(b, "ready", `{"isReady":true}`)
 
-	viewer := benchDialParticipant(b, srv, token, viewerToken)
+	viewer := dialViewer(b, srv, token, viewerToken)
 	// The viewer's socket only needs draining; what it reads is not timed.
 	go func() {
 		for {
@@ -126,54 +125,5 @@ func (g *benchGame) call(b testing.TB, method, params string) {
 			}
 			return
 		}
-	}
-}
-
-// benchDialParticipant joins the game's channel the way a viewer's page does.
-func benchDialParticipant(b testing.TB, srv *server, gameToken, viewerToken string) *websocket.Conn {
-	b.Helper()
-	var me struct {
-		Channel struct {
-			ID int64 `json:"id"`
-		} `json:"channel"`
-	}
-	benchGetJSON(b, srv.URL+"/api/v1/users/current", gameToken, &me)
-	var join struct {
-		SocketAddress string `json:"socketAddress"`
-		Key           string `json:"key"`
-	}
-	benchGetJSON(b, fmt.Sprintf("%s/api/v1/interactive/%d", srv.URL, me.Channel.ID), viewerToken, &join)
-	u, err := url.Parse(join.SocketAddress)
-	if err != nil {
-		b.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("key", join.Key)
-	q.Set("x-protocol-version", "2.0")
-	u.RawQuery = q.Encode()
-	conn, _, err := websocket.DefaultDialer.Dial(u.String(), nil)
-	if err != nil {
-		b.Fatalf("dial participant: %v", err)
-	}
-	return conn
-}
-
-func benchGetJSON(b testing.TB, u, token string, v any) {
-	b.Helper()
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b.Fatalf("GET %s: %s", u, resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		b.Fatalf("GET %s: %v", u, err)
 	}
 }

@@ -7,10 +7,12 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // binary is the mixstudio executable TestMain builds once for every test
@@ -325,4 +329,54 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// dialViewer joins the owner's channel the way a viewer's page does: the
+// channel from users/current, the key from interactive/{channel}.
+func dialViewer(t testing.TB, srv *server, ownerToken, viewerToken string) *websocket.Conn {
+	t.Helper()
+	var me struct {
+		Channel struct {
+			ID int64 `json:"id"`
+		} `json:"channel"`
+	}
+	getJSON(t, srv.URL+"/api/v1/users/current", ownerToken, &me)
+	var join struct {
+		SocketAddress string `json:"socketAddress"`
+		Key           string `json:"key"`
+	}
+	getJSON(t, fmt.Sprintf("%s/api/v1/interactive/%d", srv.URL, me.Channel.ID), viewerToken, &join)
+	u, err := url.Parse(join.SocketAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("key", join.Key)
+	q.Set("x-protocol-version", "2.0")
+	u.RawQuery = q.Encode()
+	conn, _, err := websocket.DefaultDialer.Dial(u.String(), nil)
+	if err != nil {
+		t.Fatalf("dial participant: %v", err)
+	}
+	return conn
+}
+
+func getJSON(t testing.TB, u, token string, v any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", u, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
 }

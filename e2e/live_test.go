@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -111,7 +110,7 @@ func TestLiveConsoleInChromium(t *testing.T) {
 	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=live-go]`)))
 	studioWait(t, ctx, `document.querySelector("[data-testid=live-state]").dataset.state === "live"`)
 
-	conn := liveDialParticipant(t, srv, ownerToken, viewerToken)
+	conn := dialViewer(t, srv, ownerToken, viewerToken)
 	v := &liveViewer{conn: conn, closed: make(chan struct{})}
 	go v.read()
 	defer conn.Close()
@@ -181,56 +180,6 @@ func TestLiveConsoleInChromium(t *testing.T) {
 	screenshot(t, ctx, "live-console-stopped")
 }
 
-// liveDialParticipant joins the owner's channel the way a viewer's page
-// does: the channel from users/current, the key from interactive/{channel}.
-func liveDialParticipant(t *testing.T, srv *server, ownerToken, viewerToken string) *websocket.Conn {
-	t.Helper()
-	var me struct {
-		Channel struct {
-			ID int64 `json:"id"`
-		} `json:"channel"`
-	}
-	liveGetJSON(t, srv.URL+"/api/v1/users/current", ownerToken, &me)
-	var join struct {
-		SocketAddress string `json:"socketAddress"`
-		Key           string `json:"key"`
-	}
-	liveGetJSON(t, fmt.Sprintf("%s/api/v1/interactive/%d", srv.URL, me.Channel.ID), viewerToken, &join)
-	u, err := url.Parse(join.SocketAddress)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("key", join.Key)
-	q.Set("x-protocol-version", "2.0")
-	u.RawQuery = q.Encode()
-	conn, _, err := websocket.DefaultDialer.Dial(u.String(), nil)
-	if err != nil {
-		t.Fatalf("dial participant: %v", err)
-	}
-	return conn
-}
-
-func liveGetJSON(t *testing.T, u, token string, v any) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", u, resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-}
-
 // SIGTERM while the console is live: the console's game client is closed
 // before the mediator's sockets, and the server still exits 0 in time
 // (the harness's cleanup fails the test otherwise).
@@ -251,7 +200,7 @@ func TestLiveConsoleShutdownWhileLive(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("go live: %s", resp.Status)
 	}
-	conn := liveDialParticipant(t, srv, srv.cli(t, "token"), srv.cli(t, "token", "--user", "viewer"))
+	conn := dialViewer(t, srv, srv.cli(t, "token"), srv.cli(t, "token", "--user", "viewer"))
 	v := &liveViewer{conn: conn, closed: make(chan struct{})}
 	go v.read()
 	defer conn.Close()
@@ -283,7 +232,7 @@ func TestLiveConsoleCapturesInChromium(t *testing.T) {
 	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=live-go]`)))
 	studioWait(t, ctx, `document.querySelector("[data-testid=live-state]").dataset.state === "live"`)
 
-	conn := liveDialParticipant(t, srv, ownerToken, viewerToken)
+	conn := dialViewer(t, srv, ownerToken, viewerToken)
 	v := &liveViewer{conn: conn, closed: make(chan struct{})}
 	go v.read()
 	defer conn.Close()
@@ -335,7 +284,7 @@ func TestLiveConsoleKeepsUpWithACrowdInChromium(t *testing.T) {
 			ID int64 `json:"id"`
 		} `json:"channel"`
 	}
-	liveGetJSON(t, srv.URL+"/api/v1/users/current", ownerToken, &me)
+	getJSON(t, srv.URL+"/api/v1/users/current", ownerToken, &me)
 	ctx := newBrowser(t)
 	studioDo(t, ctx, chromedp.Navigate(srv.URL+"/studio/versions/"+version+"/live"))
 	studioWait(t, ctx, `document.getElementById("live").dataset.stream === "open"`)
