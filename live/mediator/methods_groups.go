@@ -3,7 +3,6 @@ package mediator
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/mixstudio/mixstudio/live/state"
@@ -71,11 +70,7 @@ func (s *session) updateGroups(r *request) ([]byte, *Error) {
 	}
 	t := changeTag(p.Priority, r.seq)
 	rules := state.Rules{Fixed: []string{"groupID"}}
-	type change struct {
-		g    *group
-		next *state.Object
-	}
-	var changes []change
+	var pending patches[*group]
 	for i, raw := range p.Groups {
 		path := fmt.Sprintf("groups.%d", i)
 		patch, ok := parseObject(raw)
@@ -99,31 +94,23 @@ func (s *session) updateGroups(r *request) ([]byte, *Error) {
 				return nil, perr(wire.CodeUnknownScene, path+".sceneID", "Unknown scene ID specified.")
 			}
 		}
-		base := g.props
-		for _, ch := range changes {
-			if ch.g == g {
-				base = ch.next
-			}
-		}
-		next, _, err := base.PatchWith(raw, t, rules)
+		next, changed, err := pending.base(g, g.props).PatchWith(raw, t, rules)
 		if err != nil {
 			return nil, perr(wire.CodeBadArguments, path, "Error parsing method arguments: %v", err)
 		}
-		changes = append(changes, change{g, next})
+		pending = append(pending, patched[*group]{g, next, changed})
 	}
-	var updated []*group
-	for _, ch := range changes {
-		before := ch.g.sceneID()
-		ch.g.setProps(ch.next)
-		if !slices.Contains(updated, ch.g) {
-			updated = append(updated, ch.g)
-		}
-		members := s.inGroup(ch.g.id)
-		if ch.g.sceneID() != before {
+	// Every patch is announced, in order, with the members moved first
+	// when their scene changes.
+	updated, _ := pending.apply(func(g *group, next *state.Object) {
+		before := g.sceneID()
+		g.setProps(next)
+		members := s.inGroup(g.id)
+		if g.sceneID() != before {
 			s.showViews(members)
 		}
-		s.everywhere(members, "onGroupUpdate", groupsParams([]*group{ch.g}))
-	}
+		s.everywhere(members, "onGroupUpdate", groupsParams([]*group{g}))
+	})
 	return groupsParams(updated), nil
 }
 

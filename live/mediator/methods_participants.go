@@ -148,11 +148,7 @@ func (s *session) updateParticipants(r *request) ([]byte, *Error) {
 	}
 	t := changeTag(p.Priority, r.seq)
 	rules := state.Rules{Ignored: isFixedParticipantKey}
-	type change struct {
-		p    *participant
-		next *state.Object
-	}
-	var changes []change
+	var pending patches[*participant]
 	for i, raw := range p.Participants {
 		path := fmt.Sprintf("participants.%d", i)
 		patch, ok := parseObject(raw)
@@ -181,32 +177,20 @@ func (s *session) updateParticipants(r *request) ([]byte, *Error) {
 		if x == nil {
 			continue
 		}
-		base := x.props
-		for _, ch := range changes {
-			if ch.p == x {
-				base = ch.next
-			}
-		}
-		next, _, err := base.PatchWith(raw, t, rules)
+		next, changed, err := pending.base(x, x.props).PatchWith(raw, t, rules)
 		if err != nil {
 			return nil, perr(wire.CodeBadArguments, path, "Error parsing method arguments: %v", err)
 		}
-		changes = append(changes, change{x, next})
+		pending = append(pending, patched[*participant]{x, next, changed})
 	}
-	updated := make([]*participant, 0, len(changes))
 	var moved []*participant
-	for _, ch := range changes {
-		oldScene := s.sceneOf(ch.p)
-		oldGroup := ch.p.groupID()
-		ch.p.setProps(ch.next)
-		if slices.Contains(updated, ch.p) {
-			continue
+	updated, _ := pending.apply(func(x *participant, next *state.Object) {
+		oldScene, oldGroup := s.sceneOf(x), x.groupID()
+		x.setProps(next)
+		if (x.groupID() != oldGroup || s.sceneOf(x) != oldScene) && !slices.Contains(moved, x) {
+			moved = append(moved, x)
 		}
-		updated = append(updated, ch.p)
-		if ch.p.groupID() != oldGroup || s.sceneOf(ch.p) != oldScene {
-			moved = append(moved, ch.p)
-		}
-	}
+	})
 	if len(updated) > 0 {
 		s.showViews(moved)
 		s.toGame("onParticipantUpdate", participantsParams(updated...))

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/mixstudio/mixstudio/live/state"
 	"github.com/mixstudio/mixstudio/live/wire"
@@ -207,12 +206,7 @@ func (s *session) updateScenes(r *request) ([]byte, *Error) {
 	}
 	t := changeTag(p.Priority, r.seq)
 	rules := state.Rules{Fixed: []string{"sceneID"}, Ignored: func(k string) bool { return k == "controls" }}
-	type change struct {
-		sc      *scene
-		next    *state.Object
-		changed bool
-	}
-	var changes []change
+	var pending patches[*scene]
 	for i, raw := range p.Scenes {
 		path := fmt.Sprintf("scenes.%d", i)
 		patch, ok := parseObject(raw)
@@ -227,28 +221,13 @@ func (s *session) updateScenes(r *request) ([]byte, *Error) {
 		if sc == nil {
 			return nil, perr(wire.CodeUnknownScene, path+".sceneID", "Unknown scene ID specified.")
 		}
-		base := sc.props
-		for _, ch := range changes { // the same scene twice: patch the pending one
-			if ch.sc == sc {
-				base = ch.next
-			}
-		}
-		next, changed, err := base.PatchWith(raw, t, rules)
+		next, changed, err := pending.base(sc, sc.props).PatchWith(raw, t, rules)
 		if err != nil {
 			return nil, perr(wire.CodeBadArguments, path, "Error parsing method arguments: %v", err)
 		}
-		changes = append(changes, change{sc, next, changed})
+		pending = append(pending, patched[*scene]{sc, next, changed})
 	}
-	var updated, changed []*scene
-	for _, ch := range changes {
-		ch.sc.setProps(ch.next)
-		if !slices.Contains(updated, ch.sc) {
-			updated = append(updated, ch.sc)
-		}
-		if ch.changed && !slices.Contains(changed, ch.sc) {
-			changed = append(changed, ch.sc)
-		}
-	}
+	updated, changed := pending.apply((*scene).setProps)
 	for _, sc := range changed {
 		one := scenesParams([]*scene{sc})
 		s.everywhere(s.onScene(sc.id), "onSceneUpdate", one)
@@ -356,12 +335,7 @@ func (s *session) updateControls(r *request) ([]byte, *Error) {
 	}
 	t := changeTag(p.Priority, r.seq)
 	rules := state.Rules{Fixed: []string{"controlID", "kind"}}
-	type change struct {
-		c       *control
-		next    *state.Object
-		changed bool
-	}
-	var changes []change
+	var pending patches[*control]
 	for i, raw := range p.Controls {
 		path := fmt.Sprintf("controls.%d", i)
 		patch, ok := parseObject(raw)
@@ -379,32 +353,17 @@ func (s *session) updateControls(r *request) ([]byte, *Error) {
 		if e := checkControlProps(patch, path); e != nil {
 			return nil, e
 		}
-		base := c.props
-		for _, ch := range changes {
-			if ch.c == c {
-				base = ch.next
-			}
-		}
-		next, changed, err := base.PatchWith(raw, t, rules)
+		next, changed, err := pending.base(c, c.props).PatchWith(raw, t, rules)
 		if isFixedError(err) {
 			return nil, perr(wire.CodeBadArguments, path+".kind", "A control's controlID and kind are not settable.")
 		}
 		if err != nil {
 			return nil, perr(wire.CodeBadArguments, path, "Error parsing method arguments: %v", err)
 		}
-		changes = append(changes, change{c, next, changed})
+		pending = append(pending, patched[*control]{c, next, changed})
 	}
 	// The reply lists every control named; the event only those changed.
-	var updated, changed []*control
-	for _, ch := range changes {
-		ch.c.setProps(ch.next)
-		if !slices.Contains(updated, ch.c) {
-			updated = append(updated, ch.c)
-		}
-		if ch.changed && !slices.Contains(changed, ch.c) {
-			changed = append(changed, ch.c)
-		}
-	}
+	updated, changed := pending.apply((*control).setProps)
 	if len(changed) > 0 {
 		s.everywhere(s.onScene(sc.id), "onControlUpdate", controlsParams(sc.id, changed))
 	}

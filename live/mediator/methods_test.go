@@ -369,3 +369,39 @@ func TestEmptyBatchesReplyWithEmptyLists(t *testing.T) {
 		}
 	}
 }
+
+// An update that names the same item twice applies both patches in order,
+// lists the item once, and acts on what the second patch changed.
+func TestUpdatesNamingAnItemTwice(t *testing.T) {
+	e := newEnv(t, Options{})
+	g := e.game()
+	g.call("ready", map[string]any{"isReady": true})
+	p := e.participant("")
+	sid := decodeJSON[participantsParamsJSON](t, g.expect("onParticipantJoin").Params).Participants[0].SessionID
+	g.call("createGroups", map[string]any{"groups": []any{map[string]any{"groupID": "lobby_team", "sceneID": "lobby"}}})
+
+	up := decodeJSON[participantsParamsJSON](t, g.call("updateParticipants", map[string]any{"participants": []any{
+		map[string]any{"sessionID": sid, "score": 1},
+		map[string]any{"sessionID": sid, "groupID": "lobby_team"}, // only the second patch moves it
+	}}))
+	if len(up.Participants) != 1 || up.Participants[0].GroupID != "lobby_team" {
+		t.Fatalf("updateParticipants reply %+v", up)
+	}
+	if ev := p.expect("onSceneCreate"); !strings.Contains(string(ev.Params), `"sceneID":"lobby"`) {
+		t.Fatalf("moved participant got %s", ev.Params)
+	}
+	if ev := p.expect("onParticipantUpdate"); !strings.Contains(string(ev.Params), `"score":1`) {
+		t.Fatalf("participant update %s", ev.Params)
+	}
+
+	uc := g.call("updateControls", map[string]any{"sceneID": "default", "controls": []any{
+		map[string]any{"controlID": "lbl", "text": "one"},
+		map[string]any{"controlID": "lbl", "size": 20},
+	}})
+	if strings.Count(string(uc), `"controlID":"lbl"`) != 1 || !strings.Contains(string(uc), `"text":"one"`) || !strings.Contains(string(uc), `"size":20`) {
+		t.Fatalf("updateControls reply %s", uc)
+	}
+	if ev := g.expect("onControlUpdate"); strings.Count(string(ev.Params), `"controlID":"lbl"`) != 1 {
+		t.Fatalf("onControlUpdate %s", ev.Params)
+	}
+}

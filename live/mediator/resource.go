@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 
 	"github.com/mixstudio/mixstudio/live/state"
 )
@@ -69,3 +70,39 @@ func objectSize(o *state.Object) int64 {
 
 // isFixedError reports a patch that tried to change an id or a kind.
 func isFixedError(err error) bool { return errors.Is(err, state.ErrFixed) }
+
+// patches holds an update method's patches until every one has passed
+// (updates are all or nothing). An item named twice is patched on top of
+// its pending state.
+type patches[T comparable] []patched[T]
+
+type patched[T comparable] struct {
+	item    T
+	next    *state.Object
+	changed bool
+}
+
+// base is item's pending state, or current if it has none yet.
+func (ps patches[T]) base(item T, current *state.Object) *state.Object {
+	for _, p := range ps {
+		if p.item == item {
+			current = p.next
+		}
+	}
+	return current
+}
+
+// apply sets every pending state in order and returns the items named
+// (each once) and those whose properties changed.
+func (ps patches[T]) apply(set func(T, *state.Object)) (named, changed []T) {
+	for _, p := range ps {
+		set(p.item, p.next)
+		if !slices.Contains(named, p.item) {
+			named = append(named, p.item)
+		}
+		if p.changed && !slices.Contains(changed, p.item) {
+			changed = append(changed, p.item)
+		}
+	}
+	return named, changed
+}
