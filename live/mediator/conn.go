@@ -37,6 +37,7 @@ type conn struct {
 	ws       *websocket.Conn
 	sock     *socket
 	writers  *writers
+	urgent   bool // a game client: written before viewers' sockets
 	batch    bool // the client opted in to JSON array batches
 	maxItems int
 	maxBytes int

@@ -174,6 +174,9 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := newConn(ws, sock, m.writers, param(r, "batch") == "1", m.opts.GameClientQueue, 256<<20, m.timeouts())
+	// The streamer's game hears input and replies while a fan-out to
+	// 10,000 viewers is still being written.
+	c.urgent = true
 	if !m.addConn(c) {
 		c.abort(wire.CodeRestart, "server restarting")
 		return

@@ -16,6 +16,7 @@ type writers struct {
 	mu      sync.Mutex
 	ready   []*conn // FIFO from head
 	head    int
+	urgent  []*conn // game clients: ahead of any fan-out to viewers
 	running int
 }
 
@@ -26,7 +27,11 @@ func newWriters() *writers {
 // schedule hands c, which has packets queued, to a writer.
 func (w *writers) schedule(c *conn) {
 	w.mu.Lock()
-	w.ready = append(w.ready, c)
+	if c.urgent {
+		w.urgent = append(w.urgent, c)
+	} else {
+		w.ready = append(w.ready, c)
+	}
 	start := w.running < w.max
 	if start {
 		w.running++
@@ -40,6 +45,12 @@ func (w *writers) schedule(c *conn) {
 func (w *writers) next() *conn {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if len(w.urgent) > 0 {
+		c := w.urgent[0]
+		w.urgent[0] = nil
+		w.urgent = w.urgent[1:]
+		return c
+	}
 	if w.head == len(w.ready) {
 		w.ready, w.head = w.ready[:0], 0
 		w.running--
