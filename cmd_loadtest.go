@@ -23,9 +23,10 @@ import (
 func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("loadtest", stderr)
 	var cfg loadtest.Config
-	mode := fs.String("mode", "input", "input (participants give input), fanout (the game client updates everyone) or idle")
+	mode := fs.String("mode", "input", "input (participants give input), fanout (the game client updates everyone), idle, or mixed (input and fan-outs at once)")
 	fs.IntVar(&cfg.Participants, "n", 1000, fmt.Sprintf("participants (at most %d)", loadtest.MaxParticipants))
-	fs.Float64Var(&cfg.Rate, "rate", 1, "input: inputs per participant per second; fanout: updates per second")
+	fs.Float64Var(&cfg.Rate, "rate", 1, "input, mixed: inputs per participant per second; fanout: updates per second")
+	fs.Float64Var(&cfg.FanoutRate, "fanout-rate", 2, "mixed: updates per second")
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, fmt.Sprintf("traffic time (at most %s)", loadtest.MaxDuration))
 	fs.StringVar(&cfg.Fanout, "fanout", "controls", "fanout: controls (updateControls on a label) or scene (the default group switches scene)")
 	fs.BoolVar(&cfg.Batch, "batch", false, "participants opt in to JSON array batches")

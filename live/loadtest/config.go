@@ -16,6 +16,10 @@ const (
 	ModeFanout Mode = "fanout"
 	// ModeIdle: participants connect and nothing is sent.
 	ModeIdle Mode = "idle"
+	// ModeMixed: input at Rate and fan-outs at FanoutRate at once, as
+	// when a streamer updates controls while viewers press them: what
+	// input latency is while everyone is being written to.
+	ModeMixed Mode = "mixed"
 )
 
 // Bounds of one run: a load test stops by itself.
@@ -31,10 +35,12 @@ const (
 type Config struct {
 	Mode         Mode
 	Participants int
-	// Rate: inputs per participant per second (input), updates per second
-	// (fanout); unused when idle.
-	Rate     float64
-	Duration time.Duration
+	// Rate: inputs per participant per second (input, mixed), updates per
+	// second (fanout); unused when idle.
+	Rate float64
+	// FanoutRate: updates per second in mixed mode.
+	FanoutRate float64
+	Duration   time.Duration
 	// Fanout: "controls" (updateControls on a label) or "scene" (the
 	// default group switches scene and back, each switch one fan-out).
 	Fanout string
@@ -61,9 +67,9 @@ func (c *Config) Validate() error {
 		c.DialConcurrency = 64
 	}
 	switch c.Mode {
-	case ModeInput, ModeFanout, ModeIdle:
+	case ModeInput, ModeFanout, ModeIdle, ModeMixed:
 	default:
-		return fmt.Errorf("mode %q: want input, fanout or idle", c.Mode)
+		return fmt.Errorf("mode %q: want input, fanout, idle or mixed", c.Mode)
 	}
 	if c.Fanout != "controls" && c.Fanout != "scene" {
 		return fmt.Errorf("fanout %q: want controls or scene", c.Fanout)
@@ -75,7 +81,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("duration %s: want more than 0, at most %s", c.Duration, MaxDuration)
 	}
 	switch c.Mode {
-	case ModeInput:
+	case ModeInput, ModeMixed:
 		if c.Rate <= 0 || c.Rate > MaxInputRate {
 			return fmt.Errorf("rate %g: want more than 0, at most %d inputs per participant per second", c.Rate, MaxInputRate)
 		}
@@ -86,6 +92,9 @@ func (c *Config) Validate() error {
 		if c.Rate <= 0 || c.Rate > MaxFanoutRate {
 			return fmt.Errorf("rate %g: want more than 0, at most %d updates per second", c.Rate, MaxFanoutRate)
 		}
+	}
+	if c.Mode == ModeMixed && (c.FanoutRate <= 0 || c.FanoutRate > MaxFanoutRate) {
+		return fmt.Errorf("fan-out rate %g: want more than 0, at most %d updates per second", c.FanoutRate, MaxFanoutRate)
 	}
 	return nil
 }

@@ -149,3 +149,25 @@ func TestRunRefusesOffLoopbackAndBadBounds(t *testing.T) {
 		}
 	}
 }
+
+// Mixed: inputs and fan-outs at once, each counted and timed on its own.
+func TestRunMixed(t *testing.T) {
+	tg := startServer(t)
+	res := run(t, tg, Config{Mode: ModeMixed, Participants: 30, Rate: 5, FanoutRate: 10, Duration: 2 * time.Second})
+	if res.InputsSent != 300 || res.InputsReceived != res.InputsSent || res.Lost() != 0 {
+		t.Errorf("inputs: sent %d (want 300), received %d, lost %d", res.InputsSent, res.InputsReceived, res.Lost())
+	}
+	if res.FanoutsSent != 20 || res.Deliveries != 20*30 {
+		t.Errorf("fan-outs: sent %d (want 20), delivered %d of %d", res.FanoutsSent, res.Deliveries, 20*30)
+	}
+	if res.Input.Count != 300 || res.Fanout.Count != 600 {
+		t.Errorf("latency samples: input %d, fan-out %d", res.Input.Count, res.Fanout.Count)
+	}
+	if line := res.Line(); !strings.Contains(line, "mode=mixed") || !strings.Contains(line, "rate=5/s/participant+10/s(controls)") {
+		t.Errorf("line: %s", line)
+	}
+	bad := Config{Mode: ModeMixed, Participants: 10, Rate: 1, Duration: time.Second}
+	if err := bad.Validate(); err == nil {
+		t.Error("mixed without a fan-out rate accepted")
+	}
+}

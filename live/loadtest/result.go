@@ -53,6 +53,8 @@ func (r Result) Line() string {
 		rate = fmt.Sprintf("%g/s/participant", c.Rate)
 	case ModeFanout:
 		rate = fmt.Sprintf("%g/s(%s)", c.Rate, c.Fanout)
+	case ModeMixed:
+		rate = fmt.Sprintf("%g/s/participant+%g/s(%s)", c.Rate, c.FanoutRate, c.Fanout)
 	}
 	fmt.Fprintf(&b, "loadtest mode=%s server=%s n=%d rate=%s dur=%s batch=%t load=%.1f join=%s",
 		c.Mode, r.Server, c.Participants, rate, c.Duration, c.Batch, r.Load, round(r.Join))

@@ -108,6 +108,21 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 		res.FanoutsSent, sendErr = driveFanout(ctx, game, cfg, base)
 		want := res.FanoutsSent * int64(len(parts))
 		waitFor(ctx, 10*time.Second, func() bool { return deliveries(parts) >= want })
+	case ModeMixed:
+		var wg sync.WaitGroup
+		var fanErr error
+		wg.Go(func() {
+			fan := cfg
+			fan.Rate = cfg.FanoutRate
+			res.FanoutsSent, fanErr = driveFanout(ctx, game, fan, base)
+		})
+		res.InputsSent, sendErr = driveInput(ctx, parts, cfg)
+		wg.Wait()
+		sendErr = errors.Join(sendErr, fanErr)
+		want := res.FanoutsSent * int64(len(parts))
+		waitFor(ctx, 10*time.Second, func() bool {
+			return game.inputs.Load()+participantErrors(parts) >= res.InputsSent && deliveries(parts) >= want
+		})
 	case ModeIdle:
 		select {
 		case <-time.After(cfg.Duration):
@@ -138,7 +153,7 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 		res.FirstError = *e
 	}
 	res.ParticipantErrors = participantErrors(parts)
-	if cfg.Mode == ModeInput {
+	if cfg.Mode == ModeInput || cfg.Mode == ModeMixed {
 		res.InputsRefused = res.ParticipantErrors
 	}
 	res.Deliveries = deliveries(parts)
