@@ -70,7 +70,13 @@ func (w *writers) next() *conn {
 
 func (w *writers) run() {
 	var buf []byte // frames of one pass, reused across sockets
+	n := 0
 	for c := w.next(); c != nil; c = w.next() {
+		// A fan-out keeps every writer busy for tens of milliseconds: make
+		// room now and then for the readers, whose input is waiting.
+		if n++; n%32 == 0 {
+			runtime.Gosched()
+		}
 		buf = c.flush(buf[:0])
 		if cap(buf) > 256<<10 {
 			buf = nil // don't keep a big scene's buffer for small packets
