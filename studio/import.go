@@ -110,7 +110,7 @@ func detect(top map[string]json.RawMessage) string {
 func (d *decoder) layout(top map[string]json.RawMessage) Layout {
 	var l Layout
 	if raw, ok := top["format"]; ok {
-		if f, ok := d.str(raw, Problem{Field: "format"}); ok && f != LayoutFormat {
+		if f, ok := d.str(raw, Problem{Field: "format"}); ok && !KnownLayoutFormat(f) {
 			d.problems.add(Problem{Field: "format"}, "unknown format %q; this studio reads %q", truncate(f), LayoutFormat)
 		}
 	}
@@ -118,9 +118,12 @@ func (d *decoder) layout(top map[string]json.RawMessage) Layout {
 		l.Name, _ = d.str(raw, Problem{Field: "name"})
 	}
 	d.scenesAndGroups(top, &l)
+	if raw, ok := top["reactions"]; ok {
+		l.Reactions = d.reactions(raw)
+	}
 	for _, k := range sortedKeys(top) {
 		switch k {
-		case "format", "name", "scenes", "groups":
+		case "format", "name", "scenes", "groups", "reactions":
 		default:
 			d.warnf("top-level field %q not carried over", k)
 		}

@@ -118,5 +118,11 @@ func (s *Server) routes(e *echo.Echo) {
 		l.POST("/autocapture", s.handleLiveAutoCapture)
 		l.POST("/broadcast", s.handleLiveBroadcast)
 		e.GET("/api/live/:channelID/events", s.handleLiveAPIEvents)
+
+		// The stream overlay: the channel's overlay key is in the query.
+		l.POST("/overlay/rotate", s.handleOverlayRotate)
+		e.GET("/overlay/:channelID", s.handleOverlay)
+		e.GET("/overlay/:channelID/events", s.handleOverlayEvents)
+		e.GET("/overlay/:channelID/files/:version/:name", s.handleOverlayFile)
 	}
 }

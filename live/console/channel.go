@@ -57,6 +57,9 @@ type Channel struct {
 	starting    bool
 	status      Status
 	autoCapture map[string]bool
+
+	overlayOnce sync.Once
+	overlay     *feed // the overlay's events (reactions_overlay.go)
 }
 
 // ID is the channel's id.
@@ -77,6 +80,7 @@ type session struct {
 	tokenID   int64 // minted for the embedded mediator; 0 for a remote token
 	captures  chan client.GiveInput
 	done      chan struct{} // closed when the event loop and its helpers have returned
+	rx        *reactor      // the version's reactions; nil when it has none
 }
 
 // LiveOptions say what to run and where.
@@ -171,6 +175,8 @@ func (ch *Channel) GoLive(ctx context.Context, owner studio.User, opts LiveOptio
 		return fmt.Errorf("go live: %w", err)
 	}
 	s.c = c
+	s.rx = newReactor(ch, v)
+	ch.publishOverlay(ch.m.cfg.Now(), overlayClear{Kind: OverlayClear, VersionID: v.ID})
 	ch.stats.reset()
 	ch.mu.Lock()
 	ch.live = s

@@ -40,6 +40,9 @@ type Config struct {
 	// Heartbeat is how often an idle event stream gets a comment line, so
 	// proxies and browsers see it is alive (DefaultHeartbeat).
 	Heartbeat time.Duration
+	// WebhookAllowPrivate lets reactions' webhooks reach loopback, private
+	// and link-local addresses (serve --allow-private-webhooks).
+	WebhookAllowPrivate bool
 }
 
 // Manager holds the console state of every channel.
