@@ -43,6 +43,9 @@ type Config struct {
 	// WebhookAllowPrivate lets reactions' webhooks reach loopback, private
 	// and link-local addresses (serve --allow-private-webhooks).
 	WebhookAllowPrivate bool
+	// MaxQueuedAlerts bounds the alerts waiting for the overlay
+	// (DefaultMaxQueuedAlerts).
+	MaxQueuedAlerts int
 }
 
 // Manager holds the console state of every channel.
@@ -74,6 +77,9 @@ func New(cfg Config) *Manager {
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = DefaultHeartbeat
+	}
+	if cfg.MaxQueuedAlerts <= 0 {
+		cfg.MaxQueuedAlerts = DefaultMaxQueuedAlerts
 	}
 	return &Manager{cfg: cfg, log: cfg.Logger, channels: map[int64]*Channel{}}
 }

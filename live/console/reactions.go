@@ -22,9 +22,10 @@ import (
 
 // Limits of the reaction runner.
 const (
-	// MaxQueuedAlerts is how many alerts may wait for the overlay; a press
-	// whose alert would be the next one is refused (and not charged).
-	MaxQueuedAlerts = 50
+	// DefaultMaxQueuedAlerts is how many alerts may wait for the overlay
+	// (Config.MaxQueuedAlerts); a press whose alert would be one more is
+	// refused (and not charged).
+	DefaultMaxQueuedAlerts = 50
 	// reactionJobQueue bounds the protocol worker's queue.
 	reactionJobQueue = 4096
 	// writeBackInterval is how often counters and votes shown on controls
@@ -57,7 +58,7 @@ type sceneControl struct{ scene, control string }
 // reactor is one go-live's reactions and their state. Fields below mu are
 // also read by handlers (the overlay snapshot, the console's counts).
 type reactor struct {
-	ch  *Channel
+	ch        *Channel
 	byControl map[string][]boundReactions // controlID → its reactions per scene
 	// cools lists, per cooldown key, the controls cooled with it.
 	cools map[string][]sceneControl
@@ -76,7 +77,7 @@ type reactor struct {
 	mu       sync.Mutex
 	counters map[string]*counterState
 	votes    map[string]*voteState
-	voteList []string           // vote names in first-seen order
+	voteList []string              // vote names in first-seen order
 	dirty    map[sceneControl]bool // write-backs waiting
 	ran      uint64
 	refused  uint64
@@ -288,7 +289,7 @@ func (ch *Channel) react(s *session, in client.GiveInput, now time.Time) bool {
 			hooks = append(hooks, r)
 		}
 	}
-	if len(rx.alertEnds)+alerts > MaxQueuedAlerts {
+	if len(rx.alertEnds)+alerts > rx.ch.m.cfg.MaxQueuedAlerts {
 		return refuse("refused", studio.ReactAlert, fmt.Sprintf("%d alerts are waiting for the overlay", len(rx.alertEnds)))
 	}
 	capture := in.TransactionID != ""

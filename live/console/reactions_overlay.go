@@ -1,6 +1,7 @@
 package console
 
 import (
+	"sort"
 	"time"
 )
 
@@ -100,6 +101,7 @@ func (ch *Channel) OverlaySnapshot() OverlaySnapshot {
 	for _, cs := range rx.counters {
 		snap.Counters = append(snap.Counters, overlayCounter{Kind: OverlayCounter, Name: cs.Name, Label: cs.Label, Count: cs.Count})
 	}
+	sort.Slice(snap.Counters, func(i, j int) bool { return snap.Counters[i].Name < snap.Counters[j].Name })
 	for _, name := range rx.voteList {
 		vs := rx.votes[name]
 		snap.Votes = append(snap.Votes, overlayVote{Kind: OverlayVote, Name: vs.Name, Options: copyOptions(vs.Options), Total: vs.Total})
