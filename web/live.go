@@ -65,6 +65,9 @@ func (s *Server) handleLiveConsole(c echo.Context) error {
 		return err
 	}
 	view := liveView(r)
+	if view.OverlayURL, err = s.overlayURL(c, r.user.ChannelID); err != nil {
+		return err
+	}
 	p := s.page(c, "Live · "+r.version.ProjectName)
 	p.Scripts = []string{liveScript}
 	h := c.Response().Header()

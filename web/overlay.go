@@ -201,5 +201,5 @@ func (s *Server) handleOverlayRotate(c echo.Context) error {
 		return err
 	}
 	u := OverlayURL(s.publicBase(c), r.user.ChannelID, key)
-	return c.JSON(http.StatusOK, map[string]any{"ok": true, "message": "New overlay URL: paste it into OBS; the old one no longer works.", "url": u})
+	return c.JSON(http.StatusOK, map[string]any{"ok": true, "message": "New overlay URL (paste it into OBS; the old one no longer works): " + u, "url": u})
 }

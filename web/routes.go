@@ -102,6 +102,9 @@ func (s *Server) routes(e *echo.Echo) {
 	v.POST("/groups", s.handleAddGroup)
 	v.POST("/groups/update", s.handleUpdateGroup)
 	v.POST("/groups/delete", s.handleDeleteGroup)
+	v.GET("/reactions", s.handleReactions)
+	v.POST("/reactions", s.handleReactions)
+	v.POST("/files", s.handleVersionFile)
 
 	// The live console of a version (its page, actions and event stream),
 	// and the same events for other tools with a bearer token.
