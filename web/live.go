@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -34,29 +33,11 @@ func (s *Server) loadLive(c echo.Context) (*liveRequest, error) {
 	if err != nil || id <= 0 {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "No such version.")
 	}
-	v, err := s.liveVersion(c.Request().Context(), u, id)
+	v, err := s.db.FindUserVersion(c.Request().Context(), u.ID, id)
 	if err != nil {
 		return nil, studioHTTPError(err)
 	}
-	return &liveRequest{user: u, version: v, channel: s.cfg.Console.Channel(u.ChannelID)}, nil
-}
-
-// liveVersion loads a whole version of the user's; another user's answers
-// "not found", as in the editor.
-func (s *Server) liveVersion(ctx context.Context, u studio.User, id int64) (*studio.Version, error) {
-	v, err := s.db.FindVersion(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.db.FindProjectByID(ctx, v.ProjectID)
-	if err != nil {
-		return nil, err
-	}
-	if p.OwnerID != u.ID {
-		return nil, studio.Errorf(studio.ENOTFOUND, "version %d does not exist", id)
-	}
-	v.ProjectName = p.Name
-	return &v, nil
+	return &liveRequest{user: u, version: &v, channel: s.cfg.Console.Channel(u.ChannelID)}, nil
 }
 
 func (s *Server) handleLiveConsole(c echo.Context) error {
