@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 
-	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/studio"
 	"github.com/mixstudio/mixstudio/templates"
 )
@@ -128,28 +127,6 @@ func (s *Server) storePublish(ctx context.Context, versionID int64) error {
 func (s *Server) storeNewDraft(ctx context.Context, versionID int64) (int64, error) {
 	v, err := s.db.CreateDraftFrom(ctx, versionID)
 	return v.ID, err
-}
-
-// storeSaveControls saves one edit of a scene's controls (creations,
-// updates and deletions mixed, as an undo, a paste or a fill needs them)
-// in one transaction; persistence checks every revision and the scene's
-// rules again (see persistence.DB.SaveControls).
-func (s *Server) storeSaveControls(ctx context.Context, versionID int64, sceneID string, changes []controlChange) error {
-	var cc persistence.ControlChanges
-	for _, ch := range changes {
-		switch {
-		case ch.After == nil:
-			cc.Delete = append(cc.Delete, persistence.ControlRef{ControlID: ch.ControlID, Revision: ch.Expect})
-		case ch.Expect == 0:
-			cc.Create = append(cc.Create, *ch.After)
-		default:
-			c := *ch.After
-			c.Revision = ch.Expect
-			cc.Update = append(cc.Update, c)
-		}
-	}
-	_, err := s.db.SaveControls(ctx, versionID, sceneID, cc)
-	return err
 }
 
 // storeRestoreScene brings a deleted scene back with its controls, and
