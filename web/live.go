@@ -45,16 +45,13 @@ func (s *Server) handleLiveConsole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	view := liveView(r)
-	p := s.page(c, "Live · "+r.version.ProjectName)
-	p.Scripts = []string{liveScript}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
 	// Participants' names and inputs are shown on this page: only our own
 	// scripts may run, whatever they contain.
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "+
 		"frame-ancestors 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
-	return writeComponent(c, http.StatusOK, layoutAround(p, templates.LiveConsole(view)))
+	return s.renderView(c, http.StatusOK, view{Title: "Live · " + r.version.ProjectName, Page: templates.LiveConsole(liveView(r)), Scripts: []string{liveScript}})
 }
 
 // liveView is what the console page shows of a version and its channel.

@@ -99,23 +99,31 @@ func (s *Server) handleMove(c echo.Context) error {
 	return s.saveEdit(c, r, label, "edit", changes, editorState{})
 }
 
-// handleProperties shows the properties form of one control (GET) or
-// saves it (POST): built-in properties, the position on the current grid
-// and custom properties, all or nothing. A refused form comes back with
-// what was typed and each error beside its field (422).
+// handleProperties shows the properties form of one control (an empty
+// panel when there is no such control).
 func (s *Server) handleProperties(c echo.Context) error {
+	r, err := s.loadEditor(c)
+	if err != nil {
+		return err
+	}
+	ctl := r.scene().Control(c.FormValue("control"))
+	if ctl == nil {
+		return writeComponent(c, http.StatusOK, templates.PropsPanel(templates.PropsView{Base: templates.EditorURL(r.version.ID), Grid: r.grid}))
+	}
+	return writeComponent(c, http.StatusOK, templates.PropsPanel(propsView(templates.EditorURL(r.version.ID), ctl, r.grid, !r.version.Editable())))
+}
+
+// handleSaveProperties saves the properties form: built-in properties, the
+// position on the current grid and custom properties, all or nothing. A
+// refused form comes back with what was typed and each error beside its
+// field (422).
+func (s *Server) handleSaveProperties(c echo.Context) error {
 	r, err := s.loadEditor(c)
 	if err != nil {
 		return err
 	}
 	id := c.FormValue("control")
 	ctl := r.scene().Control(id)
-	if c.Request().Method == http.MethodGet {
-		if ctl == nil {
-			return writeComponent(c, http.StatusOK, templates.PropsPanel(templates.PropsView{Base: templates.EditorURL(r.version.ID), Grid: r.grid}))
-		}
-		return writeComponent(c, http.StatusOK, templates.PropsPanel(propsView(templates.EditorURL(r.version.ID), ctl, r.grid, !r.version.Editable())))
-	}
 	if ctl == nil {
 		return s.renderEditError(c, r, studio.Errorf(studio.ECONFLICT, "control %q no longer exists", id), editorState{})
 	}
@@ -124,40 +132,9 @@ func (s *Server) handleProperties(c echo.Context) error {
 	target := edited.Control(id)
 	form := propsView(templates.EditorURL(r.version.ID), ctl, r.grid, false)
 	form.Revision = rev
-	bad := false
-	for i := range form.Fields {
-		f := &form.Fields[i]
-		f.Value = c.FormValue(f.Name)
-		if err := target.Set(f.Name, f.Value); err != nil {
-			f.Error, bad = fieldMessage(err), true
-		}
-	}
-	if form.OnGrid {
-		var vals [4]int
-		parsed := true
-		for i := range form.Position {
-			f := &form.Position[i]
-			f.Value = c.FormValue(f.Name)
-			n, err := strconv.Atoi(strings.TrimSpace(f.Value))
-			if err != nil {
-				f.Error, bad, parsed = "must be a whole number", true, false
-				continue
-			}
-			vals[i] = n
-		}
-		if parsed {
-			target.SetPosition(studio.Position{Size: r.grid, X: vals[0], Y: vals[1], Width: vals[2], Height: vals[3]})
-		}
-	}
-	form.Custom.Value = c.FormValue("custom")
-	target.Custom = nil
-	if form.Custom.Value != "" {
-		custom, err := studio.DecodeCustom([]byte(form.Custom.Value))
-		if err != nil {
-			form.Custom.Error, bad = problemLine(err), true
-		}
-		target.Custom = custom
-	}
+	bad := readPropsFields(c, &form, target)
+	bad = readPropsPosition(c, &form, target, r.grid) || bad
+	bad = readPropsCustom(c, &form, target) || bad
 	// The domain's rules over the whole scene (ranges, bounds, sizes,
 	// overlaps), also when a field did not parse, so that every problem of
 	// the form shows at once, each beside its field. A field that did not
@@ -173,6 +150,61 @@ func (s *Server) handleProperties(c echo.Context) error {
 	}
 	return s.saveEdit(c, r, "Edit "+id, "edit",
 		studio.ControlChanges{{ControlID: id, Expect: rev, After: target}}, editorState{selected: []string{id}})
+}
+
+// readPropsFields sets the posted built-in properties on target; it
+// reports whether one was refused (its error is then beside its field).
+func readPropsFields(c echo.Context, form *templates.PropsView, target *studio.Control) bool {
+	bad := false
+	for i := range form.Fields {
+		f := &form.Fields[i]
+		f.Value = c.FormValue(f.Name)
+		if err := target.Set(f.Name, f.Value); err != nil {
+			f.Error, bad = fieldMessage(err), true
+		}
+	}
+	return bad
+}
+
+// readPropsPosition sets the posted position on the grid (when the form
+// has one); it reports whether a number did not parse.
+func readPropsPosition(c echo.Context, form *templates.PropsView, target *studio.Control, grid string) bool {
+	if !form.OnGrid {
+		return false
+	}
+	var vals [4]int
+	bad := false
+	for i := range form.Position {
+		f := &form.Position[i]
+		f.Value = c.FormValue(f.Name)
+		n, err := strconv.Atoi(strings.TrimSpace(f.Value))
+		if err != nil {
+			f.Error, bad = "must be a whole number", true
+			continue
+		}
+		vals[i] = n
+	}
+	if !bad {
+		target.SetPosition(studio.Position{Size: grid, X: vals[0], Y: vals[1], Width: vals[2], Height: vals[3]})
+	}
+	return bad
+}
+
+// readPropsCustom sets the posted custom properties; it reports whether
+// they did not decode.
+func readPropsCustom(c echo.Context, form *templates.PropsView, target *studio.Control) bool {
+	form.Custom.Value = c.FormValue("custom")
+	target.Custom = nil
+	if form.Custom.Value == "" {
+		return false
+	}
+	custom, err := studio.DecodeCustom([]byte(form.Custom.Value))
+	target.Custom = custom
+	if err != nil {
+		form.Custom.Error = problemLine(err)
+		return true
+	}
+	return false
 }
 
 // fieldMessage is a domain error's message without its field name (the
