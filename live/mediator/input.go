@@ -14,10 +14,43 @@ import (
 	"github.com/mixstudio/mixstudio/persistence"
 )
 
-// defaultSampleRate is the joystick's default move interval (ms); moves
-// arriving faster than half of a joystick's rate are refused, which leaves
-// room for network jitter.
+// defaultSampleRate is the joystick's default move interval (ms).
 const defaultSampleRate = 50
+
+// moveBurst is how many moves a joystick may send at once.
+//
+// A joystick may move at most twice per sampleRate on average. The page
+// sends at most one move per sampleRate, but the server sees moves when
+// they arrive, and a loaded browser, network or server hands over two
+// moves sent 50 ms apart in the same millisecond. Judging each move by the
+// gap since the previous arrival refused such well-paced moves — and with
+// them the release to (0, 0), which left the game's stick tilted. So the
+// rate is an average (a bucket refilled with two moves per sampleRate)
+// and bunched arrivals spend the burst.
+const moveBurst = 5
+
+// movePace is one joystick's bucket of moves for one participant.
+type movePace struct {
+	tokens float64
+	at     int64 // ms when tokens was last refilled
+}
+
+// allow takes one move from the bucket at nowMS, refilling two per rate
+// ms since the last call; rate <= 0 means the joystick is not paced.
+func (b *movePace) allow(nowMS int64, rate float64) bool {
+	if rate <= 0 {
+		return true
+	}
+	if nowMS > b.at {
+		b.tokens = min(moveBurst, b.tokens+float64(nowMS-b.at)*2/rate)
+		b.at = nowMS
+	}
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
 
 func badInput(format string, args ...any) *Error {
 	return perr(wire.CodeBadInput, "input", format, args...)
@@ -108,13 +141,17 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 		if r, ok := c.props.Float64("sampleRate"); ok && r >= 0 {
 			rate = r
 		}
-		if last, ok := p.lastMove[c.id]; ok && float64(nowMS-last) < rate/2 {
+		pace := p.movePace[c.id]
+		if pace == nil {
+			if p.movePace == nil {
+				p.movePace = map[string]*movePace{}
+			}
+			pace = &movePace{tokens: moveBurst, at: nowMS}
+			p.movePace[c.id] = pace
+		}
+		if !pace.allow(nowMS, rate) {
 			return "", 0, perr(wire.CodeBadInput, "input", "Moves come faster than the joystick's sampleRate.")
 		}
-		if p.lastMove == nil {
-			p.lastMove = map[string]int64{}
-		}
-		p.lastMove[c.id] = nowMS
 	case kindTextbox:
 		if event != "submit" && event != "change" {
 			return "", 0, perr(wire.CodeBadInput, "input.event", "A textbox takes submit or change, not %q.", event)
