@@ -113,7 +113,7 @@ func parseScene(raw json.RawMessage, t state.Tag, path string) (*scene, *Error) 
 			sc.ctrlIdx[c.id] = c
 		}
 	}
-	sc.setProps(o.Delete("controls", t))
+	sc.setProps(o.Delete("controls", t).Delete("groups", t)) // reserved: see isReservedSceneKey
 	return sc, nil
 }
 
@@ -189,13 +189,21 @@ func (s *session) createScenes(r *request) ([]byte, *Error) {
 	return params, nil
 }
 
+// getScenes lists every scene with its controls and groups.
 func (s *session) getScenes(*request) ([]byte, *Error) {
-	return scenesParams(s.scenes), nil
+	b := []byte(`{"scenes":[`)
+	for i, sc := range s.scenes {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = sc.appendJSONWith(b, s.groupsOn(sc.id))
+	}
+	return append(b, "]}"...), nil
 }
 
 // updateScenes patches scenes' own properties, all or nothing. Controls
-// change through createControls/updateControls; a "controls" member here
-// is ignored.
+// change through createControls/updateControls, groups through
+// updateGroups; a "controls" or "groups" member here is ignored.
 func (s *session) updateScenes(r *request) ([]byte, *Error) {
 	var p struct {
 		Priority int64             `json:"priority"`
@@ -205,7 +213,7 @@ func (s *session) updateScenes(r *request) ([]byte, *Error) {
 		return nil, e
 	}
 	t := changeTag(p.Priority, r.seq)
-	rules := state.Rules{Fixed: []string{"sceneID"}, Ignored: func(k string) bool { return k == "controls" }}
+	rules := state.Rules{Fixed: []string{"sceneID"}, Ignored: func(k string) bool { return k == "controls" || k == "groups" }}
 	var pending patches[*scene]
 	for i, raw := range p.Scenes {
 		path := fmt.Sprintf("scenes.%d", i)
@@ -257,7 +265,9 @@ func (s *session) deleteScene(r *request) ([]byte, *Error) {
 	}
 	sc := s.sceneIdx[p.SceneID]
 	if sc == nil {
-		return nil, nil // the spec lets a missing scene pass
+		// The spec lets a server pass; Mixer's answered 4010 and SDKs' tests
+		// assert it.
+		return nil, perr(wire.CodeUnknownScene, "sceneID", "Unknown scene ID specified.")
 	}
 	delete(s.sceneIdx, sc.id)
 	for i, x := range s.scenes {
