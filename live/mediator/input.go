@@ -84,13 +84,11 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 				return "", 0, perr(wire.CodeBadInput, "input.button", "button must be a number.")
 			}
 		}
-		if cd, ok := c.props.Float64("cooldown"); ok && cd > float64(nowMS) {
-			return "", 0, perr(wire.CodeBadInput, "input.controlID", "The control is on cooldown.")
+		if e := onCooldown(c, nowMS); e != nil {
+			return "", 0, e
 		}
 		if event == "mousedown" || event == "keydown" {
-			if f, ok := c.props.Float64("cost"); ok && f > 0 {
-				cost = int64(f)
-			}
+			cost = costOf(c)
 		}
 	case kindJoystick:
 		if event != "move" {
@@ -122,6 +120,13 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 		if _, ok := in.String("value"); !ok {
 			return "", 0, perr(wire.CodeBadInput, "input.value", "value must be a string.")
 		}
+		// Charged and cooled down as a button: a submit is its press.
+		if e := onCooldown(c, nowMS); e != nil {
+			return "", 0, e
+		}
+		if event == "submit" {
+			cost = costOf(c)
+		}
 	case kindLabel:
 		return "", 0, perr(wire.CodeBadInput, "input.controlID", "A label takes no input.")
 	}
@@ -129,9 +134,27 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 	return controlID, cost, nil
 }
 
+// onCooldown refuses input while the control's cooldown (a server time
+// in ms, set by the game client) lies ahead.
+func onCooldown(c *control, nowMS int64) *Error {
+	if cd, ok := c.props.Float64("cooldown"); ok && cd > float64(nowMS) {
+		return perr(wire.CodeBadInput, "input.controlID", "The control is on cooldown.")
+	}
+	return nil
+}
+
+// costOf is the sparks a press of c costs (0 for none).
+func costOf(c *control) int64 {
+	if f, ok := c.props.Float64("cost"); ok && f > 0 {
+		return int64(f)
+	}
+	return 0
+}
+
 // giveInput validates a participant's input and forwards it to the game
-// client. A costly mousedown/keydown is charged first, without holding
-// the session lock across the database call.
+// client. A costly button press (mousedown/keydown) or textbox submit is
+// charged first, without holding the session lock across the database
+// call.
 func (s *session) giveInput(p *participant, r *request) {
 	c := p.conn
 	in, e := parseInput(r.params)

@@ -197,6 +197,62 @@ func TestCostlyButtonsChargeAndCaptureOnce(t *testing.T) {
 	g.none("giveInput")
 }
 
+// A paid textbox is a paid button whose press is submit: charged once per
+// submit (typing, "change", is free), cooled down the same way.
+func TestPaidTextboxesChargeAndCoolDownLikeButtons(t *testing.T) {
+	e, g, p, _ := inputEnv(t)
+	ctx := context.Background()
+	viewer, err := e.store.UserByName(ctx, "viewer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.call("updateControls", map[string]any{"sceneID": "default", "controls": []any{map[string]any{"controlID": "box", "cost": 10}}})
+	if got := p.callErr("giveInput", map[string]any{"controlID": "box", "event": "submit", "value": "hi"}); got != 4007 {
+		t.Fatalf("no sparks: %d, want 4007", got)
+	}
+	g.none("giveInput")
+	if _, err := e.store.CreditSparks(ctx, viewer.ID, 15, "gift"); err != nil {
+		t.Fatal(err)
+	}
+	p.call("giveInput", map[string]any{"controlID": "box", "event": "change", "value": "h"})
+	if ch := g.expect("giveInput"); strings.Contains(string(ch.Params), "transactionID") {
+		t.Fatalf("change with a transaction: %s", ch.Params)
+	}
+	p.call("giveInput", map[string]any{"controlID": "box", "event": "submit", "value": "hello"})
+	tx := decodeJSON[struct {
+		TransactionID string `json:"transactionID"`
+		Input         struct {
+			Value string `json:"value"`
+		} `json:"input"`
+	}](t, g.expect("giveInput").Params)
+	if !uuidRE.MatchString(tx.TransactionID) || tx.Input.Value != "hello" {
+		t.Fatalf("paid submit %+v", tx)
+	}
+	g.call("capture", map[string]any{"transactionID": tx.TransactionID})
+	if b, _ := e.store.SparksBalance(ctx, viewer.ID); b != 5 {
+		t.Fatalf("balance after one paid submit %d, want 5", b)
+	}
+	if got := p.callErr("giveInput", map[string]any{"controlID": "box", "event": "submit", "value": "again"}); got != 4007 {
+		t.Fatalf("second submit with 5 left: %d, want 4007", got)
+	}
+	anon := e.participant("")
+	if got := anon.callErr("giveInput", map[string]any{"controlID": "box", "event": "submit", "value": "x"}); got != 4026 {
+		t.Fatalf("anonymous on a paid textbox: %d, want 4026", got)
+	}
+	// Cooldown: a server time ahead refuses every event until it passes.
+	until := e.clock.Now().Add(3 * time.Second).UnixMilli()
+	g.call("updateControls", map[string]any{"sceneID": "default", "controls": []any{map[string]any{"controlID": "box", "cost": 0, "cooldown": until}}})
+	for _, ev := range []string{"submit", "change"} {
+		if got := p.callErr("giveInput", map[string]any{"controlID": "box", "event": ev, "value": "x"}); got != 4099 {
+			t.Fatalf("%s on cooldown: %d, want 4099", ev, got)
+		}
+	}
+	g.none("giveInput")
+	e.clock.Advance(3 * time.Second)
+	p.call("giveInput", map[string]any{"controlID": "box", "event": "submit", "value": "x"})
+	g.expect("giveInput")
+}
+
 func TestInternalErrorsAre1011(t *testing.T) {
 	e, g, p, _ := inputEnv(t)
 	g.call("updateControls", map[string]any{"sceneID": "default", "controls": []any{map[string]any{"controlID": "btn", "cost": 10}}})
