@@ -16,6 +16,7 @@ const (
 	kindJoystick = "joystick"
 	kindLabel    = "label"
 	kindTextbox  = "textbox"
+	kindScreen   = "screen"
 )
 
 // validKind accepts the built-ins and custom kinds: 1-64 characters of
@@ -65,6 +66,33 @@ func checkControlProps(o *state.Object, path string) *Error {
 	return nil
 }
 
+// checkScreenProps validates a screen's properties that input checks read
+// (the node SDK's IScreenData).
+func checkScreenProps(o *state.Object, path string) *Error {
+	set := func(k string) bool {
+		raw, ok := o.Get(k)
+		return ok && string(raw) != "null"
+	}
+	if set("sendMoveEvents") {
+		if v, _ := o.String("sendMoveEvents"); v != "always" && v != "mousedown" && v != "never" {
+			return perr(wire.CodeBadArguments, path+".sendMoveEvents", "sendMoveEvents must be always, mousedown or never.")
+		}
+	}
+	if set("moveThrottle") {
+		if f, ok := o.Float64("moveThrottle"); !ok || f < 0 {
+			return perr(wire.CodeBadArguments, path+".moveThrottle", "moveThrottle must be a non-negative number.")
+		}
+	}
+	for _, k := range []string{"sendMouseDownEvent", "sendMouseUpEvent"} {
+		if set(k) {
+			if _, ok := o.Bool(k); !ok {
+				return perr(wire.CodeBadArguments, path+"."+k, "%s must be a boolean.", k)
+			}
+		}
+	}
+	return nil
+}
+
 func parseControl(raw json.RawMessage, t state.Tag, path string) (*control, *Error) {
 	o, err := state.NewObject(raw, t)
 	if err != nil {
@@ -80,6 +108,11 @@ func parseControl(raw json.RawMessage, t state.Tag, path string) (*control, *Err
 	}
 	if e := checkControlProps(o, path); e != nil {
 		return nil, e
+	}
+	if kind == kindScreen {
+		if e := checkScreenProps(o, path); e != nil {
+			return nil, e
+		}
 	}
 	c := &control{id: id, kind: kind}
 	c.setProps(o)
@@ -362,6 +395,11 @@ func (s *session) updateControls(r *request) ([]byte, *Error) {
 		}
 		if e := checkControlProps(patch, path); e != nil {
 			return nil, e
+		}
+		if c.kind == kindScreen {
+			if e := checkScreenProps(patch, path); e != nil {
+				return nil, e
+			}
 		}
 		next, changed, err := pending.base(c, c.props).PatchWith(raw, t, rules)
 		if isFixedError(err) {
