@@ -74,16 +74,16 @@ type Props struct {
 	MoveThrottle       *int64
 	SendMouseDownEvent *bool
 	SendMouseUpEvent   *bool
-	Bold            *bool
-	Italic          *bool
-	Underline       *bool
-	TextSize        *string
-	TextColor       *string
-	AccentColor     *string
-	BorderColor     *string
-	FocusColor      *string
-	BackgroundColor *string
-	BackgroundImage *string
+	Bold               *bool
+	Italic             *bool
+	Underline          *bool
+	TextSize           *string
+	TextColor          *string
+	AccentColor        *string
+	BorderColor        *string
+	FocusColor         *string
+	BackgroundColor    *string
+	BackgroundImage    *string
 }
 
 // Ptr returns a pointer to v, for setting built-in properties in code.
