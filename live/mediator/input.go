@@ -29,7 +29,8 @@ const defaultSampleRate = 50
 // and bunched arrivals spend the burst.
 const moveBurst = 5
 
-// movePace is one joystick's bucket of moves for one participant.
+// movePace is one moving control's bucket of moves (a joystick, a screen)
+// for one participant.
 type movePace struct {
 	tokens float64
 	at     int64 // ms when tokens was last refilled
@@ -50,6 +51,20 @@ func (b *movePace) allow(nowMS int64, rate float64) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// allowMove paces the moves of one control (a joystick's sampleRate, a
+// screen's moveThrottle) for p with the same bucket.
+func (p *participant) allowMove(controlID string, nowMS int64, rate float64) bool {
+	pace := p.movePace[controlID]
+	if pace == nil {
+		if p.movePace == nil {
+			p.movePace = map[string]*movePace{}
+		}
+		pace = &movePace{tokens: moveBurst, at: nowMS}
+		p.movePace[controlID] = pace
+	}
+	return pace.allow(nowMS, rate)
 }
 
 func badInput(format string, args ...any) *Error {
@@ -139,15 +154,7 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 		if r, ok := c.props.Float64("sampleRate"); ok && r >= 0 {
 			rate = r
 		}
-		pace := p.movePace[c.id]
-		if pace == nil {
-			if p.movePace == nil {
-				p.movePace = map[string]*movePace{}
-			}
-			pace = &movePace{tokens: moveBurst, at: nowMS}
-			p.movePace[c.id] = pace
-		}
-		if !pace.allow(nowMS, rate) {
+		if !p.allowMove(c.id, nowMS, rate) {
 			return "", 0, perr(wire.CodeBadInput, "input", "Moves come faster than the joystick's sampleRate.")
 		}
 	case kindTextbox:
@@ -219,13 +226,9 @@ func checkScreenInput(p *participant, c *control, in *state.Object, event string
 	if r, ok := c.props.Float64("moveThrottle"); ok && r >= 0 {
 		throttle = r
 	}
-	if last, ok := p.lastMove[c.id]; ok && float64(nowMS-last) < throttle/2 {
+	if !p.allowMove(c.id, nowMS, throttle) {
 		return perr(wire.CodeBadInput, "input", "Moves come faster than the screen's moveThrottle.")
 	}
-	if p.lastMove == nil {
-		p.lastMove = map[string]int64{}
-	}
-	p.lastMove[c.id] = nowMS
 	return nil
 }
 

@@ -129,6 +129,12 @@ func TestScreenInputIsCheckedAgainstItsProperties(t *testing.T) {
 			t.Fatalf("giveInput %s\nwant %s", in.Params, want)
 		}
 	}
+	// Moves are paced like a joystick's: a burst for bunched arrivals,
+	// then two per moveThrottle on average.
+	for range moveBurst - 1 {
+		p.call("giveInput", json.RawMessage(`{"controlID":"aim","event":"move","x":0.5,"y":0.5}`))
+		g.expect("giveInput")
+	}
 	for _, tc := range []struct{ name, params string }{
 		{"move within the throttle", `{"controlID":"aim","event":"move","x":0.6,"y":0.5}`},
 		{"x past the area", `{"controlID":"aim","event":"mousedown","x":1.5,"y":0.5}`},

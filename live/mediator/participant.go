@@ -23,7 +23,7 @@ type participant struct {
 	isDisabled bool   // props' disabled
 	size       int64  // estimated memory (see participantSize)
 	conn       *conn
-	// movePace paces each joystick's moves (see moveBurst).
+	// movePace paces each joystick's and screen's moves (see moveBurst).
 	movePace map[string]*movePace
 	// inputLevel and inputAt are a leaky bucket over the inputs given.
 	inputLevel float64
