@@ -105,39 +105,51 @@ func TestReactionsLoad(t *testing.T) {
 	arrivals := make(chan arrival, n*perSecond*seconds+1000)
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(sctx, http.MethodGet, fmt.Sprintf("%s/overlay/%d/events?key=%s", r.srv.URL, r.owner.ChannelID, url.QueryEscape(key)), nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var resets atomic.Int64
+	var resets, reconnects atomic.Int64
+	streamURL := fmt.Sprintf("%s/overlay/%d/events?key=%s", r.srv.URL, r.owner.ChannelID, url.QueryEscape(key))
+	// Read as a browser's EventSource does: when the stream ends (a
+	// subscriber that fell behind is dropped), reconnect with Last-Event-ID.
 	go func() {
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		named := false // the data belongs to a snapshot or reset, not an event
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case line == "":
-				named = false
-			case strings.HasPrefix(line, "event: "):
-				named = true
-				if line == "event: reset" {
-					resets.Add(1)
-				}
-			case !named && strings.HasPrefix(line, "data: ") && strings.Contains(line, `"kind":"vote"`):
-				now := time.Now()
-				var ev struct {
-					Data struct {
-						Press uint64 `json:"press"`
-						Total uint64 `json:"total"`
-					} `json:"data"`
-				}
-				if json.Unmarshal([]byte(line[6:]), &ev) == nil {
-					arrivals <- arrival{ev.Data.Press, ev.Data.Total, now}
+		last := ""
+		for sctx.Err() == nil {
+			req, _ := http.NewRequestWithContext(sctx, http.MethodGet, streamURL, nil)
+			if last != "" {
+				req.Header.Set("Last-Event-ID", last)
+				reconnects.Add(1)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return
+			}
+			sc := bufio.NewScanner(resp.Body)
+			sc.Buffer(make([]byte, 1<<20), 1<<20)
+			named := false // the data belongs to a snapshot or reset, not an event
+			for sc.Scan() {
+				line := sc.Text()
+				switch {
+				case line == "":
+					named = false
+				case strings.HasPrefix(line, "id: "):
+					last = line[4:]
+				case strings.HasPrefix(line, "event: "):
+					named = true
+					if line == "event: reset" {
+						resets.Add(1)
+					}
+				case !named && strings.HasPrefix(line, "data: ") && strings.Contains(line, `"kind":"vote"`):
+					now := time.Now()
+					var ev struct {
+						Data struct {
+							Press uint64 `json:"press"`
+							Total uint64 `json:"total"`
+						} `json:"data"`
+					}
+					if json.Unmarshal([]byte(line[6:]), &ev) == nil {
+						arrivals <- arrival{ev.Data.Press, ev.Data.Total, now}
+					}
 				}
 			}
+			resp.Body.Close()
 		}
 	}()
 
@@ -303,8 +315,8 @@ collect:
 		maxTotal = max(maxTotal, a.total)
 	}
 	counts := r.console.Channel(r.owner.ChannelID).ReactionCounts()
-	t.Logf("presses sent %d; on the overlay %d (repeats %d, vote total %d); at the webhook %d in %d POSTs (repeats %d, unattributed %d); ran %d, refused %d; send errors %d, resets %d",
-		want, len(seen), dups, maxTotal, len(hookSeen), posts.Load(), hookDups, unattributed, counts.Ran, counts.Refused, sendErrs.Load(), resets.Load())
+	t.Logf("presses sent %d; on the overlay %d (repeats %d, vote total %d); at the webhook %d in %d POSTs (repeats %d, unattributed %d); ran %d, refused %d; send errors %d, overlay reconnects %d, resets %d",
+		want, len(seen), dups, maxTotal, len(hookSeen), posts.Load(), hookDups, unattributed, counts.Ran, counts.Refused, sendErrs.Load(), reconnects.Load(), resets.Load())
 	t.Logf("press → overlay event while the webhook stalled (%d presses): p50 %v, p99 %v, max %v", len(latStall), pct(latStall, .5), pct(latStall, .99), pct(latStall, 1))
 	t.Logf("press → overlay event otherwise (%d presses): p50 %v, p99 %v, max %v", len(latOther), pct(latOther, .5), pct(latOther, .99), pct(latOther, 1))
 	if len(seen) != want || dups != 0 || len(hookSeen) != want || hookDups != 0 || unattributed != 0 ||
