@@ -61,7 +61,7 @@ function playNext() {
     sound = new Audio(fileURL(a.sound));
     sound.play().catch(() => {}); // OBS plays sound; a browser tab may refuse until clicked
   }
-  alertBox.hidden = false;
+  alertBox.hidden = !(a.text || a.image); // a sound alone plays unseen
   body.dataset.alert = String(a.press);
   setTimeout(() => {
     if (sound) {
