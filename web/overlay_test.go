@@ -149,3 +149,24 @@ func waitFor(t testing.TB, what string, ok func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// An overlay's stream ends when the server shuts down, so a connected OBS
+// source never holds up the exit.
+func TestOverlayStreamEndsAtShutdown(t *testing.T) {
+	r := newLiveRig(t, console.Config{})
+	key, _ := r.db.OverlayKey(context.Background(), r.owner.ChannelID)
+	s := openSSE(t, fmt.Sprintf("%s/overlay/%d/events?key=%s", r.srv.URL, r.owner.ChannelID, url.QueryEscape(key)), "", "")
+	s.next(t, "the snapshot", func(ev sseEvent) bool { return ev.Event == "snapshot" })
+	r.console.Shutdown(context.Background())
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case _, open := <-s.events:
+			if !open {
+				return
+			}
+		case <-timeout:
+			t.Fatal("the overlay's stream stayed open after shutdown")
+		}
+	}
+}

@@ -109,6 +109,7 @@ func (m *Manager) Shutdown(ctx context.Context) {
 	for _, ch := range chs {
 		ch.Stop(ctx)
 		ch.feed.closeAll()
+		ch.overlayFeed().closeAll() // OBS reconnects to the next server
 	}
 }
 

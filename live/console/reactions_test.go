@@ -329,3 +329,35 @@ func mustAddr(t *testing.T, s string) netip.Addr {
 	}
 	return a
 }
+
+// A scene reaction switches a group's scene and a move reaction puts the
+// viewer who pressed into a group, through the protocol.
+func TestReactionsSceneAndMove(t *testing.T) {
+	r := newRig(t, Config{})
+	r.version = importLayout(t, r.db, r.owner.ID, `{"format":"mixstudio/2","name":"scenes","scenes":[
+ {"sceneID":"default","controls":[
+  {"controlID":"go","kind":"button","position":[{"size":"large","width":4,"height":4,"x":0,"y":0}]},
+  {"controlID":"join","kind":"button","position":[{"size":"large","width":4,"height":4,"x":5,"y":0}]}]},
+ {"sceneID":"stage","controls":[]}],
+ "groups":[{"groupID":"default","sceneID":"default"},{"groupID":"team","sceneID":"default"}],
+ "reactions":[{"sceneID":"default","controlID":"go","kind":"scene","group":"team","scene":"stage"},
+  {"sceneID":"default","controlID":"join","kind":"move","group":"team"}]}`)
+	csub, _ := r.ch.Subscribe(0, false)
+	defer csub.Cancel()
+	feed := collect(csub)
+	r.goLive(t)
+	alice := r.join(t, r.srv.URL, r.owner.ChannelID, "alice")
+	feed.wait(t, "alice joined", hasType(TypeParticipants, `"username":"alice"`))
+
+	alice.press(t, "join")
+	alice.waitFrame(t, "alice moved to team", func(f frame) bool {
+		return f.Method == "onParticipantUpdate" && strings.Contains(string(f.Params), `"groupID":"team"`)
+	})
+	alice.press(t, "go")
+	alice.waitFrame(t, "team shown the stage", func(f frame) bool {
+		return f.Method == "onGroupUpdate" && strings.Contains(string(f.Params), `"groupID":"team"`) && strings.Contains(string(f.Params), `"sceneID":"stage"`)
+	})
+	if n := feed.count(t, hasType(TypeReaction, "")); n != 0 {
+		t.Fatalf("%d reaction failures", n)
+	}
+}
