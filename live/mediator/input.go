@@ -71,62 +71,91 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 	if d, _ := c.props.Bool("disabled"); d {
 		return "", 0, perr(wire.CodeBadInput, "input.controlID", "The control is disabled.")
 	}
-	nowMS := now.UnixMilli()
-	switch c.kind {
-	case kindButton:
-		switch event {
-		case "mousedown", "mouseup", "keydown", "keyup":
-		default:
-			return "", 0, perr(wire.CodeBadInput, "input.event", "A button takes mousedown, mouseup, keydown or keyup, not %q.", event)
+	if check := inputChecks[c.kind]; check != nil { // custom kinds pass through
+		if cost, e = check(p, c, in, event, now.UnixMilli()); e != nil {
+			return "", 0, e
 		}
-		if in.Has("button") {
-			if _, ok := in.Float64("button"); !ok {
-				return "", 0, perr(wire.CodeBadInput, "input.button", "button must be a number.")
-			}
-		}
-		if cd, ok := c.props.Float64("cooldown"); ok && cd > float64(nowMS) {
-			return "", 0, perr(wire.CodeBadInput, "input.controlID", "The control is on cooldown.")
-		}
-		if event == "mousedown" || event == "keydown" {
-			if f, ok := c.props.Float64("cost"); ok && f > 0 {
-				cost = int64(f)
-			}
-		}
-	case kindJoystick:
-		if event != "move" {
-			return "", 0, perr(wire.CodeBadInput, "input.event", "A joystick takes move, not %q.", event)
-		}
-		x, okx := in.Float64("x")
-		y, oky := in.Float64("y")
-		if !okx || !oky || math.IsNaN(x) || math.IsNaN(y) {
-			return "", 0, perr(wire.CodeBadInput, "input", "A move needs numbers x and y.")
-		}
-		if math.Hypot(x, y) > 1+1e-9 {
-			return "", 0, perr(wire.CodeBadInput, "input", "|(x, y)| must not exceed 1.")
-		}
-		rate := float64(defaultSampleRate)
-		if r, ok := c.props.Float64("sampleRate"); ok && r >= 0 {
-			rate = r
-		}
-		if last, ok := p.lastMove[c.id]; ok && float64(nowMS-last) < rate/2 {
-			return "", 0, perr(wire.CodeBadInput, "input", "Moves come faster than the joystick's sampleRate.")
-		}
-		if p.lastMove == nil {
-			p.lastMove = map[string]int64{}
-		}
-		p.lastMove[c.id] = nowMS
-	case kindTextbox:
-		if event != "submit" && event != "change" {
-			return "", 0, perr(wire.CodeBadInput, "input.event", "A textbox takes submit or change, not %q.", event)
-		}
-		if _, ok := in.String("value"); !ok {
-			return "", 0, perr(wire.CodeBadInput, "input.value", "value must be a string.")
-		}
-	case kindLabel:
-		return "", 0, perr(wire.CodeBadInput, "input.controlID", "A label takes no input.")
 	}
-	// Custom kinds pass through.
 	return controlID, cost, nil
+}
+
+// inputCheck judges an input of one kind of control; it returns the
+// sparks the input costs.
+type inputCheck func(p *participant, c *control, in *state.Object, event string, nowMS int64) (int64, *Error)
+
+// inputChecks are the built-in kinds' rules, one function per kind.
+var inputChecks = map[string]inputCheck{
+	kindButton:   checkButton,
+	kindJoystick: checkJoystick,
+	kindTextbox:  checkTextbox,
+	kindLabel:    checkLabel,
+}
+
+// checkButton: a press or release, not on cooldown; a press costs the
+// button's cost.
+func checkButton(_ *participant, c *control, in *state.Object, event string, nowMS int64) (int64, *Error) {
+	switch event {
+	case "mousedown", "mouseup", "keydown", "keyup":
+	default:
+		return 0, perr(wire.CodeBadInput, "input.event", "A button takes mousedown, mouseup, keydown or keyup, not %q.", event)
+	}
+	if in.Has("button") {
+		if _, ok := in.Float64("button"); !ok {
+			return 0, perr(wire.CodeBadInput, "input.button", "button must be a number.")
+		}
+	}
+	if cd, ok := c.props.Float64("cooldown"); ok && cd > float64(nowMS) {
+		return 0, perr(wire.CodeBadInput, "input.controlID", "The control is on cooldown.")
+	}
+	if event == "mousedown" || event == "keydown" {
+		if f, ok := c.props.Float64("cost"); ok && f > 0 {
+			return int64(f), nil
+		}
+	}
+	return 0, nil
+}
+
+// checkJoystick: a move inside the unit circle, no faster than the
+// joystick's sampleRate allows.
+func checkJoystick(p *participant, c *control, in *state.Object, event string, nowMS int64) (int64, *Error) {
+	if event != "move" {
+		return 0, perr(wire.CodeBadInput, "input.event", "A joystick takes move, not %q.", event)
+	}
+	x, okx := in.Float64("x")
+	y, oky := in.Float64("y")
+	if !okx || !oky || math.IsNaN(x) || math.IsNaN(y) {
+		return 0, perr(wire.CodeBadInput, "input", "A move needs numbers x and y.")
+	}
+	if math.Hypot(x, y) > 1+1e-9 {
+		return 0, perr(wire.CodeBadInput, "input", "|(x, y)| must not exceed 1.")
+	}
+	rate := float64(defaultSampleRate)
+	if r, ok := c.props.Float64("sampleRate"); ok && r >= 0 {
+		rate = r
+	}
+	if last, ok := p.lastMove[c.id]; ok && float64(nowMS-last) < rate/2 {
+		return 0, perr(wire.CodeBadInput, "input", "Moves come faster than the joystick's sampleRate.")
+	}
+	if p.lastMove == nil {
+		p.lastMove = map[string]int64{}
+	}
+	p.lastMove[c.id] = nowMS
+	return 0, nil
+}
+
+// checkTextbox: a submit or change with a string value.
+func checkTextbox(_ *participant, _ *control, in *state.Object, event string, _ int64) (int64, *Error) {
+	if event != "submit" && event != "change" {
+		return 0, perr(wire.CodeBadInput, "input.event", "A textbox takes submit or change, not %q.", event)
+	}
+	if _, ok := in.String("value"); !ok {
+		return 0, perr(wire.CodeBadInput, "input.value", "value must be a string.")
+	}
+	return 0, nil
+}
+
+func checkLabel(*participant, *control, *state.Object, string, int64) (int64, *Error) {
+	return 0, perr(wire.CodeBadInput, "input.controlID", "A label takes no input.")
 }
 
 // giveInput validates a participant's input and forwards it to the game
