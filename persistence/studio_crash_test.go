@@ -50,10 +50,13 @@ func TestCrashSafety(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One save: every control starts at revision 1, so save n leaves n+1.
+	var all []studio.Control
 	for i := range crashControls {
-		if _, err := db.CreateControl(ctx, v.ID, "default", btn(fmt.Sprintf("c%02d", i), pos(studio.Large, i*4, 0, 3, 2))); err != nil {
-			t.Fatal(err)
-		}
+		all = append(all, btn(fmt.Sprintf("c%02d", i), pos(studio.Large, i*4, 0, 3, 2)))
+	}
+	if _, err := db.SaveControls(ctx, v.ID, "default", creates(all...)); err != nil {
+		t.Fatal(err)
 	}
 	db.Close()
 
@@ -161,13 +164,13 @@ func crashChild(path string) {
 			os.Exit(2)
 		}
 		n := s.Controls[0].Revision // this save's number
-		moves := make([]studio.ControlMove, len(s.Controls))
+		moves := make([]move, len(s.Controls))
 		for i, c := range s.Controls {
 			p := c.Position[0]
 			p.Y = int(n) % 18
-			moves[i] = studio.ControlMove{ControlID: c.ControlID, Revision: c.Revision, Grid: studio.Large, Position: &p}
+			moves[i] = move{ControlID: c.ControlID, Revision: c.Revision, Grid: studio.Large, Position: &p}
 		}
-		if _, err := db.MoveControls(ctx, versionID, "default", moves); err != nil {
+		if _, err := moveControls(ctx, db, versionID, "default", moves); err != nil {
 			fmt.Fprintln(os.Stderr, "child:", err)
 			os.Exit(2)
 		}
