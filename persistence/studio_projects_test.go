@@ -106,7 +106,7 @@ func TestProjectOperations(t *testing.T) {
 	db, vid, uid := newDraft(t)
 	ctx := context.Background()
 	v, _ := db.FindVersion(ctx, vid)
-	if _, err := db.CreateControl(ctx, vid, "default", btn("a", pos(studio.Large, 0, 0, 10, 5))); err != nil {
+	if _, err := createControl(ctx, db, vid, "default", btn("a", pos(studio.Large, 0, 0, 10, 5))); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.RenameProject(ctx, v.ProjectID, "Renamed"); err != nil {
