@@ -14,10 +14,58 @@ import (
 	"github.com/mixstudio/mixstudio/persistence"
 )
 
-// defaultSampleRate is the joystick's default move interval (ms); moves
-// arriving faster than half of a joystick's rate are refused, which leaves
-// room for network jitter.
+// defaultSampleRate is the joystick's default move interval (ms).
 const defaultSampleRate = 50
+
+// moveBurst is how many moves a joystick may send at once.
+//
+// A joystick may move at most twice per sampleRate on average. The page
+// sends at most one move per sampleRate, but the server sees moves when
+// they arrive, and a loaded browser, network or server hands over two
+// moves sent 50 ms apart in the same millisecond. Judging each move by the
+// gap since the previous arrival refused such well-paced moves — and with
+// them the release to (0, 0), which left the game's stick tilted. So the
+// rate is an average (a bucket refilled with two moves per sampleRate)
+// and bunched arrivals spend the burst.
+const moveBurst = 5
+
+// movePace is one moving control's bucket of moves (a joystick, a screen)
+// for one participant.
+type movePace struct {
+	tokens float64
+	at     int64 // ms when tokens was last refilled
+}
+
+// allow takes one move from the bucket at nowMS, refilling two per rate
+// ms since the last call; rate <= 0 means the joystick is not paced.
+func (b *movePace) allow(nowMS int64, rate float64) bool {
+	if rate <= 0 {
+		return true
+	}
+	if nowMS > b.at {
+		b.tokens = min(moveBurst, b.tokens+float64(nowMS-b.at)*2/rate)
+		b.at = nowMS
+	}
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// allowMove paces the moves of one control (a joystick's sampleRate, a
+// screen's moveThrottle) for p with the same bucket.
+func (p *participant) allowMove(controlID string, nowMS int64, rate float64) bool {
+	pace := p.movePace[controlID]
+	if pace == nil {
+		if p.movePace == nil {
+			p.movePace = map[string]*movePace{}
+		}
+		pace = &movePace{tokens: moveBurst, at: nowMS}
+		p.movePace[controlID] = pace
+	}
+	return pace.allow(nowMS, rate)
+}
 
 func badInput(format string, args ...any) *Error {
 	return perr(wire.CodeBadInput, "input", format, args...)
@@ -106,13 +154,9 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 		if r, ok := c.props.Float64("sampleRate"); ok && r >= 0 {
 			rate = r
 		}
-		if last, ok := p.lastMove[c.id]; ok && float64(nowMS-last) < rate/2 {
+		if !p.allowMove(c.id, nowMS, rate) {
 			return "", 0, perr(wire.CodeBadInput, "input", "Moves come faster than the joystick's sampleRate.")
 		}
-		if p.lastMove == nil {
-			p.lastMove = map[string]int64{}
-		}
-		p.lastMove[c.id] = nowMS
 	case kindTextbox:
 		if event != "submit" && event != "change" {
 			return "", 0, perr(wire.CodeBadInput, "input.event", "A textbox takes submit or change, not %q.", event)
@@ -182,13 +226,9 @@ func checkScreenInput(p *participant, c *control, in *state.Object, event string
 	if r, ok := c.props.Float64("moveThrottle"); ok && r >= 0 {
 		throttle = r
 	}
-	if last, ok := p.lastMove[c.id]; ok && float64(nowMS-last) < throttle/2 {
+	if !p.allowMove(c.id, nowMS, throttle) {
 		return perr(wire.CodeBadInput, "input", "Moves come faster than the screen's moveThrottle.")
 	}
-	if p.lastMove == nil {
-		p.lastMove = map[string]int64{}
-	}
-	p.lastMove[c.id] = nowMS
 	return nil
 }
 

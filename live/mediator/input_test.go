@@ -86,16 +86,22 @@ func TestInvalidInputIsRefusedWith4099AndNeverReachesTheGameClient(t *testing.T)
 	if in := g.expect("giveInput"); !strings.Contains(string(in.Params), `"event":"spin","speed":3`) {
 		t.Fatalf("custom input %s", in.Params)
 	}
-	// The cooldown passes; joystick moves faster than the sample rate don't.
+	// The cooldown passes; joystick moves faster than the sample rate
+	// (50 ms) don't, once the burst for bunched arrivals is spent.
 	e.clock.Advance(5 * time.Second)
 	p.call("giveInput", map[string]any{"controlID": "cool", "event": "mousedown"})
 	g.expect("giveInput")
-	p.call("giveInput", map[string]any{"controlID": "stick", "event": "move", "x": 0, "y": 0})
+	for range moveBurst {
+		p.call("giveInput", map[string]any{"controlID": "stick", "event": "move", "x": 0, "y": 0})
+	}
 	if got := p.callErr("giveInput", map[string]any{"controlID": "stick", "event": "move", "x": 0.1, "y": 0}); got != 4099 {
 		t.Fatalf("move within the sample rate: %d", got)
 	}
-	e.clock.Advance(50 * time.Millisecond)
+	e.clock.Advance(25 * time.Millisecond) // half the sample rate earns one move
 	p.call("giveInput", map[string]any{"controlID": "stick", "event": "move", "x": 0.1, "y": 0})
+	if got := p.callErr("giveInput", map[string]any{"controlID": "stick", "event": "move", "x": 0.2, "y": 0}); got != 4099 {
+		t.Fatalf("second move after half the sample rate: %d", got)
+	}
 	// A disabled participant gives no input.
 	g.call("updateParticipants", map[string]any{"participants": []any{map[string]any{"sessionID": sid, "disabled": true}}})
 	if got := p.callErr("giveInput", map[string]any{"controlID": "btn", "event": "mousedown"}); got != 4099 {
@@ -122,6 +128,12 @@ func TestScreenInputIsCheckedAgainstItsProperties(t *testing.T) {
 		if in := g.expect("giveInput"); string(in.Params) != want {
 			t.Fatalf("giveInput %s\nwant %s", in.Params, want)
 		}
+	}
+	// Moves are paced like a joystick's: a burst for bunched arrivals,
+	// then two per moveThrottle on average.
+	for range moveBurst - 1 {
+		p.call("giveInput", json.RawMessage(`{"controlID":"aim","event":"move","x":0.5,"y":0.5}`))
+		g.expect("giveInput")
 	}
 	for _, tc := range []struct{ name, params string }{
 		{"move within the throttle", `{"controlID":"aim","event":"move","x":0.6,"y":0.5}`},
@@ -406,5 +418,46 @@ func TestInputFasterThanTheRateIsRefused(t *testing.T) {
 	}
 	if got != 15 {
 		t.Fatalf("%d inputs forwarded, want 15", got)
+	}
+}
+
+// TestJoystickMovesArrivingBunchedAreAccepted: a page sends a joystick's
+// moves one sampleRate (50 ms) apart, but a loaded machine delivers them
+// together. None is refused — least of all the release to (0, 0), whose
+// loss leaves the game's stick tilted — and a steady flood still is.
+func TestJoystickMovesArrivingBunchedAreAccepted(t *testing.T) {
+	e := newEnv(t, Options{})
+	g := e.game()
+	g.call("ready", map[string]any{"isReady": true})
+	p := e.participant("")
+	move := func(x float64) int {
+		return p.callErr("giveInput", map[string]any{"controlID": "stick", "event": "move", "x": x, "y": 0})
+	}
+	for i, x := range []float64{0.5, 1, 0} { // sent 50 ms apart, all arrive now
+		if got := move(x); got != 0 {
+			t.Fatalf("bunched move %d (x=%v) refused: %d", i, x, got)
+		}
+	}
+	// Paced at the sample rate with 40 ms of jitter either way: never refused.
+	for i := range 200 {
+		e.clock.Advance(time.Duration(50+40*(1-2*(i%2))) * time.Millisecond)
+		if got := move(float64(i%2) / 2); got != 0 {
+			t.Fatalf("paced move %d refused: %d", i, got)
+		}
+	}
+	// Four times the sample rate for a second: refused once the burst is
+	// spent, and at most two moves per sample rate pass on average.
+	passed := 0
+	for range 80 {
+		e.clock.Advance(12500 * time.Microsecond)
+		if move(0.3) == 0 {
+			passed++
+		}
+	}
+	if max := 1000/25 + moveBurst; passed > max || passed < 1000/25 {
+		t.Fatalf("%d of 80 moves at 4x the sample rate passed, want %d to %d", passed, 1000/25, max)
+	}
+	for range 3 + moveBurst + 200 + 1 {
+		g.expect("giveInput")
 	}
 }
