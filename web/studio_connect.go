@@ -31,13 +31,13 @@ func (s *Server) connectVersion(c echo.Context) (studio.User, studio.Version, st
 		return u, studio.Version{}, studio.Project{}, echo.NewHTTPError(http.StatusNotFound, "No such version.")
 	}
 	ctx := c.Request().Context()
-	v, err := s.db.FindVersionOutline(ctx, id)
+	v, err := s.db.FindUserVersionOutline(ctx, u.ID, id)
 	if err != nil {
 		return u, v, studio.Project{}, studioHTTPError(err)
 	}
-	p, err := s.ownProject(ctx, u, v.ProjectID)
+	p, err := s.db.FindUserProject(ctx, u.ID, v.ProjectID)
 	if err != nil {
-		return u, v, p, studioHTTPError(studio.Errorf(studio.ENOTFOUND, "version %d does not exist", id))
+		return u, v, p, studioHTTPError(err)
 	}
 	return u, v, p, nil
 }
