@@ -29,7 +29,7 @@ func TestConnectPageShowsWhatAGameSendsAndMintsAToken(t *testing.T) {
 		t.Fatalf("hosts URL %q", got)
 	}
 	for _, id := range []string{"node", "go", "python", "java", "cpp", "unity"} {
-		code := d.Find(testid("snippet-" + id) + " " + testid("snippet-code")).Text()
+		code := d.Find(testid("snippet-"+id) + " " + testid("snippet-code")).Text()
 		if !strings.Contains(code, vid) || !strings.Contains(code, "PASTE_A_TOKEN_HERE") && id != "unity" {
 			t.Errorf("%s snippet without the version or the token placeholder:\n%s", id, code)
 		}
