@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/mixstudio/mixstudio/internal/limits"
 	"math"
 	"strings"
 	"unicode/utf8"
 )
 
-// MaxImportBytes bounds an import file; a 50 x 100 project is about 2 MB.
-const MaxImportBytes = 16 << 20
+// MaxImportBytes bounds an import file (internal/limits says why this size).
+const MaxImportBytes = limits.ImportFile
 
 // Import formats, as ImportReport.Format names them.
 const (

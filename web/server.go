@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/mixstudio/mixstudio/internal/limits"
 	"github.com/mixstudio/mixstudio/live/console"
 	"github.com/mixstudio/mixstudio/live/mediator"
 	"github.com/mixstudio/mixstudio/persistence"
@@ -32,6 +33,9 @@ type Config struct {
 	// whose Host is a loopback name (localhost, 127.x, ::1), so a web page
 	// that rebinds its own DNS name to 127.0.0.1 is not the owner.
 	OwnerOnLoopbackHostOnly bool
+	// Addresses says which client a request comes from (the per-address
+	// limits); set Trusted behind a reverse proxy (docs/security.md).
+	Addresses limits.Addresses
 	// Now is the clock (token and code expiry, rate limits); nil: time.Now.
 	Now func() time.Time
 	// Mediator serves the live protocol endpoints; nil: none are mounted.
