@@ -54,6 +54,10 @@ type Server struct {
 	echo   *echo.Echo
 	onStop []func(context.Context)
 	auth   *authState
+	// requests counts each address's requests in progress (gateRequests);
+	// imports holds a token per import being read (importSlot).
+	requests *limits.Gate
+	imports  chan struct{}
 }
 
 // New builds the server and its routes.
@@ -61,7 +65,8 @@ func New(cfg Config, db *persistence.DB) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, db: db}
+	s := &Server{cfg: cfg, log: cfg.Logger, db: db,
+		requests: limits.NewGate(limits.RequestsPerAddress), imports: make(chan struct{}, limits.ConcurrentImports)}
 	if cfg.Console != nil {
 		s.onStop = append(s.onStop, cfg.Console.Shutdown)
 	}
@@ -72,7 +77,7 @@ func New(cfg Config, db *persistence.DB) *Server {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	e.Use(middleware.Recover())
+	e.Use(middleware.Recover(), s.gateRequests, s.capBody)
 	e.HTTPErrorHandler = s.handleError
 	s.echo = e
 	s.routes(e)
