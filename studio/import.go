@@ -56,6 +56,10 @@ func Import(data []byte) (Layout, ImportReport, error) {
 	default:
 		return Layout{}, rep, Errorf(EINVALID, "not a layout: expected \"scenes\" (a mixstudio export), \"controls.scenes\" (a Mixer Developer Lab version) or a Firebot MixPlay project")
 	}
+	if d.tooMany != nil {
+		// Checking the part read would only multiply the work asked for.
+		return Layout{}, rep, &ValidationError{Problems: []Problem{*d.tooMany}}
+	}
 	l.Format = LayoutFormat
 	d.normalize(&l, rep.Format)
 	rep.Warnings = d.warnings
@@ -192,6 +196,9 @@ func (d *decoder) firebot(top map[string]json.RawMessage) Layout {
 	}
 	arr, _ := d.array(top["scenes"], Problem{Field: "scenes"}, "scenes")
 	for i, raw := range arr {
+		if !d.room("scenes") {
+			break
+		}
 		obj, ok := d.object(raw, Problem{Field: fmt.Sprintf("scenes[%d]", i)}, fmt.Sprintf("scene #%d", i+1))
 		if !ok {
 			continue
@@ -209,6 +216,9 @@ func (d *decoder) firebot(top map[string]json.RawMessage) Layout {
 		}
 		controls, _ := d.array(obj["controls"], Problem{SceneID: s.SceneID, Field: "controls"}, "controls")
 		for j, raw := range controls {
+			if !d.room("controls") {
+				break
+			}
 			if c, ok := d.firebotControl(raw, s.SceneID, j); ok {
 				s.Controls = append(s.Controls, c)
 			}
