@@ -125,7 +125,7 @@ func (db *DB) SaveControlReactions(ctx context.Context, versionID int64, sceneID
 		}
 		c := sc.Control(controlID)
 		if c == nil {
-			return missingControl(sceneID, controlID)
+			return studio.Errorf(studio.ENOTFOUND, "control %q no longer exists in scene %q", controlID, sceneID)
 		}
 		groups := map[string]bool{}
 		for _, g := range v.Groups {

@@ -9,10 +9,10 @@ import (
 )
 
 const reactionsLayout = `{"format":"mixstudio/2","name":"r","scenes":[{"sceneID":"default","controls":[
- {"controlID":"horn","kind":"button","position":[{"size":"large","width":4,"height":4,"x":0,"y":0}]},
- {"controlID":"gone","kind":"button","position":[{"size":"large","width":4,"height":4,"x":5,"y":0}]}]}],"groups":[],
+ {"controlID":"horn","kind":"button","position":[{"size":"large","width":4,"height":4,"x":0,"y":0}]}]},
+ {"sceneID":"extra","controls":[{"controlID":"gone","kind":"button","position":[{"size":"large","width":4,"height":4,"x":5,"y":0}]}]}],"groups":[],
  "reactions":[{"sceneID":"default","controlID":"horn","kind":"cooldown","seconds":5},
-  {"sceneID":"default","controlID":"gone","kind":"counter"}]}`
+  {"sceneID":"extra","controlID":"gone","kind":"counter"}]}`
 
 func TestReactionsAreSavedWithTheVersion(t *testing.T) {
 	db := MustOpenDB(t)
@@ -58,7 +58,7 @@ func TestReactionsAreSavedWithTheVersion(t *testing.T) {
 	}
 
 	// A deleted control's reactions are left out, and not copied.
-	if err := db.DeleteControls(ctx, id, "default", []string{"gone"}); err != nil {
+	if err := db.DeleteScene(ctx, id, "extra", studio.DefaultSceneID); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.SaveVersionFile(ctx, id, VersionFile{Name: "horn.mp3", ContentType: "audio/mpeg", Data: []byte("ID3")}); err != nil {

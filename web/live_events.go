@@ -102,7 +102,9 @@ func lastEventID(req *http.Request) (uint64, bool) {
 // comes, with heartbeats, until the client leaves or the subscription ends.
 func (s *Server) streamFeed(c echo.Context, sub *console.Subscription, resume console.Resume, hasLast bool, snap func() []byte) error {
 	req, w := c.Request(), c.Response()
-	// Long-lived: no write deadline, whatever the server's default.
+	// Long-lived: no write deadline, whatever the server's default. The
+	// server's ReadTimeout does not reach here: net/http clears the read
+	// deadline once the request is read (TestLongLivedRoutesOutliveTheReadTimeout).
 	_ = http.NewResponseController(w.Writer).SetWriteDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")

@@ -87,8 +87,14 @@ func TestReactionsPanelAddsExplainsAndRefuses(t *testing.T) {
 	if rec.Code != http.StatusOK || !strings.Contains(doc(t, rec).Find(testid("files")).Text(), "horn.png") {
 		t.Fatalf("png upload: %d\n%s", rec.Code, rec.Body.String())
 	}
+	// A sound of 2 MB fits (the studio's usual 1 MB cap does not apply).
+	big := append([]byte("ID3\x04\x00\x00\x00\x00\x00\x00"), make([]byte, 2<<20)...)
+	rec = studioUpload(t, h, base+"/files?control="+horn.ControlID+"&scene=default", "file", "long.mp3", big)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("2 MB sound: %d\n%s", rec.Code, rec.Body.String())
+	}
 	files, _ := s.db.ListVersionFiles(context.Background(), versionOf(t, base))
-	if len(files) != 1 || files[0].ContentType != "image/png" {
+	if len(files) != 2 || files[0].ContentType != "image/png" || files[1].ContentType != "audio/mpeg" {
 		t.Fatalf("files: %+v", files)
 	}
 }
