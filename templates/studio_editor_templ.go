@@ -1102,7 +1102,7 @@ func toolbar(v EditorView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, k := range []string{"button", "joystick", "label", "textbox"} {
+			for _, k := range studio.Kinds {
 				var templ_7745c5c3_Var54 = []any{"pal", "pal-" + k}
 				templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var54...)
 				if templ_7745c5c3_Err != nil {
