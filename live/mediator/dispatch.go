@@ -147,7 +147,7 @@ func (s *session) respond(c *conn, r *request, result []byte, e *Error) {
 		return
 	}
 	if e != nil && isFatal(e.Code) {
-		c.closeWith(e.Code, e.Message)
+		c.CloseWith(e.Code, e.Message)
 		return
 	}
 	s.reply(c, r.id, result, e)
