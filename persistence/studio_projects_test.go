@@ -142,3 +142,31 @@ func TestProjectOperations(t *testing.T) {
 	}
 	wantCode(t, db.DeleteProject(ctx, v.ProjectID), studio.ENOTFOUND)
 }
+
+func TestEnsureSharecodeKeepsTheCodeItFinds(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	u, err := db.EnsureOwner(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := db.CreateProject(ctx, u.ID, "Shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, created, err := db.EnsureSharecode(ctx, p.ID)
+	if err != nil || !created || len(first) < 8 {
+		t.Fatalf("first: %q created %v err %v", first, created, err)
+	}
+	again, created, err := db.EnsureSharecode(ctx, p.ID)
+	if err != nil || created || again != first {
+		t.Fatalf("again: %q created %v err %v, want %q kept", again, created, err, first)
+	}
+	rotated, err := db.SetSharecode(ctx, p.ID)
+	if err != nil || rotated == first {
+		t.Fatalf("rotate: %q %v", rotated, err)
+	}
+	if _, _, err := db.EnsureSharecode(ctx, 9999); !errors.Is(err, studio.ErrNotFound) {
+		t.Fatalf("unknown project: %v", err)
+	}
+}

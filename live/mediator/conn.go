@@ -10,10 +10,14 @@ import (
 
 // conn is one socket as the protocol sees it: the transport's queue,
 // writers and reader (internal/transport says why they are built as they
-// are), and what the socket's compression streams are charged.
+// are), what the socket's compression streams are charged and which
+// client address it counts against.
 type conn struct {
 	*transport.Conn
 	streamCost int64 // the reader's goroutine only
+	// addr is the client address holding one of its participant sockets
+	// (Options.SocketsPerAddress) until removeConn; empty: none held.
+	addr string
 }
 
 func newConn(ws *websocket.Conn, sock *transport.Socket, w *transport.Writers, o transport.Options) *conn {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/time/rate"
 
 	"github.com/mixstudio/mixstudio/live/state"
 	"github.com/mixstudio/mixstudio/live/wire"
@@ -97,8 +98,8 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 	if p.disabled() {
 		return "", 0, badInput("Your input is disabled.")
 	}
-	if rate := s.m.opts.InputRate; rate > 0 && !p.allowInput(now.UnixMilli(), rate) {
-		return "", 0, badInput("Input comes too fast.")
+	if rate := s.m.opts.InputRate; rate > 0 && !p.allowInput(now, rate) {
+		return "", 0, badInput("Input comes too fast: at most %g inputs a second (bursts of %d) from one participant.", rate, inputBurst(rate))
 	}
 	controlID, ok := in.String("controlID")
 	if !ok {
@@ -162,8 +163,8 @@ func checkButton(_ *participant, c *control, in *state.Object, event string, now
 	return 0, nil
 }
 
-// checkJoystick: a move inside the unit circle, paced by the joystick's
-// sampleRate.
+// checkJoystick: a move inside the unit circle, no faster than the
+// joystick's sampleRate allows.
 func checkJoystick(p *participant, c *control, in *state.Object, event string, nowMS int64) (int64, *Error) {
 	if event != "move" {
 		return 0, perr(wire.CodeBadInput, "input.event", "A joystick takes move, not %q.", event)
@@ -186,8 +187,8 @@ func checkJoystick(p *participant, c *control, in *state.Object, event string, n
 	return 0, nil
 }
 
-// checkTextbox: a submit or change with a string value, charged and
-// cooled down as a button (a submit is its press).
+// checkTextbox: a submit or change with a string value. A submit is the
+// textbox's press: cooled down and charged as a button's.
 func checkTextbox(_ *participant, c *control, in *state.Object, event string, nowMS int64) (int64, *Error) {
 	if event != "submit" && event != "change" {
 		return 0, perr(wire.CodeBadInput, "input.event", "A textbox takes submit or change, not %q.", event)
@@ -204,10 +205,6 @@ func checkTextbox(_ *participant, c *control, in *state.Object, event string, no
 	return 0, nil
 }
 
-func checkScreen(p *participant, c *control, in *state.Object, event string, nowMS int64) (int64, *Error) {
-	return 0, checkScreenInput(p, c, in, event, nowMS)
-}
-
 func checkLabel(*participant, *control, *state.Object, string, int64) (int64, *Error) {
 	return 0, perr(wire.CodeBadInput, "input.controlID", "A label takes no input.")
 }
@@ -217,13 +214,13 @@ const (
 	defaultMoveThrottle = 50 // ms between moves
 )
 
-// checkScreenInput checks a screen's move/mousedown/mouseup: x and y are
+// checkScreen checks a screen's move/mousedown/mouseup: x and y are
 // fractions of the area, [0, 1] from its top left corner; events the
-// control does not send are refused, and moves coming faster than half of
-// moveThrottle (room for jitter, as joysticks' sampleRate).
+// control does not send are refused, and moves are paced by moveThrottle
+// as a joystick's by its sampleRate.
 // sendMoveEvents "mousedown" is the browser's to honour: a server cannot
 // see a press when sendMouseDownEvent is off, so only "never" refuses moves.
-func checkScreenInput(p *participant, c *control, in *state.Object, event string, nowMS int64) *Error {
+func checkScreen(p *participant, c *control, in *state.Object, event string, nowMS int64) (int64, *Error) {
 	flag := func(k string) bool {
 		v, ok := c.props.Bool(k)
 		return !ok || v // default true
@@ -231,35 +228,35 @@ func checkScreenInput(p *participant, c *control, in *state.Object, event string
 	switch event {
 	case "move":
 		if v, _ := c.props.String("sendMoveEvents"); v == "never" {
-			return perr(wire.CodeBadInput, "input.event", "This screen sends no move events.")
+			return 0, perr(wire.CodeBadInput, "input.event", "This screen sends no move events.")
 		}
 	case "mousedown":
 		if !flag("sendMouseDownEvent") {
-			return perr(wire.CodeBadInput, "input.event", "This screen sends no mousedown events.")
+			return 0, perr(wire.CodeBadInput, "input.event", "This screen sends no mousedown events.")
 		}
 	case "mouseup":
 		if !flag("sendMouseUpEvent") {
-			return perr(wire.CodeBadInput, "input.event", "This screen sends no mouseup events.")
+			return 0, perr(wire.CodeBadInput, "input.event", "This screen sends no mouseup events.")
 		}
 	default:
-		return perr(wire.CodeBadInput, "input.event", "A screen takes move, mousedown or mouseup, not %q.", event)
+		return 0, perr(wire.CodeBadInput, "input.event", "A screen takes move, mousedown or mouseup, not %q.", event)
 	}
 	x, okx := in.Float64("x")
 	y, oky := in.Float64("y")
 	if !okx || !oky || !(x >= 0 && x <= 1) || !(y >= 0 && y <= 1) {
-		return perr(wire.CodeBadInput, "input", "A screen's x and y are numbers from 0 to 1.")
+		return 0, perr(wire.CodeBadInput, "input", "A screen's x and y are numbers from 0 to 1.")
 	}
 	if event != "move" {
-		return nil
+		return 0, nil
 	}
 	throttle := float64(defaultMoveThrottle)
 	if r, ok := c.props.Float64("moveThrottle"); ok && r >= 0 {
 		throttle = r
 	}
 	if !p.allowMove(c.id, nowMS, throttle) {
-		return perr(wire.CodeBadInput, "input", "Moves come faster than the screen's moveThrottle.")
+		return 0, perr(wire.CodeBadInput, "input", "Moves come faster than the screen's moveThrottle.")
 	}
-	return nil
+	return 0, nil
 }
 
 // onCooldown refuses input while the control's cooldown (a server time
@@ -390,16 +387,13 @@ func mustString(o *state.Object, key string) string {
 	return s
 }
 
-// allowInput drains p's input bucket at rate per second and admits one
-// more input if the bucket (of 2×rate) has room.
-func (p *participant) allowInput(nowMS int64, rate float64) bool {
-	if dt := nowMS - p.inputAt; dt > 0 {
-		p.inputLevel = max(0, p.inputLevel-float64(dt)*rate/1000)
+// allowInput takes one input from p's token bucket (rate a second, bursts
+// of twice that); made on p's first input, so idle viewers cost nothing.
+func (p *participant) allowInput(now time.Time, r float64) bool {
+	if p.input == nil {
+		p.input = rate.NewLimiter(rate.Limit(r), inputBurst(r))
 	}
-	p.inputAt = nowMS
-	if p.inputLevel+1 > 2*rate {
-		return false
-	}
-	p.inputLevel++
-	return true
+	return p.input.AllowN(now, 1)
 }
+
+func inputBurst(rate float64) int { return max(1, int(2*rate)) }
