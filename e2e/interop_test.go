@@ -218,7 +218,9 @@ func TestNodeSDKSeesRefusalsAsCloseCodes(t *testing.T) {
 // update; every leave arrives.
 func TestNodeSDKCrowdOfParticipants(t *testing.T) {
 	dir := interopDir(t)
-	srv := startServer(t)
+	// 150 viewers from one address: more than one address may hold by
+	// default (docs/security.md).
+	srv := startServer(t, "--sockets-per-address", "200")
 	token := srv.cli(t, "token")
 	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
 
