@@ -2354,7 +2354,7 @@ func SceneJSON(sceneID, body string) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 193, "” as JSON</h2><button type=\"button\" onclick=\"this.closest('#json-panel').replaceChildren()\" data-testid=\"close-json\">Close</button></header><pre data-testid=\"scene-json-body\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 193, "” as JSON</h2><button type=\"button\" data-clear-closest=\"#json-panel\" data-testid=\"close-json\">Close</button></header><pre data-testid=\"scene-json-body\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

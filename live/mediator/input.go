@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/time/rate"
 
 	"github.com/mixstudio/mixstudio/live/state"
 	"github.com/mixstudio/mixstudio/live/wire"
@@ -97,8 +98,8 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 	if p.disabled() {
 		return "", 0, badInput("Your input is disabled.")
 	}
-	if rate := s.m.opts.InputRate; rate > 0 && !p.allowInput(now.UnixMilli(), rate) {
-		return "", 0, badInput("Input comes too fast.")
+	if rate := s.m.opts.InputRate; rate > 0 && !p.allowInput(now, rate) {
+		return "", 0, badInput("Input comes too fast: at most %g inputs a second (bursts of %d) from one participant.", rate, inputBurst(rate))
 	}
 	controlID, ok := in.String("controlID")
 	if !ok {
@@ -386,16 +387,13 @@ func mustString(o *state.Object, key string) string {
 	return s
 }
 
-// allowInput drains p's input bucket at rate per second and admits one
-// more input if the bucket (of 2×rate) has room.
-func (p *participant) allowInput(nowMS int64, rate float64) bool {
-	if dt := nowMS - p.inputAt; dt > 0 {
-		p.inputLevel = max(0, p.inputLevel-float64(dt)*rate/1000)
+// allowInput takes one input from p's token bucket (rate a second, bursts
+// of twice that); made on p's first input, so idle viewers cost nothing.
+func (p *participant) allowInput(now time.Time, r float64) bool {
+	if p.input == nil {
+		p.input = rate.NewLimiter(rate.Limit(r), inputBurst(r))
 	}
-	p.inputAt = nowMS
-	if p.inputLevel+1 > 2*rate {
-		return false
-	}
-	p.inputLevel++
-	return true
+	return p.input.AllowN(now, 1)
 }
+
+func inputBurst(rate float64) int { return max(1, int(2*rate)) }
