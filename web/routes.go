@@ -21,6 +21,7 @@ const studioBodyLimit = "17M"
 func (s *Server) routes(e *echo.Echo) {
 	e.GET("/healthz", s.handleHealth)
 	e.StaticFS("/static", static.FS)
+	e.GET("/favicon.ico", s.handleFavicon)
 
 	// The protocol (live/mediator): discovery, the game-client and
 	// participant sockets, session file uploads and downloads.

@@ -9,19 +9,6 @@ import (
 	"github.com/mixstudio/mixstudio/templates"
 )
 
-// editorUnitPx is the editor's zoom per grid: large as wide as fits beside
-// the side panel, the taller grids bigger so their controls stay easy to
-// grab. The preview shows the real 12 px.
-func editorUnitPx(grid string) int {
-	switch grid {
-	case studio.Medium:
-		return 18
-	case studio.Small:
-		return 14
-	}
-	return 11
-}
-
 // editorState is what one editor answer shows, beyond the version itself.
 type editorState struct {
 	sceneID  string
@@ -56,7 +43,7 @@ func editorView(v *studio.Version, projectVersions []studio.VersionSummary, tabs
 		VersionID:     v.ID,
 		VersionNumber: v.Number,
 		ReadOnly:      !v.Editable(),
-		Grid:          templates.GridView{Name: g.Name, Width: g.Width, Height: g.Height, UnitPx: editorUnitPx(g.Name), MinViewportPx: g.MinViewportPx},
+		Grid:          templates.GridView{Name: g.Name, Width: g.Width, Height: g.Height, UnitPx: studio.UnitPx, MinViewportPx: g.MinViewportPx},
 		Flash:         st.flash,
 		SceneError:    st.sceneError,
 		GroupError:    st.groupError,
@@ -89,12 +76,8 @@ func editorView(v *studio.Version, projectVersions []studio.VersionSummary, tabs
 			out.Offgrid = append(out.Offgrid, templates.OffgridControl{ID: c.ControlID, Kind: c.Kind, Revision: c.Revision})
 		} else {
 			l := studio.Limits(c.Kind, g)
-			text, _ := c.Get("text")
-			if text == "" && c.Kind == studio.KindTextbox {
-				text, _ = c.Get("placeholder")
-			}
 			out.Controls = append(out.Controls, templates.ControlBox{
-				ID: c.ControlID, Kind: c.Kind, Text: text,
+				ID: c.ControlID, Kind: c.Kind, JSON: controlJSON(c), Warning: studio.NothingToShow(c),
 				X: p.X, Y: p.Y, W: p.Width, H: p.Height, Revision: c.Revision,
 				MinW: l.MinWidth, MinH: l.MinHeight, MaxW: l.MaxWidth, MaxH: l.MaxHeight, Square: l.Square,
 			})
@@ -119,7 +102,8 @@ var positionFields = [...]struct{ name, label string }{{"x", "x"}, {"y", "y"}, {
 
 // propsView is the properties form of a control as saved.
 func propsView(base string, c *studio.Control, grid string, readOnly bool) templates.PropsView {
-	pv := templates.PropsView{Base: base, ControlID: c.ControlID, Kind: c.Kind, Revision: c.Revision, Grid: grid, ReadOnly: readOnly}
+	pv := templates.PropsView{Base: base, ControlID: c.ControlID, Kind: c.Kind, Revision: c.Revision, Grid: grid, ReadOnly: readOnly,
+		Warning: studio.NothingToShow(c)}
 	if p, ok := c.PositionOn(grid); ok {
 		pv.OnGrid = true
 		vals := [...]int{p.X, p.Y, p.Width, p.Height}
@@ -140,11 +124,21 @@ func propsView(base string, c *studio.Control, grid string, readOnly bool) templ
 	return pv
 }
 
+// controlJSON is a control as the protocol sends it: what the page's
+// modules draw, in the editor as on the play page.
+func controlJSON(c *studio.Control) string {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
 // previewView lays a scene out on each grid at real size.
 func previewView(v *studio.Version, scene *studio.Scene) templates.PreviewView {
 	out := templates.PreviewView{SceneID: scene.SceneID, EditorURL: templates.EditorURL(v.ID) + "?scene=" + url.QueryEscape(scene.SceneID)}
 	for _, g := range studio.Grids {
-		pg := templates.PreviewGrid{Name: g.Name, Width: g.Width, Height: g.Height, MinViewportPx: g.MinViewportPx}
+		pg := templates.PreviewGrid{Name: g.Name, Width: g.Width, Height: g.Height, MinViewportPx: g.MinViewportPx, UnitPx: studio.UnitPx}
 		for i := range scene.Controls {
 			c := &scene.Controls[i]
 			p, ok := c.PositionOn(g.Name)
@@ -152,18 +146,7 @@ func previewView(v *studio.Version, scene *studio.Scene) templates.PreviewView {
 				pg.Hidden = append(pg.Hidden, c.ControlID)
 				continue
 			}
-			pc := templates.PreviewControl{ID: c.ControlID, Kind: c.Kind, X: p.X, Y: p.Y, W: p.Width, H: p.Height}
-			pc.Text, _ = c.Get("text")
-			pc.Placeholder, _ = c.Get("placeholder")
-			if c.Kind == studio.KindTextbox {
-				if has, _ := c.Get("hasSubmit"); has == "true" {
-					pc.SubmitText, _ = c.Get("submitText")
-					if pc.SubmitText == "" {
-						pc.SubmitText = "Submit"
-					}
-				}
-			}
-			pg.Controls = append(pg.Controls, pc)
+			pg.Controls = append(pg.Controls, templates.PreviewControl{ID: c.ControlID, JSON: controlJSON(c), X: p.X, Y: p.Y, W: p.Width, H: p.Height})
 		}
 		out.Grids = append(out.Grids, pg)
 	}
