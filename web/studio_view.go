@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strconv"
 
@@ -113,7 +114,8 @@ func propsView(base string, c *studio.Control, grid string, readOnly bool) templ
 	}
 	for _, prop := range studio.PropertiesOf(c.Kind) {
 		val, _ := c.Get(prop.Name)
-		pv.Fields = append(pv.Fields, templates.PropField{Name: prop.Name, Label: prop.Name, Type: string(prop.Type), Help: prop.Help, Value: val})
+		pv.Fields = append(pv.Fields, templates.PropField{Name: prop.Name, Label: prop.Name, Type: string(prop.Type), Help: prop.Help, Value: val,
+			Options: propOptions(prop.Name)})
 	}
 	pv.Custom = templates.PropField{Name: "custom", Label: "custom", Type: "json"}
 	if len(c.Custom) > 0 {
@@ -149,6 +151,25 @@ func previewView(v *studio.Version, scene *studio.Scene) templates.PreviewView {
 			pg.Controls = append(pg.Controls, templates.PreviewControl{ID: c.ControlID, JSON: controlJSON(c), X: p.X, Y: p.Y, W: p.Width, H: p.Height})
 		}
 		out.Grids = append(out.Grids, pg)
+	}
+	return out
+}
+
+// propOptions names the values of the fields that take a number standing
+// for something (a gamepad button): the form offers the names.
+func propOptions(name string) []templates.PropOption {
+	var names []string
+	switch name {
+	case "gamepadButton":
+		names = studio.GamepadButtonNames[:]
+	case "gamepadJoystick":
+		names = studio.GamepadJoystickNames[:]
+	default:
+		return nil
+	}
+	out := make([]templates.PropOption, len(names))
+	for i, n := range names {
+		out[i] = templates.PropOption{Value: strconv.Itoa(i), Label: fmt.Sprintf("%s (%d)", n, i)}
 	}
 	return out
 }
