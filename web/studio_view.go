@@ -18,7 +18,10 @@ type editorState struct {
 	flash    templates.Flash
 	// props, when set, replaces the selected control's form (a refused
 	// save keeps what was typed and shows its errors).
-	props      *templates.PropsView
+	props *templates.PropsView
+	// propsSaved: props was (partly) saved, so the form takes the saved
+	// control's new revision and warning.
+	propsSaved bool
 	sceneError string
 	groupError string
 	selectIDs  []string // the selection the page should take
@@ -90,6 +93,14 @@ func editorView(v *studio.Version, projectVersions []studio.VersionSummary, tabs
 	switch {
 	case st.props != nil:
 		out.Props = *st.props
+		if c := scene.Control(out.Props.ControlID); c != nil && st.propsSaved {
+			if out.Props.General == "" {
+				// All saved: the form shows the values as saved.
+				out.Props = propsView(out.Base(), c, g.Name, out.ReadOnly)
+				out.Props.Saved = st.props.Saved
+			}
+			out.Props.Revision, out.Props.Warning = c.Revision, studio.NothingToShow(c)
+		}
 	case len(st.selected) == 1:
 		if c := scene.Control(st.selected[0]); c != nil {
 			out.Props = propsView(out.Base(), c, g.Name, out.ReadOnly)
