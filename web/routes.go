@@ -94,6 +94,8 @@ func (s *Server) routes(e *echo.Echo) {
 	v.POST("/paste", s.handlePaste)
 	v.POST("/delete-controls", s.handleDeleteControls)
 	v.POST("/fill", s.handleFill)
+	v.GET("/arrange", s.handleArrange)
+	v.POST("/arrange", s.handleArrange)
 	v.POST("/place", s.handlePlace)
 	v.POST("/unplace", s.handleUnplace)
 	v.POST("/restore", s.handleRestore)

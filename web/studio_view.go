@@ -25,6 +25,9 @@ type editorState struct {
 	sceneError string
 	groupError string
 	selectIDs  []string // the selection the page should take
+	// arrange, when set, shows an arrangement of the grid that is not
+	// saved yet (the scene holds it), with Apply and Cancel.
+	arrange *templates.ArrangePreview
 	history    *templates.HistoryEntry
 }
 
@@ -52,6 +55,7 @@ func editorView(v *studio.Version, projectVersions []studio.VersionSummary, tabs
 		SceneError:    st.sceneError,
 		GroupError:    st.groupError,
 		History:       st.history,
+		Arrange:       st.arrange,
 	}
 	for _, pv := range projectVersions {
 		out.Versions = append(out.Versions, templates.VersionLink{ID: pv.ID, Number: pv.Number, State: pv.State})
