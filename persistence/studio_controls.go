@@ -78,13 +78,6 @@ func insertControl(ctx context.Context, ins execer, sceneRef int64, c *studio.Co
 	return nil
 }
 
-// staleControl is the refusal a save with an old revision gets.
-func staleControl(sceneID, controlID string) error {
-	return studio.Errorf(studio.ECONFLICT,
-		"control %q of scene %q was changed elsewhere (another tab?) since you loaded it; your change was not saved — reload to see theirs, then edit again",
-		controlID, sceneID)
-}
-
 func missingControl(sceneID, controlID string) error {
 	return studio.Errorf(studio.ENOTFOUND, "scene %q has no control %q (deleted elsewhere?)", sceneID, controlID)
 }
@@ -137,58 +130,20 @@ func checkControlCount(ctx context.Context, tx *sql.Tx, versionID int64, adding 
 	return nil
 }
 
-// UpdateControl replaces a control's positions and properties. c.Revision
-// must be the revision the editor loaded: if someone saved the control
-// since, the save is refused with ECONFLICT instead of overwriting theirs.
-// The kind never changes (as in the protocol). The saved control, with its
-// new revision, is returned.
-func (db *DB) UpdateControl(ctx context.Context, versionID int64, sceneID string, c studio.Control) (studio.Control, error) {
-	c = c.Clone()
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		ref, s, err := sceneForEdit(ctx, tx, versionID, sceneID)
-		if err != nil {
-			return err
-		}
-		cur := s.Control(c.ControlID)
-		if cur == nil {
-			return missingControl(sceneID, c.ControlID)
-		}
-		if cur.Revision != c.Revision {
-			return staleControl(sceneID, c.ControlID)
-		}
-		if cur.Kind != c.Kind {
-			return &studio.Error{Code: studio.EINVALID, Field: "kind", Message: fmt.Sprintf("a control's kind cannot change (%s to %s); create a new control instead", cur.Kind, c.Kind)}
-		}
-		*cur = c
-		if err := s.Validate(); err != nil {
-			return err
-		}
-		rev, err := nextControlRevision(ctx, tx, versionID)
-		if err != nil {
-			return err
-		}
-		if err := saveControl(ctx, tx, ref, &c, sceneID, rev); err != nil {
-			return err
-		}
-		return db.touch(ctx, tx, versionID)
-	})
-	return c, err
-}
-
-// saveControl writes c if its stored revision is still c.Revision, and
-// gives it revision rev (from nextControlRevision).
-func saveControl(ctx context.Context, tx *sql.Tx, sceneRef int64, c *studio.Control, sceneID string, rev int64) error {
+// saveControl writes c if its stored revision is still expect, and gives
+// it revision rev (from nextControlRevision).
+func saveControl(ctx context.Context, tx *sql.Tx, sceneRef int64, c *studio.Control, expect int64, sceneID string, rev int64) error {
 	e, err := encodeControl(c)
 	if err != nil {
 		return fmt.Errorf("encode control %q: %w", c.ControlID, err)
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE controls SET positions = ?, props = ?, missing = ?, revision = ?
-		WHERE scene_ref = ? AND control_id = ? AND revision = ?`, e.positions, e.props, e.missing, rev, sceneRef, c.ControlID, c.Revision)
+		WHERE scene_ref = ? AND control_id = ? AND revision = ?`, e.positions, e.props, e.missing, rev, sceneRef, c.ControlID, expect)
 	if err != nil {
 		return fmt.Errorf("save control %q: %w", c.ControlID, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return staleControl(sceneID, c.ControlID)
+		return studio.StaleControl(sceneID, c.ControlID)
 	}
 	c.Revision = rev
 	return nil
@@ -220,7 +175,7 @@ func (db *DB) MoveControls(ctx context.Context, versionID int64, sceneID string,
 			}
 			moved[m.ControlID] = true
 			if c.Revision != m.Revision {
-				return staleControl(sceneID, m.ControlID)
+				return studio.StaleControl(sceneID, m.ControlID)
 			}
 			if _, ok := studio.GridByName(m.Grid); !ok {
 				return &studio.Error{Code: studio.EINVALID, Field: "position", Message: fmt.Sprintf("unknown grid %q", m.Grid)}
@@ -242,7 +197,7 @@ func (db *DB) MoveControls(ctx context.Context, versionID int64, sceneID string,
 		}
 		for _, m := range moves {
 			c := s.Control(m.ControlID)
-			if err := saveControl(ctx, tx, ref, c, sceneID, rev); err != nil {
+			if err := saveControl(ctx, tx, ref, c, c.Revision, sceneID, rev); err != nil {
 				return err
 			}
 			out = append(out, *c)
@@ -267,7 +222,7 @@ func (db *DB) RenameControl(ctx context.Context, versionID int64, sceneID, contr
 			return missingControl(sceneID, controlID)
 		}
 		if c.Revision != revision {
-			return staleControl(sceneID, controlID)
+			return studio.StaleControl(sceneID, controlID)
 		}
 		if newID != controlID && s.Control(newID) != nil {
 			return &studio.Error{Code: studio.ECONFLICT, Field: "controlID", Message: fmt.Sprintf("scene %q already has a control %q", sceneID, newID)}
@@ -286,7 +241,7 @@ func (db *DB) RenameControl(ctx context.Context, versionID int64, sceneID, contr
 			return fmt.Errorf("rename control: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return staleControl(sceneID, controlID)
+			return studio.StaleControl(sceneID, controlID)
 		}
 		c.Revision = rev
 		out = *c

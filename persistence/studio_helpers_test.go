@@ -52,3 +52,40 @@ func sameLayout(t testing.TB, a, b studio.Layout) bool {
 	}
 	return bytes.Equal(ea, eb)
 }
+
+// creates, updates and deletes build an edit the way the editor does;
+// changes joins them into one save.
+func creates(cs ...studio.Control) studio.ControlChanges {
+	out := make(studio.ControlChanges, len(cs))
+	for i := range cs {
+		c := cs[i].Clone()
+		out[i] = studio.ControlChange{ControlID: c.ControlID, After: &c}
+	}
+	return out
+}
+
+// updates expects each control at the revision it carries.
+func updates(cs ...studio.Control) studio.ControlChanges {
+	out := creates(cs...)
+	for i := range out {
+		out[i].Expect = cs[i].Revision
+	}
+	return out
+}
+
+// deletes expects each control at the revision it carries.
+func deletes(cs ...studio.Control) studio.ControlChanges {
+	out := make(studio.ControlChanges, len(cs))
+	for i, c := range cs {
+		out[i] = studio.ControlChange{ControlID: c.ControlID, Expect: c.Revision}
+	}
+	return out
+}
+
+func changes(parts ...studio.ControlChanges) studio.ControlChanges {
+	var out studio.ControlChanges
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}

@@ -93,7 +93,8 @@ type SizeLimits struct {
 // The minimums keep a control usable on a phone (12 px units): a button
 // needs room for a word (3x2 = 36x24 px), a joystick for a thumb
 // (5x5 = 60 px), a label for one line (2x1), a textbox for an input and a
-// submit button (6x4, which Mixer's own textbox also required in height).
+// submit button (6x4, which Mixer's own textbox also required in height),
+// a screen for a finger's drag (4x4).
 func Limits(kind string, g Grid) SizeLimits {
 	l := SizeLimits{MaxWidth: g.Width, MaxHeight: g.Height}
 	switch kind {
@@ -107,6 +108,8 @@ func Limits(kind string, g Grid) SizeLimits {
 		l.MinWidth, l.MinHeight, l.DefaultWidth, l.DefaultHeight = 2, 1, 10, 2
 	case KindTextbox:
 		l.MinWidth, l.MinHeight, l.DefaultWidth, l.DefaultHeight = 6, 4, 15, 4
+	case KindScreen:
+		l.MinWidth, l.MinHeight, l.DefaultWidth, l.DefaultHeight = 4, 4, 20, 10
 	default:
 		l.MinWidth, l.MinHeight, l.DefaultWidth, l.DefaultHeight = 1, 1, 10, 5
 	}

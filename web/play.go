@@ -45,9 +45,9 @@ func (s *Server) handlePlay(c echo.Context) error {
 		Streamer:  owner.Username,
 		SignInURL: "/signin?next=" + url.QueryEscape(c.Request().URL.Path),
 	}
-	p := templates.Page{Title: owner.Username + " · play", Scripts: []string{playScript}}
 	if viewer, ok := s.sessionUser(c); ok {
-		v.Viewer, p.User = viewer.Username, viewer.Username
+		v.Viewer = viewer.Username
+		c.Set(userNameContextKey, viewer.Username) // the layout names the viewer
 		if v.Sparks, err = s.db.SparksBalance(c.Request().Context(), viewer.ID); err != nil {
 			return err
 		}
@@ -56,7 +56,7 @@ func (s *Server) handlePlay(c echo.Context) error {
 	h.Set("Content-Security-Policy", s.playCSP(c))
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "same-origin")
-	return writeComponent(c, http.StatusOK, layoutAround(p, templates.PlayPage(v)))
+	return s.renderView(c, http.StatusOK, view{Title: owner.Username + " · play", Page: templates.PlayPage(v), Scripts: []string{playScript}})
 }
 
 // playCSP allows scripts from this server only: control text is data from

@@ -90,7 +90,7 @@ func (s *Server) routes(e *echo.Echo) {
 	v.POST("/controls", s.handleAddControl)
 	v.POST("/move", s.handleMove)
 	v.GET("/properties", s.handleProperties)
-	v.POST("/properties", s.handleProperties)
+	v.POST("/properties", s.handleSaveProperties)
 	v.POST("/paste", s.handlePaste)
 	v.POST("/delete-controls", s.handleDeleteControls)
 	v.POST("/fill", s.handleFill)

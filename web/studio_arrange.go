@@ -34,6 +34,6 @@ func (s *Server) handleArrange(c echo.Context) error {
 		return s.renderEditor(c, http.StatusOK, r, editorState{flash: templates.Flash{Kind: "ok", Text: "The " + r.grid + " grid already follows the large layout."}})
 	}
 	label := "Arrange " + r.grid + " from large"
-	return s.saveEdit(c, r, label, "edit", &edited, changed(r.scene(), &edited),
+	return s.saveEdit(c, r, label, "edit", studio.Changes(r.scene(), &edited),
 		editorState{flash: templates.Flash{Kind: "ok", Text: "Arranged: " + res.String() + ". Undo puts it back."}})
 }

@@ -119,16 +119,9 @@ func (ch *Channel) GoLive(ctx context.Context, owner studio.User, opts LiveOptio
 	}
 
 	db := ch.m.cfg.DB
-	v, err := db.FindVersion(ctx, opts.VersionID)
+	v, err := db.FindUserVersion(ctx, owner.ID, opts.VersionID)
 	if err != nil {
 		return err
-	}
-	p, err := db.FindProjectByID(ctx, v.ProjectID)
-	if err != nil {
-		return err
-	}
-	if p.OwnerID != owner.ID {
-		return studio.Errorf(studio.ENOTFOUND, "version %d does not exist", opts.VersionID)
 	}
 	scenes, groups, err := protocolLayout(v)
 	if err != nil {

@@ -79,7 +79,8 @@ func checkInvariants(t *testing.T, s *session) {
 			t.Fatal("participant: cached size out of step")
 		}
 	}
-	if !json.Valid(s.scenesJSON()) || !json.Valid(s.worldJSON()) || !json.Valid(groupsParams(s.groups)) {
+	scenes, _ := s.getScenes(nil)
+	if !json.Valid(scenes) || !json.Valid(s.worldJSON(s.scenes)) || !json.Valid(groupsParams(s.groups)) {
 		t.Fatal("invalid JSON in the state")
 	}
 }

@@ -14,10 +14,58 @@ import (
 	"github.com/mixstudio/mixstudio/persistence"
 )
 
-// defaultSampleRate is the joystick's default move interval (ms); moves
-// arriving faster than half of a joystick's rate are refused, which leaves
-// room for network jitter.
+// defaultSampleRate is the joystick's default move interval (ms).
 const defaultSampleRate = 50
+
+// moveBurst is how many moves a joystick may send at once.
+//
+// A joystick may move at most twice per sampleRate on average. The page
+// sends at most one move per sampleRate, but the server sees moves when
+// they arrive, and a loaded browser, network or server hands over two
+// moves sent 50 ms apart in the same millisecond. Judging each move by the
+// gap since the previous arrival refused such well-paced moves — and with
+// them the release to (0, 0), which left the game's stick tilted. So the
+// rate is an average (a bucket refilled with two moves per sampleRate)
+// and bunched arrivals spend the burst.
+const moveBurst = 5
+
+// movePace is one moving control's bucket of moves (a joystick, a screen)
+// for one participant.
+type movePace struct {
+	tokens float64
+	at     int64 // ms when tokens was last refilled
+}
+
+// allow takes one move from the bucket at nowMS, refilling two per rate
+// ms since the last call; rate <= 0 means the joystick is not paced.
+func (b *movePace) allow(nowMS int64, rate float64) bool {
+	if rate <= 0 {
+		return true
+	}
+	if nowMS > b.at {
+		b.tokens = min(moveBurst, b.tokens+float64(nowMS-b.at)*2/rate)
+		b.at = nowMS
+	}
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// allowMove paces the moves of one control (a joystick's sampleRate, a
+// screen's moveThrottle) for p with the same bucket.
+func (p *participant) allowMove(controlID string, nowMS int64, rate float64) bool {
+	pace := p.movePace[controlID]
+	if pace == nil {
+		if p.movePace == nil {
+			p.movePace = map[string]*movePace{}
+		}
+		pace = &movePace{tokens: moveBurst, at: nowMS}
+		p.movePace[controlID] = pace
+	}
+	return pace.allow(nowMS, rate)
+}
 
 func badInput(format string, args ...any) *Error {
 	return perr(wire.CodeBadInput, "input", format, args...)
@@ -84,13 +132,11 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 				return "", 0, perr(wire.CodeBadInput, "input.button", "button must be a number.")
 			}
 		}
-		if cd, ok := c.props.Float64("cooldown"); ok && cd > float64(nowMS) {
-			return "", 0, perr(wire.CodeBadInput, "input.controlID", "The control is on cooldown.")
+		if e := onCooldown(c, nowMS); e != nil {
+			return "", 0, e
 		}
 		if event == "mousedown" || event == "keydown" {
-			if f, ok := c.props.Float64("cost"); ok && f > 0 {
-				cost = int64(f)
-			}
+			cost = costOf(c)
 		}
 	case kindJoystick:
 		if event != "move" {
@@ -108,19 +154,26 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 		if r, ok := c.props.Float64("sampleRate"); ok && r >= 0 {
 			rate = r
 		}
-		if last, ok := p.lastMove[c.id]; ok && float64(nowMS-last) < rate/2 {
+		if !p.allowMove(c.id, nowMS, rate) {
 			return "", 0, perr(wire.CodeBadInput, "input", "Moves come faster than the joystick's sampleRate.")
 		}
-		if p.lastMove == nil {
-			p.lastMove = map[string]int64{}
-		}
-		p.lastMove[c.id] = nowMS
 	case kindTextbox:
 		if event != "submit" && event != "change" {
 			return "", 0, perr(wire.CodeBadInput, "input.event", "A textbox takes submit or change, not %q.", event)
 		}
 		if _, ok := in.String("value"); !ok {
 			return "", 0, perr(wire.CodeBadInput, "input.value", "value must be a string.")
+		}
+		// Charged and cooled down as a button: a submit is its press.
+		if e := onCooldown(c, nowMS); e != nil {
+			return "", 0, e
+		}
+		if event == "submit" {
+			cost = costOf(c)
+		}
+	case kindScreen:
+		if e := checkScreenInput(p, c, in, event, nowMS); e != nil {
+			return "", 0, e
 		}
 	case kindLabel:
 		return "", 0, perr(wire.CodeBadInput, "input.controlID", "A label takes no input.")
@@ -129,9 +182,77 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 	return controlID, cost, nil
 }
 
+// A screen's defaults, where its properties are not set.
+const (
+	defaultMoveThrottle = 50 // ms between moves
+)
+
+// checkScreenInput checks a screen's move/mousedown/mouseup: x and y are
+// fractions of the area, [0, 1] from its top left corner; events the
+// control does not send are refused, and moves coming faster than half of
+// moveThrottle (room for jitter, as joysticks' sampleRate).
+// sendMoveEvents "mousedown" is the browser's to honour: a server cannot
+// see a press when sendMouseDownEvent is off, so only "never" refuses moves.
+func checkScreenInput(p *participant, c *control, in *state.Object, event string, nowMS int64) *Error {
+	flag := func(k string) bool {
+		v, ok := c.props.Bool(k)
+		return !ok || v // default true
+	}
+	switch event {
+	case "move":
+		if v, _ := c.props.String("sendMoveEvents"); v == "never" {
+			return perr(wire.CodeBadInput, "input.event", "This screen sends no move events.")
+		}
+	case "mousedown":
+		if !flag("sendMouseDownEvent") {
+			return perr(wire.CodeBadInput, "input.event", "This screen sends no mousedown events.")
+		}
+	case "mouseup":
+		if !flag("sendMouseUpEvent") {
+			return perr(wire.CodeBadInput, "input.event", "This screen sends no mouseup events.")
+		}
+	default:
+		return perr(wire.CodeBadInput, "input.event", "A screen takes move, mousedown or mouseup, not %q.", event)
+	}
+	x, okx := in.Float64("x")
+	y, oky := in.Float64("y")
+	if !okx || !oky || !(x >= 0 && x <= 1) || !(y >= 0 && y <= 1) {
+		return perr(wire.CodeBadInput, "input", "A screen's x and y are numbers from 0 to 1.")
+	}
+	if event != "move" {
+		return nil
+	}
+	throttle := float64(defaultMoveThrottle)
+	if r, ok := c.props.Float64("moveThrottle"); ok && r >= 0 {
+		throttle = r
+	}
+	if !p.allowMove(c.id, nowMS, throttle) {
+		return perr(wire.CodeBadInput, "input", "Moves come faster than the screen's moveThrottle.")
+	}
+	return nil
+}
+
+// onCooldown refuses input while the control's cooldown (a server time
+// in ms, set by the game client) lies ahead.
+func onCooldown(c *control, nowMS int64) *Error {
+	if cd, ok := c.props.Float64("cooldown"); ok && cd > float64(nowMS) {
+		return perr(wire.CodeBadInput, "input.controlID", "The control is on cooldown.")
+	}
+	return nil
+}
+
+// costOf is the sparks a press of c costs (0 for none).
+func costOf(c *control) int64 {
+	if f, ok := c.props.Float64("cost"); ok && f > 0 {
+		return int64(f)
+	}
+	return 0
+}
+
 // giveInput validates a participant's input and forwards it to the game
-// client. A costly mousedown/keydown is charged first, without holding
-// the session lock across the database call.
+// client. A costly button press (mousedown/keydown) or textbox submit is
+// charged first, without holding the session lock across the database
+// call.
 func (s *session) giveInput(p *participant, r *request) {
 	c := p.conn
 	in, e := parseInput(r.params)

@@ -23,8 +23,8 @@ type participant struct {
 	isDisabled bool   // props' disabled
 	size       int64  // estimated memory (see participantSize)
 	conn       *conn
-	// lastMove is when each joystick last moved, for sampleRate.
-	lastMove map[string]int64
+	// movePace paces each joystick's and screen's moves (see moveBurst).
+	movePace map[string]*movePace
 	// inputLevel and inputAt are a leaky bucket over the inputs given.
 	inputLevel float64
 	inputAt    int64
