@@ -208,7 +208,7 @@ func EditorPage(v EditorView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<link rel=\"stylesheet\" href=\"/static/css/play.css\"><script src=\"/static/js/editor.js\" defer></script><script src=\"/static/js/props-inputs.js\" defer></script><script type=\"module\" src=\"/static/js/studio-controls.js\"></script>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<link rel=\"stylesheet\" href=\"/static/css/play.css\"><script src=\"/static/js/editor.js\" defer></script><script src=\"/static/js/props-inputs.js\" defer></script><script type=\"module\" async src=\"/static/js/studio-controls.js\"></script>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -69,7 +69,7 @@ func PreviewPage(v PreviewView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<link rel=\"stylesheet\" href=\"/static/css/play.css\"><script type=\"module\" src=\"/static/js/studio-controls.js\"></script><div class=\"preview-page\" data-testid=\"preview-page\"><p><a href=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<link rel=\"stylesheet\" href=\"/static/css/play.css\"><script type=\"module\" async src=\"/static/js/studio-controls.js\"></script><div class=\"preview-page\" data-testid=\"preview-page\"><p><a href=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -28,7 +28,7 @@ type editorState struct {
 	// arrange, when set, shows an arrangement of the grid that is not
 	// saved yet (the scene holds it), with Apply and Cancel.
 	arrange *templates.ArrangePreview
-	history    *templates.HistoryEntry
+	history *templates.HistoryEntry
 }
 
 // editorView builds the editor's view model from a version.

@@ -6,7 +6,9 @@
 // stays on the host); the host itself carries only the studio's chrome
 // (selection, handles, the control's id, warnings).
 //
-// The hosts are drawn on load and again after every htmx swap.
+// The hosts are drawn on load and again after every htmx swap. The page
+// loads this module async: it must not hold up DOMContentLoaded, when htmx
+// binds the page's buttons.
 
 import { createControl } from "./play/controls.js";
 
