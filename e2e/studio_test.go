@@ -190,6 +190,8 @@ func TestStudioEditorEndToEnd(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=import-file]`), []string{named}),
 		chromedp.Click(chromedp.CSS(`[data-testid=import-submit]`)),
 	)
+	studioWait(t, ctx, `!!document.querySelector('[data-testid=import-summary]')`)
+	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=open-imported]`)))
 	studioWaitNavigation(t, ctx, fmt.Sprintf(`location.pathname.startsWith('/studio/versions/') && location.pathname !== %q && !!document.querySelector('[data-testid=canvas]')`, editorURL))
 	importedURL := studioEval[string](t, ctx, `location.pathname`)
 	studioDo(t, ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=projects]`)))

@@ -24,6 +24,9 @@ const (
 type ImportReport struct {
 	Format   string
 	Warnings []string
+	// Unnamed: the file named no layout (Name is then "Imported layout"),
+	// so a caller that knows the file's name may use it instead.
+	Unnamed bool
 }
 
 // Import reads a layout file in any of the accepted formats (see the
@@ -56,6 +59,7 @@ func Import(data []byte) (Layout, ImportReport, error) {
 		return Layout{}, rep, Errorf(EINVALID, "not a layout: expected \"scenes\" (a mixstudio export), \"controls.scenes\" (a Mixer Developer Lab version) or a Firebot MixPlay project")
 	}
 	l.Format = LayoutFormat
+	rep.Unnamed = strings.TrimSpace(l.Name) == ""
 	d.normalize(&l, rep.Format)
 	rep.Warnings = d.warnings
 	d.problems = append(d.problems, validationProblems(&l)...)

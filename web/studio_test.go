@@ -454,9 +454,14 @@ func TestStudioExportImportRoundTripAndRefusedImport(t *testing.T) {
 	}
 	exported := rec.Body.Bytes()
 	rec = studioUpload(t, h, "/studio/import", "layout", "round.json", exported)
-	loc := rec.Header().Get("HX-Redirect")
-	if rec.Code != http.StatusNoContent || loc == base || !strings.HasPrefix(loc, "/studio/versions/") {
+	// Every import ends on its summary, with a button to open it.
+	d := doc(t, rec)
+	loc := d.Find(testid("open-imported")).AttrOr("href", "")
+	if rec.Code != http.StatusOK || loc == base || !strings.HasPrefix(loc, "/studio/versions/") {
 		t.Fatalf("import: %d %q %s", rec.Code, loc, rec.Body.String())
+	}
+	if got := d.Find(testid("imported-counts")).Text(); !strings.HasPrefix(got, "1 scene, ") {
+		t.Fatalf("import summary counts %q", got)
 	}
 	again := get(t, h, loc+"/export").Body.Bytes()
 	var a, b map[string]any
@@ -477,7 +482,7 @@ func TestStudioExportImportRoundTripAndRefusedImport(t *testing.T) {
 		{"controlID":"c","kind":"slider","position":[]}]}]}`
 	before, _ := s.db.FindProjects(context.Background(), mustOwner(t, s).ID)
 	rec = studioUpload(t, h, "/studio/import", "layout", "bad.json", []byte(bad))
-	d := doc(t, rec)
+	d = doc(t, rec)
 	if rec.Code != http.StatusUnprocessableEntity || d.Find(testid("import-error")).Length() < 2 {
 		t.Fatalf("bad import: %d %s", rec.Code, d.Find(testid("import-errors")).Text())
 	}
@@ -881,4 +886,25 @@ func savedControl(t *testing.T, s *Server, base, id string) studio.Control {
 		t.Fatalf("no control %q", id)
 	}
 	return *c
+}
+
+// A Dev Lab version names no layout: the project is named after the file,
+// and it ends on the same summary as every import.
+func TestStudioImportOfAnUnnamedLayoutTakesTheFilesName(t *testing.T) {
+	s := newTestServer(t)
+	data, err := os.ReadFile("../studio/testdata/mixer-lab-version.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := studioUpload(t, s.Handler(), "/studio/import", "layout", "My stream board.json", data)
+	d := doc(t, rec)
+	if rec.Code != http.StatusOK || d.Find(testid("import-summary")).Length() != 1 {
+		t.Fatalf("%d %s", rec.Code, rec.Body.String())
+	}
+	if got := d.Find(testid("imported-name")).Text(); got != "Imported “My stream board”" {
+		t.Fatalf("imported as %q", got)
+	}
+	if !strings.Contains(d.Find(testid("projects")).Text(), "My stream board") {
+		t.Fatal("the project list does not show the file's name")
+	}
 }
