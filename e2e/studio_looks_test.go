@@ -234,12 +234,12 @@ func TestStudioRefusalsShowOnEveryPage(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid=rename-save]`)))
 	studioWait(t, ctx, `(document.querySelector('[data-testid=rename-error]') || {}).textContent === 'a project needs a name'`)
 
-	// A refusal with no form to show it in (here the CSRF check, as after
-	// a server restart) lands in the page's alert bar.
-	studioEval[bool](t, ctx, `(document.querySelector('meta[name=csrf-token]').content = 'stale', true)`)
+	// A refusal with no form to show it in (here: duplicating a project
+	// that another tab deleted) lands in the page's alert bar.
+	studioEval[bool](t, ctx, `(() => { const b = document.querySelector('[data-testid=duplicate-project]'); b.setAttribute('hx-post', '/studio/projects/999999/duplicate'); htmx.process(b); return true; })()`)
 	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=duplicate-project]`)))
 	studioWait(t, ctx, `(document.querySelector('[data-testid=page-alert]') || {hidden: true}).hidden === false`)
-	if got := studioEval[string](t, ctx, `document.querySelector('[data-testid=page-alert-text]').textContent`); !strings.HasPrefix(got, "Refused (403)") {
+	if got := studioEval[string](t, ctx, `document.querySelector('[data-testid=page-alert-text]').textContent`); !strings.HasPrefix(got, "Not done (404): ") {
 		t.Fatalf("alert bar: %q", got)
 	}
 	studioShot(t, ctx, "refused-alert")
