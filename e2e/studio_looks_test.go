@@ -377,7 +377,9 @@ func TestStudioArrangeMediumFromLargeInChromium(t *testing.T) {
 	ctx := newBrowser(t)
 	studioDo(t, ctx, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(srv.URL+editor+"?scene=default&grid=medium"))
 	studioWait(t, ctx, `document.readyState === 'complete' && !!document.querySelector('[data-testid=canvas][data-grid=medium] [data-id=styled]')`)
-	rect := func(id string) []int { return studioEval[[]int](t, ctx, studioRectJS(`[data-testid=canvas] [data-id=`+id+`]`)) }
+	rect := func(id string) []int {
+		return studioEval[[]int](t, ctx, studioRectJS(`[data-testid=canvas] [data-id=`+id+`]`))
+	}
 	before := rect("styled")
 	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=arrange-from-large]`)))
 	studioWait(t, ctx, `!!document.querySelector('[data-testid=arrange-preview]')`)

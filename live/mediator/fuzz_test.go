@@ -19,7 +19,7 @@ func sinkConn() *conn {
 }
 
 func fuzzSession(t *testing.T) *session {
-	m := New(nil, func() time.Time { return time.UnixMilli(1_700_000_000_000) }, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
+	m := New(nil, func() time.Time { return time.UnixMilli(1_700_000_000_000) }, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{InputRate: -1, SocketsPerAddress: -1}) // load, not people
 	s, err := m.newSession(studio.User{ID: 1, ChannelID: 1}, testLayout(), "http://fuzz")
 	if err != nil {
 		t.Fatal(err)

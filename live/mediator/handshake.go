@@ -3,6 +3,7 @@ package mediator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -292,6 +293,22 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 		m.rejectAfterUpgrade(w, r, wire.CodeRestart, "server restarting")
 		return
 	}
+	// One address may hold only so many sockets: refused before the
+	// upgrade, so that a flood costs no socket state at all.
+	var addr string
+	if m.addrs != nil {
+		addr = m.opts.ClientAddr(r)
+		if !m.addrs.Enter(addr) {
+			w.Header().Set("Retry-After", "60")
+			http.Error(w, fmt.Sprintf("Too many participant sockets from your address: at most %d at once.", m.opts.SocketsPerAddress), http.StatusTooManyRequests)
+			return
+		}
+		defer func() {
+			if addr != "" { // not handed to a conn
+				m.addrs.Leave(addr)
+			}
+		}()
+	}
 	token := param(r, "key")
 	if token == "" {
 		token = bearer(param(r, "Authorization"))
@@ -339,6 +356,7 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 		c.abort(wire.CodeRestart, "server restarting")
 		return
 	}
+	c.addr, addr = addr, "" // removeConn gives it back
 	go m.serveParticipant(c, s, channelID, user, anonymous)
 }
 

@@ -231,7 +231,7 @@ func TestGroupsAndParticipantsSeeTheirGroupsScene(t *testing.T) {
 }
 
 func TestParticipantQueries(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{SocketsPerAddress: -1}) // 105 viewers, all on loopback
 	g := e.game()
 	g.call("ready", map[string]any{"isReady": true})
 	viewer, key := e.user("viewer")
