@@ -23,15 +23,15 @@ func (s *Server) handleArrange(c echo.Context) error {
 	if err != nil {
 		return s.renderEditError(c, r, err, editorState{})
 	}
+	if len(res.Moved) == 0 {
+		return s.renderEditor(c, http.StatusOK, r, editorState{flash: templates.Flash{Kind: "ok", Text: "The " + r.grid + " grid already follows the large layout: nothing to change."}})
+	}
 	if c.Request().Method == http.MethodGet {
 		*r.scene() = edited // shown, not saved
 		return s.renderEditor(c, http.StatusOK, r, editorState{arrange: &templates.ArrangePreview{Text: res.String(), Moved: len(res.Moved)}})
 	}
 	if err := r.editable(); err != nil {
 		return s.renderEditError(c, r, err, editorState{})
-	}
-	if len(res.Moved) == 0 {
-		return s.renderEditor(c, http.StatusOK, r, editorState{flash: templates.Flash{Kind: "ok", Text: "The " + r.grid + " grid already follows the large layout."}})
 	}
 	label := "Arrange " + r.grid + " from large"
 	return s.saveEdit(c, r, label, "edit", studio.Changes(r.scene(), &edited),

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -59,6 +60,14 @@ func TestStudioArrangeFromLargePreviewsThenSavesOneUndoStep(t *testing.T) {
 		if positionOn(t, undone.Control(id), "medium") != positionOn(t, before.Control(id), "medium") {
 			t.Fatalf("one undo did not put %s back", id)
 		}
+	}
+
+	// Arranged already: nothing to preview, it says so.
+	studioPost(t, h, base+"/arrange", form)
+	rec = get(t, h, base+"/arrange?"+form.Encode())
+	if d := doc(t, rec); rec.Code != http.StatusOK || d.Find(testid("arrange-preview")).Length() != 0 ||
+		!strings.Contains(d.Find(testid("flash")).Text(), "already follows") {
+		t.Fatalf("arranging twice: %d %s", rec.Code, d.Find(testid("flash")).Text())
 	}
 
 	// Large itself is not arranged from large.

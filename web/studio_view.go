@@ -110,6 +110,9 @@ func editorView(v *studio.Version, projectVersions []studio.VersionSummary, tabs
 			out.Props = propsView(out.Base(), c, g.Name, out.ReadOnly)
 		}
 	}
+	if st.arrange != nil {
+		out.Props.ReadOnly = true // nothing is edited while an arrangement waits
+	}
 	return out
 }
 
