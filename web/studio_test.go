@@ -282,8 +282,14 @@ func TestStudioPropertiesSavesValidFieldsAndKeepsRefusedOnesAsTyped(t *testing.T
 
 	// The same form again, built on the old revision: 409, nothing saved.
 	rec = studioPost(t, h, base+"/properties", propsForm(btn, "large", map[string]string{"text": "Other tab"}))
-	if d := doc(t, rec); rec.Code != http.StatusConflict || d.Find(testid("stale-message")).Length() != 1 {
+	d := doc(t, rec)
+	if rec.Code != http.StatusConflict || d.Find(testid("stale-message")).Length() != 1 {
 		t.Fatalf("stale form: %d %s", rec.Code, rec.Body.String())
+	}
+	// The refused form keeps the revision it was built on: saving it again
+	// must not overwrite the other change either.
+	if rev := d.Find(testid("props-revision")).AttrOr("value", ""); rev != strconv.FormatInt(btn.Revision, 10) {
+		t.Fatalf("a stale form took the new revision %s (built on %d)", rev, btn.Revision)
 	}
 	sc = savedScene(t, s, base, "default")
 	if txt, _ := sc.Control(btn.ControlID).Get("text"); txt != "Fire" {
