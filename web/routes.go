@@ -48,6 +48,7 @@ func longLived(route string) bool {
 func (s *Server) routes(e *echo.Echo) {
 	e.GET("/healthz", s.handleHealth)
 	e.StaticFS("/static", static.FS)
+	e.GET("/favicon.ico", s.handleFavicon)
 
 	// The protocol (live/mediator): discovery, the game-client and
 	// participant sockets, session file uploads and downloads.
@@ -105,9 +106,10 @@ func (s *Server) routes(e *echo.Echo) {
 	g.POST("/projects/:project/rename", s.handleRenameProject)
 	g.POST("/projects/:project/duplicate", s.handleDuplicateProject)
 	g.POST("/projects/:project/delete", s.handleDeleteProject)
-	// An import is signed in and holds a slot before its body is parsed
-	// (the CSRF token may sit in the multipart form).
-	e.POST("/studio/import", s.handleImport, s.pageHeaders, s.requireStudioUser, s.importSlot, s.csrf)
+	// An import is signed in before its body is read, then spooled to
+	// disk (the CSRF token may sit in the multipart form), then decoded
+	// in one of limits.ConcurrentImports slots.
+	e.POST("/studio/import", s.handleImport, s.pageHeaders, s.requireStudioUser, s.spoolUpload, s.csrf, s.importSlot)
 
 	v := g.Group("/versions/:version")
 	v.GET("", s.handleEditor)
@@ -126,6 +128,8 @@ func (s *Server) routes(e *echo.Echo) {
 	v.POST("/paste", s.handlePaste)
 	v.POST("/delete-controls", s.handleDeleteControls)
 	v.POST("/fill", s.handleFill)
+	v.GET("/arrange", s.handleArrange)
+	v.POST("/arrange", s.handleArrange)
 	v.POST("/place", s.handlePlace)
 	v.POST("/unplace", s.handleUnplace)
 	v.POST("/restore", s.handleRestore)
