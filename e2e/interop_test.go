@@ -45,16 +45,21 @@ var interopSteps = []string{
 	"game-createMore",
 	"button-keydown-keyup",
 	"textbox-change-submit",
+	"textbox-paid-submit",
+	"screen-input",
 	"button-cooldown",
 	"error-capture-twice",
 	"error-unknown-scene",
 	"error-duplicate-control",
 	"error-delete-default-scene",
+	"error-delete-unknown-group",
+	"error-delete-unknown-scene",
 	"delete-control",
 	"game-getAllParticipants",
 	"game-getParticipantsByMixerId",
 	"broadcastEvent",
 	"game-createGroups",
+	"game-getScenes-groups",
 	"game-updateParticipants",
 	"anonymous-paid-press",
 	"not-enough-sparks",
@@ -107,9 +112,10 @@ func interopFlow(t *testing.T, dir string, srv *server) {
 	if t.Failed() {
 		return
 	}
-	// The captured transaction cost the viewer the button's 5 sparks.
-	if after := interopSparks(t, srv, "viewer1"); after != before-5 {
-		t.Errorf("viewer1 has %d sparks after capturing a 5-spark press, want %d", after, before-5)
+	// The captured transactions cost the viewer the button's 5 sparks and
+	// the paid textbox's 3, each once.
+	if after := interopSparks(t, srv, "viewer1"); after != before-5-3 {
+		t.Errorf("viewer1 has %d sparks after capturing a 5-spark press and a 3-spark submit, want %d", after, before-5-3)
 	}
 	// The refused purchase left viewer2 at zero, not negative.
 	if poor := interopSparks(t, srv, "viewer2"); poor != 0 {
@@ -191,7 +197,9 @@ func interopRun(t testing.TB, dir, script string, env map[string]string, want []
 // refusals as the official SDK sees them: a close after the upgrade with
 // 4019 (bad token), 4020 (unknown version) and 4021 (a second game client
 // on the channel), each an 'error' event with that code and no reconnect;
-// the first game client keeps working.
+// the first game client keeps working. Another user's SDK game client is
+// refused (4020) without the version's share code and runs it on its own
+// channel with it (the SDK's sharecode option).
 func TestNodeSDKSeesRefusalsAsCloseCodes(t *testing.T) {
 	dir := interopDir(t)
 	srv := startServer(t)
@@ -199,10 +207,13 @@ func TestNodeSDKSeesRefusalsAsCloseCodes(t *testing.T) {
 	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
 
 	interopRun(t, dir, "rejects.js", map[string]string{
-		"MIXSTUDIO_URL":        srv.URL,
-		"MIXSTUDIO_TOKEN":      token,
-		"MIXSTUDIO_VERSION_ID": versionID,
-	}, []string{"bad-token", "unknown-version", "participant-key-as-game-token", "second-game-client", "first-client-unaffected"})
+		"MIXSTUDIO_URL":         srv.URL,
+		"MIXSTUDIO_TOKEN":       token,
+		"MIXSTUDIO_VERSION_ID":  versionID,
+		"MIXSTUDIO_GUEST_TOKEN": srv.cli(t, "token", "--user", "guest"),
+		"MIXSTUDIO_SHARECODE":   srv.cli(t, "sharecode", versionID),
+	}, []string{"bad-token", "unknown-version", "participant-key-as-game-token", "second-game-client", "first-client-unaffected",
+		"guest-without-sharecode", "guest-with-wrong-sharecode", "guest-with-sharecode"})
 }
 
 // TestNodeSDKCrowdOfParticipants connects 150 anonymous SDK participants at

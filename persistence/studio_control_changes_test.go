@@ -118,7 +118,7 @@ func TestStaleSaveRefusedAfterUndoRestoresControl(t *testing.T) {
 	tabA.SetPosition(pos(studio.Large, 40, 0, 10, 5))
 	_, err := db.SaveControls(ctx, vid, "default", updates(tabA))
 	wantCode(t, err, studio.ECONFLICT)
-	_, err = db.MoveControls(ctx, vid, "default", []studio.ControlMove{{ControlID: "x", Revision: tabA.Revision, Grid: studio.Large, Position: &studio.Position{X: 40, Width: 10, Height: 5}}})
+	_, err = moveControls(ctx, db, vid, "default", []move{{ControlID: "x", Revision: tabA.Revision, Grid: studio.Large, Position: &studio.Position{X: 40, Width: 10, Height: 5}}})
 	wantCode(t, err, studio.ECONFLICT)
 	_, err = db.UpdateControl(ctx, vid, "default", tabA)
 	wantCode(t, err, studio.ECONFLICT)
@@ -141,23 +141,18 @@ func TestControlRevisionsNeverRepeat(t *testing.T) {
 		}
 		seen[rev] = step
 	}
-	x, err := db.CreateControl(ctx, vid, "default", btn("x", pos(studio.Large, 0, 0, 10, 5)))
+	x, err := createControl(ctx, db, vid, "default", btn("x", pos(studio.Large, 0, 0, 10, 5)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	see("create", x.Revision)
 	for round := 0; round < 3; round++ {
-		moved, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{{ControlID: "x", Revision: x.Revision, Grid: studio.Large, Position: &studio.Position{X: round, Width: 10, Height: 5}}})
+		moved, err := moveControls(ctx, db, vid, "default", []move{{ControlID: "x", Revision: x.Revision, Grid: studio.Large, Position: &studio.Position{X: round, Width: 10, Height: 5}}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		see("move", moved[0].Revision)
-		y, err := db.RenameControl(ctx, vid, "default", "x", "y", moved[0].Revision)
-		if err != nil {
-			t.Fatal(err)
-		}
-		see("rename", y.Revision)
-		if err := db.DeleteControls(ctx, vid, "default", []string{"y"}); err != nil {
+		if err := deleteControls(ctx, db, vid, "default", "x"); err != nil {
 			t.Fatal(err)
 		}
 		rev, err := db.SaveControls(ctx, vid, "default", creates(btn("x", pos(studio.Large, 0, 0, 10, 5))))
@@ -201,7 +196,7 @@ func TestSceneSummariesCountControlsMissingAGrid(t *testing.T) {
 	}
 	want(4, 3)
 	// Placing "two" on small completes it; hiding "all" on medium breaks it.
-	if _, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{
+	if _, err := moveControls(ctx, db, vid, "default", []move{
 		{ControlID: "two", Revision: cs["two"].Revision, Grid: studio.Small, Position: &studio.Position{X: 10, Y: 0, Width: 3, Height: 2}},
 		{ControlID: "all", Revision: cs["all"].Revision, Grid: studio.Medium},
 	}); err != nil {

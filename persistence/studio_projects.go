@@ -169,8 +169,11 @@ func (db *DB) DuplicateProject(ctx context.Context, id, ownerID int64) (studio.P
 		if newID, err = db.insertProject(ctx, tx, ownerID, name); err != nil {
 			return err
 		}
-		_, err = db.insertVersion(ctx, tx, newID, v.Layout())
-		return err
+		copyID, err := db.insertVersion(ctx, tx, newID, v.Layout())
+		if err != nil {
+			return err
+		}
+		return copyVersionFiles(ctx, tx, versionID, copyID)
 	})
 	if err != nil {
 		return studio.Project{}, err
@@ -214,6 +217,28 @@ func (db *DB) SetSharecode(ctx context.Context, projectID int64) (string, error)
 		return code, nil
 	}
 	return "", studio.Errorf(studio.EINTERNAL, "could not draw a unique sharecode")
+}
+
+// EnsureSharecode returns the project's sharecode, drawing one if it has
+// none (in one statement, so two callers at once get the same code);
+// created tells which.
+func (db *DB) EnsureSharecode(ctx context.Context, projectID int64) (code string, created bool, err error) {
+	for range 5 {
+		fresh := newSecret(sharecodeBytes)
+		_, err := db.sql.ExecContext(ctx, `UPDATE projects SET sharecode = ?, updated_at = ? WHERE id = ? AND sharecode IS NULL`, fresh, db.now().UnixMilli(), projectID)
+		if isUniqueViolation(err) {
+			continue
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("ensure sharecode: %w", err)
+		}
+		p, err := db.FindProjectByID(ctx, projectID)
+		if err != nil {
+			return "", false, err
+		}
+		return p.Sharecode, p.Sharecode == fresh, nil
+	}
+	return "", false, studio.Errorf(studio.EINTERNAL, "could not draw a unique sharecode")
 }
 
 // RevokeSharecode removes the project's sharecode: only its owner's game

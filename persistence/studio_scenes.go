@@ -76,6 +76,19 @@ func (db *DB) FindScene(ctx context.Context, versionID int64, sceneID string) (s
 	return scenes[0], nil
 }
 
+// nextSceneOrd is the place of a scene added to the version, refused when
+// the version already holds studio.MaxScenes.
+func nextSceneOrd(ctx context.Context, tx *sql.Tx, versionID int64) (int, error) {
+	var n, ord int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(ord), -1) + 1 FROM scenes WHERE version_id = ?`, versionID).Scan(&n, &ord); err != nil {
+		return 0, err
+	}
+	if n >= studio.MaxScenes {
+		return 0, studio.Errorf(studio.EINVALID, "a version holds at most %d scenes", studio.MaxScenes)
+	}
+	return ord, nil
+}
+
 // CreateScene adds an empty scene to a draft.
 func (db *DB) CreateScene(ctx context.Context, versionID int64, sceneID string) (studio.Scene, error) {
 	s := studio.Scene{SceneID: sceneID}
@@ -86,12 +99,9 @@ func (db *DB) CreateScene(ctx context.Context, versionID int64, sceneID string) 
 		if _, err := editable(ctx, tx, versionID); err != nil {
 			return err
 		}
-		var n, ord int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(ord), -1) + 1 FROM scenes WHERE version_id = ?`, versionID).Scan(&n, &ord); err != nil {
+		ord, err := nextSceneOrd(ctx, tx, versionID)
+		if err != nil {
 			return err
-		}
-		if n >= studio.MaxScenes {
-			return studio.Errorf(studio.EINVALID, "a version holds at most %d scenes", studio.MaxScenes)
 		}
 		if _, err := insertScene(ctx, tx, versionID, &s, ord); err != nil {
 			return err
@@ -164,37 +174,6 @@ func (db *DB) DeleteScene(ctx context.Context, versionID int64, sceneID, reassig
 	})
 }
 
-// SaveScene saves a scene's custom properties. s.Revision must be the
-// revision loaded; the saved scene (new revision) is returned.
-func (db *DB) SaveScene(ctx context.Context, versionID int64, s studio.Scene) (studio.Scene, error) {
-	if err := (&studio.Scene{SceneID: s.SceneID, Custom: s.Custom}).Validate(); err != nil {
-		return s, err
-	}
-	custom, err := studio.CustomJSON(s.Custom)
-	if err != nil {
-		return s, err
-	}
-	err = db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := editable(ctx, tx, versionID); err != nil {
-			return err
-		}
-		ref, err := sceneRef(ctx, tx, versionID, s.SceneID)
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE scenes SET custom = ?, revision = revision + 1 WHERE id = ? AND revision = ?`, custom, ref, s.Revision)
-		if err != nil {
-			return fmt.Errorf("save scene: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return studio.Errorf(studio.ECONFLICT, "scene %q was changed elsewhere (another tab?) since you loaded it; reload to see that change, then edit again", s.SceneID)
-		}
-		s.Revision++
-		return db.touch(ctx, tx, versionID)
-	})
-	return s, err
-}
-
 // decodeControl fills c (id and kind set) from its stored columns.
 func decodeControl(c *studio.Control, positions, props []byte) error {
 	var err error
@@ -255,12 +234,9 @@ func (db *DB) RestoreScene(ctx context.Context, versionID int64, s studio.Scene,
 		if _, err := editable(ctx, tx, versionID); err != nil {
 			return err
 		}
-		var n, ord int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(ord), -1) + 1 FROM scenes WHERE version_id = ?`, versionID).Scan(&n, &ord); err != nil {
+		ord, err := nextSceneOrd(ctx, tx, versionID)
+		if err != nil {
 			return err
-		}
-		if n >= studio.MaxScenes {
-			return studio.Errorf(studio.EINVALID, "a version holds at most %d scenes", studio.MaxScenes)
 		}
 		if err := checkControlCount(ctx, tx, versionID, len(s.Controls)); err != nil {
 			return err

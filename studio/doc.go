@@ -1,7 +1,12 @@
-// Package studio is the domain of the studio: projects, versions, scenes,
-// controls, their positions on the three grids, and groups; the rules that
-// keep a layout valid; placement helpers for the editor; and the layout
-// JSON used for import and export. It is pure Go: no HTTP, no SQL.
+// Package studio is the domain of mixstudio: the layouts — projects,
+// versions, scenes, controls, their positions on the three grids, and
+// groups; the rules that keep a layout valid (and ControlChanges.Apply,
+// the one judge of an edit of controls); placement helpers for the editor;
+// the layout JSON used for import and export — and the accounts that own
+// them (user.go: users and their channels, the OAuth scopes and tokens
+// that act for them, shortcodes, the sparks they spend). Both share one
+// error vocabulary (errors.go) that every caller maps in one table. It is
+// pure Go: no HTTP, no SQL.
 //
 // The rules a layout obeys, in one place (Validate enforces all of them and
 // reports every violation as a Problem naming scene, control or group,

@@ -3,9 +3,10 @@ package studio
 // Grid is one of the three grids a control is placed on (spec: Control
 // Positioning). One unit is UnitPx pixels on screen.
 type Grid struct {
-	Name          string // the position's "size": large, medium or small
-	Width, Height int    // in grid units
-	MinViewportPx int    // a participant's viewport at least this wide uses the grid
+	Name          string `json:"name"`          // the position's "size": large, medium or small
+	Width         int    `json:"width"`         // in grid units
+	Height        int    `json:"height"`        // in grid units
+	MinViewportPx int    `json:"minViewportPx"` // a participant's viewport at least this wide uses the grid
 }
 
 // Grid names, as the protocol spells a position's "size".
@@ -15,11 +16,13 @@ const (
 	Small  = "small"
 )
 
-// UnitPx is the size of one grid unit on screen, in pixels.
+// UnitPx is the size of one grid unit on screen, in pixels: the one
+// source of the CSS variable --unit (the layout sets it) and of the play
+// page's data-unit.
 const UnitPx = 12
 
 // Grids lists the grids from the largest down, the order positions are
-// written in.
+// written in. The play page receives this table as JSON (its data-grids).
 var Grids = [...]Grid{
 	{Name: Large, Width: 80, Height: 20, MinViewportPx: 900},
 	{Name: Medium, Width: 45, Height: 25, MinViewportPx: 540},

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -14,6 +15,15 @@ import (
 
 // playScript is the participant page's entry module (static/js/play/).
 const playScript = "/static/js/play/main.js"
+
+// playGrids is studio.Grids as the play script reads them.
+var playGrids = func() string {
+	b, err := json.Marshal(studio.Grids)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // playChannel resolves the path's channel to its owner; an unknown or
 // malformed channel is 404.
@@ -44,6 +54,8 @@ func (s *Server) handlePlay(c echo.Context) error {
 		ChannelID: id,
 		Streamer:  owner.Username,
 		SignInURL: "/signin?next=" + url.QueryEscape(c.Request().URL.Path),
+		Grids:     playGrids,
+		UnitPx:    studio.UnitPx,
 	}
 	if viewer, ok := s.sessionUser(c); ok {
 		v.Viewer = viewer.Username

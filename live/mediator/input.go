@@ -120,67 +120,93 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 	if d, _ := c.props.Bool("disabled"); d {
 		return "", 0, perr(wire.CodeBadInput, "input.controlID", "The control is disabled.")
 	}
-	nowMS := now.UnixMilli()
-	switch c.kind {
-	case kindButton:
-		switch event {
-		case "mousedown", "mouseup", "keydown", "keyup":
-		default:
-			return "", 0, perr(wire.CodeBadInput, "input.event", "A button takes mousedown, mouseup, keydown or keyup, not %q.", event)
-		}
-		if in.Has("button") {
-			if _, ok := in.Float64("button"); !ok {
-				return "", 0, perr(wire.CodeBadInput, "input.button", "button must be a number.")
-			}
-		}
-		if e := onCooldown(c, nowMS); e != nil {
+	if check := inputChecks[c.kind]; check != nil { // custom kinds pass through
+		if cost, e = check(p, c, in, event, now.UnixMilli()); e != nil {
 			return "", 0, e
 		}
-		if event == "mousedown" || event == "keydown" {
-			cost = costOf(c)
-		}
-	case kindJoystick:
-		if event != "move" {
-			return "", 0, perr(wire.CodeBadInput, "input.event", "A joystick takes move, not %q.", event)
-		}
-		x, okx := in.Float64("x")
-		y, oky := in.Float64("y")
-		if !okx || !oky || math.IsNaN(x) || math.IsNaN(y) {
-			return "", 0, perr(wire.CodeBadInput, "input", "A move needs numbers x and y.")
-		}
-		if math.Hypot(x, y) > 1+1e-9 {
-			return "", 0, perr(wire.CodeBadInput, "input", "|(x, y)| must not exceed 1.")
-		}
-		rate := float64(defaultSampleRate)
-		if r, ok := c.props.Float64("sampleRate"); ok && r >= 0 {
-			rate = r
-		}
-		if !p.allowMove(c.id, nowMS, rate) {
-			return "", 0, perr(wire.CodeBadInput, "input", "Moves come faster than the joystick's sampleRate.")
-		}
-	case kindTextbox:
-		if event != "submit" && event != "change" {
-			return "", 0, perr(wire.CodeBadInput, "input.event", "A textbox takes submit or change, not %q.", event)
-		}
-		if _, ok := in.String("value"); !ok {
-			return "", 0, perr(wire.CodeBadInput, "input.value", "value must be a string.")
-		}
-		// Charged and cooled down as a button: a submit is its press.
-		if e := onCooldown(c, nowMS); e != nil {
-			return "", 0, e
-		}
-		if event == "submit" {
-			cost = costOf(c)
-		}
-	case kindScreen:
-		if e := checkScreenInput(p, c, in, event, nowMS); e != nil {
-			return "", 0, e
-		}
-	case kindLabel:
-		return "", 0, perr(wire.CodeBadInput, "input.controlID", "A label takes no input.")
 	}
-	// Custom kinds pass through.
 	return controlID, cost, nil
+}
+
+// inputCheck judges an input of one kind of control; it returns the
+// sparks the input costs.
+type inputCheck func(p *participant, c *control, in *state.Object, event string, nowMS int64) (int64, *Error)
+
+// inputChecks are the built-in kinds' rules, one function per kind.
+var inputChecks = map[string]inputCheck{
+	kindButton:   checkButton,
+	kindJoystick: checkJoystick,
+	kindTextbox:  checkTextbox,
+	kindScreen:   checkScreen,
+	kindLabel:    checkLabel,
+}
+
+// checkButton: a press or release, not on cooldown; a press costs the
+// button's cost.
+func checkButton(_ *participant, c *control, in *state.Object, event string, nowMS int64) (int64, *Error) {
+	switch event {
+	case "mousedown", "mouseup", "keydown", "keyup":
+	default:
+		return 0, perr(wire.CodeBadInput, "input.event", "A button takes mousedown, mouseup, keydown or keyup, not %q.", event)
+	}
+	if in.Has("button") {
+		if _, ok := in.Float64("button"); !ok {
+			return 0, perr(wire.CodeBadInput, "input.button", "button must be a number.")
+		}
+	}
+	if e := onCooldown(c, nowMS); e != nil {
+		return 0, e
+	}
+	if event == "mousedown" || event == "keydown" {
+		return costOf(c), nil
+	}
+	return 0, nil
+}
+
+// checkJoystick: a move inside the unit circle, no faster than the
+// joystick's sampleRate allows.
+func checkJoystick(p *participant, c *control, in *state.Object, event string, nowMS int64) (int64, *Error) {
+	if event != "move" {
+		return 0, perr(wire.CodeBadInput, "input.event", "A joystick takes move, not %q.", event)
+	}
+	x, okx := in.Float64("x")
+	y, oky := in.Float64("y")
+	if !okx || !oky || math.IsNaN(x) || math.IsNaN(y) {
+		return 0, perr(wire.CodeBadInput, "input", "A move needs numbers x and y.")
+	}
+	if math.Hypot(x, y) > 1+1e-9 {
+		return 0, perr(wire.CodeBadInput, "input", "|(x, y)| must not exceed 1.")
+	}
+	rate := float64(defaultSampleRate)
+	if r, ok := c.props.Float64("sampleRate"); ok && r >= 0 {
+		rate = r
+	}
+	if !p.allowMove(c.id, nowMS, rate) {
+		return 0, perr(wire.CodeBadInput, "input", "Moves come faster than the joystick's sampleRate.")
+	}
+	return 0, nil
+}
+
+// checkTextbox: a submit or change with a string value. A submit is the
+// textbox's press: cooled down and charged as a button's.
+func checkTextbox(_ *participant, c *control, in *state.Object, event string, nowMS int64) (int64, *Error) {
+	if event != "submit" && event != "change" {
+		return 0, perr(wire.CodeBadInput, "input.event", "A textbox takes submit or change, not %q.", event)
+	}
+	if _, ok := in.String("value"); !ok {
+		return 0, perr(wire.CodeBadInput, "input.value", "value must be a string.")
+	}
+	if e := onCooldown(c, nowMS); e != nil {
+		return 0, e
+	}
+	if event == "submit" {
+		return costOf(c), nil
+	}
+	return 0, nil
+}
+
+func checkLabel(*participant, *control, *state.Object, string, int64) (int64, *Error) {
+	return 0, perr(wire.CodeBadInput, "input.controlID", "A label takes no input.")
 }
 
 // A screen's defaults, where its properties are not set.
@@ -188,13 +214,13 @@ const (
 	defaultMoveThrottle = 50 // ms between moves
 )
 
-// checkScreenInput checks a screen's move/mousedown/mouseup: x and y are
+// checkScreen checks a screen's move/mousedown/mouseup: x and y are
 // fractions of the area, [0, 1] from its top left corner; events the
-// control does not send are refused, and moves coming faster than half of
-// moveThrottle (room for jitter, as joysticks' sampleRate).
+// control does not send are refused, and moves are paced by moveThrottle
+// as a joystick's by its sampleRate.
 // sendMoveEvents "mousedown" is the browser's to honour: a server cannot
 // see a press when sendMouseDownEvent is off, so only "never" refuses moves.
-func checkScreenInput(p *participant, c *control, in *state.Object, event string, nowMS int64) *Error {
+func checkScreen(p *participant, c *control, in *state.Object, event string, nowMS int64) (int64, *Error) {
 	flag := func(k string) bool {
 		v, ok := c.props.Bool(k)
 		return !ok || v // default true
@@ -202,35 +228,35 @@ func checkScreenInput(p *participant, c *control, in *state.Object, event string
 	switch event {
 	case "move":
 		if v, _ := c.props.String("sendMoveEvents"); v == "never" {
-			return perr(wire.CodeBadInput, "input.event", "This screen sends no move events.")
+			return 0, perr(wire.CodeBadInput, "input.event", "This screen sends no move events.")
 		}
 	case "mousedown":
 		if !flag("sendMouseDownEvent") {
-			return perr(wire.CodeBadInput, "input.event", "This screen sends no mousedown events.")
+			return 0, perr(wire.CodeBadInput, "input.event", "This screen sends no mousedown events.")
 		}
 	case "mouseup":
 		if !flag("sendMouseUpEvent") {
-			return perr(wire.CodeBadInput, "input.event", "This screen sends no mouseup events.")
+			return 0, perr(wire.CodeBadInput, "input.event", "This screen sends no mouseup events.")
 		}
 	default:
-		return perr(wire.CodeBadInput, "input.event", "A screen takes move, mousedown or mouseup, not %q.", event)
+		return 0, perr(wire.CodeBadInput, "input.event", "A screen takes move, mousedown or mouseup, not %q.", event)
 	}
 	x, okx := in.Float64("x")
 	y, oky := in.Float64("y")
 	if !okx || !oky || !(x >= 0 && x <= 1) || !(y >= 0 && y <= 1) {
-		return perr(wire.CodeBadInput, "input", "A screen's x and y are numbers from 0 to 1.")
+		return 0, perr(wire.CodeBadInput, "input", "A screen's x and y are numbers from 0 to 1.")
 	}
 	if event != "move" {
-		return nil
+		return 0, nil
 	}
 	throttle := float64(defaultMoveThrottle)
 	if r, ok := c.props.Float64("moveThrottle"); ok && r >= 0 {
 		throttle = r
 	}
 	if !p.allowMove(c.id, nowMS, throttle) {
-		return perr(wire.CodeBadInput, "input", "Moves come faster than the screen's moveThrottle.")
+		return 0, perr(wire.CodeBadInput, "input", "Moves come faster than the screen's moveThrottle.")
 	}
-	return nil
+	return 0, nil
 }
 
 // onCooldown refuses input while the control's cooldown (a server time
