@@ -25,6 +25,9 @@ const (
 type ImportReport struct {
 	Format   string
 	Warnings []string
+	// Unnamed: the file named no layout (Name is then "Imported layout"),
+	// so a caller that knows the file's name may use it instead.
+	Unnamed bool
 }
 
 // Import reads a layout file in any of the accepted formats (see the
@@ -61,6 +64,7 @@ func Import(data []byte) (Layout, ImportReport, error) {
 		return Layout{}, rep, &ValidationError{Problems: []Problem{*d.tooMany}}
 	}
 	l.Format = LayoutFormat
+	rep.Unnamed = strings.TrimSpace(l.Name) == ""
 	d.normalize(&l, rep.Format)
 	rep.Warnings = d.warnings
 	d.problems = append(d.problems, validationProblems(&l)...)

@@ -350,10 +350,12 @@ func TestImportRefusesOversizedFile(t *testing.T) {
 }
 
 func TestImportNamesAnUnnamedLayout(t *testing.T) {
+	if _, rep, _ := Import([]byte(`{"name":"Mine","scenes":[]}`)); rep.Unnamed {
+		t.Fatal("a named layout reported unnamed")
+	}
 	for _, in := range []string{`{"scenes":[]}`, `{"name":"   ","scenes":[]}`} {
-		l, _, err := Import([]byte(in))
-		if err != nil || l.Name != "Imported layout" {
-			t.Fatalf("%s: name %q, %v", in, l.Name, err)
+		if l, rep, err := Import([]byte(in)); err != nil || l.Name != "Imported layout" || !rep.Unnamed {
+			t.Fatalf("%s: name %q (unnamed %v), %v", in, l.Name, rep.Unnamed, err)
 		}
 	}
 }

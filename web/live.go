@@ -63,6 +63,7 @@ func liveView(r *liveRequest) templates.LiveView {
 	view := templates.LiveView{
 		VersionID: v.ID, Number: v.Number, ProjectName: v.ProjectName, Published: !v.Editable(),
 		ChannelID: r.user.ChannelID, State: st.State, Reason: st.Reason, Code: st.Code,
+		Running:     st.State != console.StateStopped,
 		LiveVersion: r.channel.LiveVersion(),
 	}
 	auto := r.channel.AutoCapture()

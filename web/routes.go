@@ -48,6 +48,7 @@ func longLived(route string) bool {
 func (s *Server) routes(e *echo.Echo) {
 	e.GET("/healthz", s.handleHealth)
 	e.StaticFS("/static", static.FS)
+	e.GET("/favicon.ico", s.handleFavicon)
 
 	// The protocol (live/mediator): discovery, the game-client and
 	// participant sockets, session file uploads and downloads.
@@ -127,6 +128,8 @@ func (s *Server) routes(e *echo.Echo) {
 	v.POST("/paste", s.handlePaste)
 	v.POST("/delete-controls", s.handleDeleteControls)
 	v.POST("/fill", s.handleFill)
+	v.GET("/arrange", s.handleArrange)
+	v.POST("/arrange", s.handleArrange)
 	v.POST("/place", s.handlePlace)
 	v.POST("/unplace", s.handleUnplace)
 	v.POST("/restore", s.handleRestore)
