@@ -52,10 +52,13 @@ func TestCrashSafety(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One save: every control starts at revision 1, so save n leaves n+1.
+	var all []studio.Control
 	for i := range crashControls {
-		if _, err := db.CreateControl(ctx, v.ID, "default", btn(fmt.Sprintf("c%02d", i), pos(studio.Large, i*4, 0, 3, 2))); err != nil {
-			t.Fatal(err)
-		}
+		all = append(all, btn(fmt.Sprintf("c%02d", i), pos(studio.Large, i*4, 0, 3, 2)))
+	}
+	if _, err := db.SaveControls(ctx, v.ID, "default", creates(all...)); err != nil {
+		t.Fatal(err)
 	}
 	db.Close()
 
@@ -166,18 +169,18 @@ func crashChild(path string) {
 		}
 		// This save's number is the revision it gives every control: one
 		// past the version's counter, which the last save (or, before the
-		// first, the last CreateControl) left on every control it wrote.
+		// first, the layout's creation) left on every control it wrote.
 		var n int64
 		for _, c := range s.Controls {
 			n = max(n, c.Revision+1)
 		}
-		moves := make([]studio.ControlMove, len(s.Controls))
+		moves := make([]move, len(s.Controls))
 		for i, c := range s.Controls {
 			p := c.Position[0]
 			p.Y = int(n) % 18
-			moves[i] = studio.ControlMove{ControlID: c.ControlID, Revision: c.Revision, Grid: studio.Large, Position: &p}
+			moves[i] = move{ControlID: c.ControlID, Revision: c.Revision, Grid: studio.Large, Position: &p}
 		}
-		if _, err := db.MoveControls(ctx, versionID, "default", moves); err != nil {
+		if _, err := moveControls(ctx, db, versionID, "default", moves); err != nil {
 			fmt.Fprintln(os.Stderr, "child:", err)
 			os.Exit(2)
 		}

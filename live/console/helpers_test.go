@@ -16,6 +16,7 @@ import (
 
 	"github.com/mixstudio/mixstudio/internal/testkit"
 	kitrig "github.com/mixstudio/mixstudio/internal/testkit/rig"
+	"github.com/mixstudio/mixstudio/live/mediator"
 	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/studio"
 )
@@ -47,7 +48,9 @@ func quietLogger() *slog.Logger { return testkit.QuietLogger() }
 
 func newRig(t testing.TB, cfg Config) *rig {
 	t.Helper()
-	live := kitrig.Start(t, kitrig.Options{Layout: testLayout})
+	// The console's tests press faster than one viewer may; the
+	// per-viewer input rate is the mediator's and tested there.
+	live := kitrig.Start(t, kitrig.Options{Layout: testLayout, Mediator: mediator.Options{InputRate: -1}})
 	cfg.DB, cfg.EmbeddedURL, cfg.Logger = live.DB, live.Server.URL, quietLogger()
 	m := New(cfg)
 	t.Cleanup(func() { m.Shutdown(context.Background()) })
