@@ -363,7 +363,12 @@ func TestSlowSubscriberIsDroppedWithoutStallingOthers(t *testing.T) {
 	slow, _ := r.ch.Subscribe(0, false)
 	fast, _ := r.ch.Subscribe(0, false)
 	col := collect(fast)
-	v := r.join(t, r.srv.URL, r.owner.ChannelID, "viewer1")
+	// Five viewers: one alone would pass its input rate's burst
+	// (limits.InputPerSecond) long before 300 presses.
+	var vs []*viewer
+	for i := range 5 {
+		vs = append(vs, r.join(t, r.srv.URL, r.owner.ChannelID, fmt.Sprintf("viewer%d", i+1)))
+	}
 	const presses, batch = 300, 20
 	inputs := func() int {
 		col.mu.Lock()
@@ -380,7 +385,7 @@ func TestSlowSubscriberIsDroppedWithoutStallingOthers(t *testing.T) {
 	// that never reads can fall 64 events behind.
 	for sent := 0; sent < presses; sent += batch {
 		for i := 0; i < batch; i++ {
-			v.send(t, "giveInput", `{"controlID":"b","event":"mousedown","button":0}`)
+			vs[i%len(vs)].send(t, "giveInput", `{"controlID":"b","event":"mousedown","button":0}`)
 		}
 		col.until(t, fmt.Sprintf("%d inputs", sent+batch), func() bool { return inputs() >= sent+batch })
 	}

@@ -39,7 +39,7 @@ func TestFramesInOneSegmentAreAllRead(t *testing.T) {
 	g := e.game()
 	var seg []byte
 	for id := 101; id <= 103; id++ {
-		seg = append(seg, clientFrame(true, opText, getTime(id))...)
+		seg = append(seg, clientFrame(true, websocket.TextMessage, getTime(id))...)
 	}
 	if _, err := g.ws.UnderlyingConn().Write(seg); err != nil {
 		t.Fatal(err)
@@ -48,9 +48,9 @@ func TestFramesInOneSegmentAreAllRead(t *testing.T) {
 		g.reply(id)
 	}
 	m := getTime(104)
-	seg = append(clientFrame(false, opText, m[:20]), clientFrame(true, 0, m[20:])...)
+	seg = append(clientFrame(false, websocket.TextMessage, m[:20]), clientFrame(true, 0, m[20:])...)
 	seg = append(seg, clientFrame(true, 9, "hi")...) // a ping between messages
-	seg = append(seg, clientFrame(true, opText, getTime(105))...)
+	seg = append(seg, clientFrame(true, websocket.TextMessage, getTime(105))...)
 	if _, err := g.ws.UnderlyingConn().Write(seg); err != nil {
 		t.Fatal(err)
 	}
@@ -147,11 +147,11 @@ func FuzzParticipantStream(f *testing.F) {
 	}
 	e.m.mu.Unlock()
 	u := e.wsURL(ParticipantPath, url.Values{"channel": {fmt.Sprint(e.streamer.ChannelID)}})
-	ping := clientFrame(true, opPing, "x")
+	ping := clientFrame(true, websocket.PingMessage, "x")
 	f.Add(ping)
-	f.Add(clientFrame(true, opPong, ""))
-	f.Add(append(clientFrame(false, opText, `{"type":"me`), clientFrame(true, 0, `thod"}`)...))
-	f.Add(append(ping, clientFrame(true, opText, getTime(1))...))
+	f.Add(clientFrame(true, websocket.PongMessage, ""))
+	f.Add(append(clientFrame(false, websocket.TextMessage, `{"type":"me`), clientFrame(true, 0, `thod"}`)...))
+	f.Add(append(ping, clientFrame(true, websocket.TextMessage, getTime(1))...))
 	f.Add([]byte{0x89, 0xfe, 0, 200, 0, 0, 0, 0}) // a ping with a 16-bit length
 	f.Add([]byte{0x8a, 0xfd})                     // a pong cut short
 	f.Add(append(clientFrame(true, 8, "\x03\xe8"), ping...))
@@ -187,7 +187,7 @@ func FuzzParticipantStream(f *testing.F) {
 		e.m.mu.Unlock()
 		for _, c := range left {
 			select {
-			case <-c.done:
+			case <-c.Done():
 			case <-time.After(testkit.Timeout):
 				t.Fatal("a socket is still open after the peer closed")
 			}
