@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/mixstudio/mixstudio/internal/testkit"
 	"github.com/mixstudio/mixstudio/live/mediator/internal/transport"
 	"github.com/mixstudio/mixstudio/live/wire"
 	"github.com/mixstudio/mixstudio/persistence"
@@ -356,11 +356,7 @@ func reportCPU(b *testing.B, start time.Duration, units int, unit string) {
 // version 1 and returns the streamer's token and channel.
 func benchServer(b *testing.B) (srv *httptest.Server, token string, channel int64, version string) {
 	ctx := context.Background()
-	db, err := persistence.Open(ctx, filepath.Join(b.TempDir(), "b.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+	db := testkit.MustOpenDB(b)
 	u, err := db.CreateUser(ctx, "streamer")
 	if err != nil {
 		b.Fatal(err)

@@ -301,7 +301,7 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 		addr = m.opts.ClientAddr(r)
 		if !m.addrs.Enter(addr) {
 			w.Header().Set("Retry-After", "60")
-			http.Error(w, fmt.Sprintf("Too many participant sockets from your address: at most %d at once.", m.opts.SocketsPerAddress), http.StatusTooManyRequests)
+			m.refuseHTTP(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many participant sockets from your address: at most %d at once.", m.opts.SocketsPerAddress))
 			return
 		}
 		defer func() {
