@@ -96,7 +96,31 @@ func (s *Server) handleMove(c echo.Context) error {
 	if label == "" {
 		label = "Move"
 	}
-	return s.saveEdit(c, r, label, "edit", changes, editorState{})
+	var st editorState
+	if r.grid == studio.Large {
+		// Grids not edited by hand since they were arranged from large
+		// follow it, in the same save (one undo step).
+		if followed := studio.FollowLarge(r.scene(), &edited); len(followed) > 0 {
+			changes = withFollowers(changes, r.scene(), &edited)
+			st.flash = templates.Flash{Kind: "ok", Text: strings.Join(followed, " and ") + " followed the large layout."}
+		}
+	}
+	return s.saveEdit(c, r, label, "edit", changes, st)
+}
+
+// withFollowers adds to changes the controls that following large moved
+// on the other grids (at the revision the scene has now).
+func withFollowers(changes studio.ControlChanges, before, after *studio.Scene) studio.ControlChanges {
+	in := make(map[string]bool, len(changes))
+	for _, ch := range changes {
+		in[ch.ControlID] = true
+	}
+	for _, ch := range studio.Changes(before, after) {
+		if !in[ch.ControlID] {
+			changes = append(changes, ch)
+		}
+	}
+	return changes
 }
 
 // handleProperties shows the properties form of one control (an empty

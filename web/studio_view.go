@@ -75,7 +75,7 @@ func editorView(v *studio.Version, projectVersions []studio.VersionSummary, tabs
 	out.SceneID = scene.SceneID
 	for _, gg := range studio.Grids {
 		out.Grids = append(out.Grids, templates.GridTab{Name: gg.Name, Width: gg.Width, Height: gg.Height,
-			Missing: len(studio.ControlsMissingFrom(*scene, gg.Name))})
+			Missing: len(studio.ControlsMissingFrom(*scene, gg.Name)), Follows: len(scene.Controls) > 0 && studio.FollowsLarge(scene, gg.Name)})
 	}
 	for i := range scene.Controls {
 		c := &scene.Controls[i]
