@@ -44,6 +44,8 @@ type Version struct {
 	ProjectName string
 	Scenes      []Scene
 	Groups      []Group
+	// Bundle is the version's control bundle, nil when it has none.
+	Bundle *BundleInfo
 }
 
 // Scene returns a pointer to the version's scene with that id, or nil.
