@@ -39,6 +39,9 @@ func (s *Server) saveEdit(c echo.Context, r *editorRequest, label, history strin
 	if err := edited.Validate(); err != nil {
 		return s.renderEditError(c, r, err, st)
 	}
+	if err := changedOnly(edited, changes).CheckBundle(r.version.Bundle != nil); err != nil {
+		return s.renderEditError(c, r, err, st)
+	}
 	if err := s.storeSaveControls(c.Request().Context(), r.version.ID, r.sceneID, changes); err != nil {
 		return s.renderEditError(c, r, err, st)
 	}
@@ -52,6 +55,19 @@ func (s *Server) saveEdit(c echo.Context, r *editorRequest, label, history strin
 	entry.Kind = history
 	st.history = entry
 	return s.renderEditor(c, http.StatusOK, r, st)
+}
+
+// changedOnly is the edited scene's changed controls: the bundle rule
+// applies to what an edit adds or changes, so a scene imported with custom
+// kinds can still be edited around them while its bundle is missing.
+func changedOnly(edited *studio.Scene, changes []controlChange) *studio.Scene {
+	out := &studio.Scene{SceneID: edited.SceneID}
+	for _, ch := range changes {
+		if ch.After != nil {
+			out.Controls = append(out.Controls, *ch.After)
+		}
+	}
+	return out
 }
 
 // changed lists, as changes, the controls that differ between two states
@@ -92,7 +108,15 @@ func (s *Server) handleAddControl(c echo.Context) error {
 		return err
 	}
 	edited := r.scene().Clone()
-	ctl, err := studio.NewControl(&edited, c.FormValue("kind"), "")
+	kind := strings.TrimSpace(c.FormValue("kind"))
+	if c.FormValue("custom") != "" {
+		// The custom-kind field: its refusal shows under it.
+		if msg := customKindProblem(kind, r.version.Bundle != nil); msg != "" {
+			return s.renderEditError(c, r, studio.Errorf(studio.EINVALID, "%s", msg),
+				editorState{customKind: kind, customKindError: msg, flash: templates.Flash{Kind: "error", Text: msg}})
+		}
+	}
+	ctl, err := studio.NewControl(&edited, kind, "")
 	if err != nil {
 		return s.renderEditError(c, r, err, editorState{})
 	}

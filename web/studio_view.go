@@ -34,6 +34,9 @@ type editorState struct {
 	sceneError string
 	groupError string
 	selectIDs  []string // the selection the page should take
+	// customKind and customKindError: the custom-kind field's value and
+	// why it was refused.
+	customKind, customKindError string
 	history    *templates.HistoryEntry
 }
 
@@ -61,6 +64,10 @@ func editorView(v *studio.Version, projectVersions []studio.VersionSummary, tabs
 		SceneError:    st.sceneError,
 		GroupError:    st.groupError,
 		History:       st.history,
+		Custom:        templates.CustomKindField{Value: st.customKind, Error: st.customKindError},
+	}
+	if v.Bundle != nil {
+		out.Custom.Bundle = v.Bundle.Label()
 	}
 	for _, pv := range projectVersions {
 		out.Versions = append(out.Versions, templates.VersionLink{ID: pv.ID, Number: pv.Number, State: pv.State})
