@@ -87,12 +87,22 @@ type playGame struct {
 // server, the game and the streamer's channel ID.
 func playSetup(t *testing.T) (*server, *playGame, int64) {
 	t.Helper()
+	return playSetupWith(t, playLayout, nil)
+}
+
+// playSetupWith is playSetup with another layout; prepare, when set, runs
+// on the imported version before the game client connects.
+func playSetupWith(t *testing.T, layout string, prepare func(srv *server, version string)) (*server, *playGame, int64) {
+	t.Helper()
 	srv := startServer(t)
 	file := filepath.Join(t.TempDir(), "play.json")
-	if err := os.WriteFile(file, []byte(playLayout), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte(layout), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	version := srv.cli(t, "import", file)
+	if prepare != nil {
+		prepare(srv, version)
+	}
 	token := srv.cli(t, "token")
 
 	var me struct {

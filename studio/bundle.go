@@ -38,6 +38,10 @@ const (
 // BundleIndex is the page the frame opens.
 const BundleIndex = "index.html"
 
+// mixerCDN served cdk-std to bundles built from the CDK's starters
+// (https://mixercc.azureedge.net/lib/std-v0.2.js); it is gone.
+const mixerCDN = "mixercc.azureedge.net"
+
 // BundleManifestFile is the manifest a CDK project carries: it is an npm
 // package, and the CDK kept the project's name, version and description
 // (and its "interactive" settings) in package.json. Optional.
@@ -142,6 +146,12 @@ func (b *Bundle) Validate() error {
 	}
 	if _, ok := b.File(BundleIndex); !ok {
 		return Errorf(EINVALID, "the bundle has no %s at its root: upload the built output of the CDK project (the folder with index.html)", BundleIndex)
+	}
+	for _, f := range b.Files {
+		if ext := strings.ToLower(path.Ext(f.Path)); (ext == ".html" || ext == ".htm") && bytes.Contains(f.Content, []byte(mixerCDN)) {
+			return Errorf(EINVALID, "%s loads the CDK standard library from Mixer's CDN (%s), which is gone and which the bundle's sandbox would not load anyway: "+
+				"copy node_modules/@mixer/cdk-std/dist/bundle.min.js into the bundle (for example as std.js) and load that instead (docs/custom-controls.md)", f.Path, mixerCDN)
+		}
 	}
 	if len(b.Manifest) > 0 {
 		if len(b.Manifest) > MaxBundleManifest {

@@ -64,6 +64,7 @@ func TestBundleRefusals(t *testing.T) {
 		{"absolute path", map[string]string{"index.html": "x", "/etc/passwd": "x"}, "outside the bundle"},
 		{"backslash", map[string]string{"index.html": "x", `a\b.js`: "x"}, `"\"`},
 		{"too big", map[string]string{"index.html": big, "b.js": big}, "more than"},
+		{"std from Mixer's gone CDN", map[string]string{"index.html": `<script src="https://mixercc.azureedge.net/lib/std-v0.2.js"></script>`}, "Mixer's CDN"},
 		{"manifest not an object", map[string]string{"index.html": "x", "package.json": "[1]"}, "not a JSON object"},
 	}
 	for _, tt := range tests {

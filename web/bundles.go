@@ -90,7 +90,8 @@ func (s *Server) handleBundleFile(c echo.Context) error {
 	h.Set("Content-Security-Policy", bundleCSP(s.baseURL(c)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	// No Cross-Origin-Resource-Policy: same-origin: the sandboxed page's
+	// origin is opaque, so its own scripts count as cross-origin.
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	return c.Blob(http.StatusOK, bundleContentType(p), content)
 }

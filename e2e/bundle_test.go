@@ -1,0 +1,191 @@
+// Control bundles on the play page: the test bundles in e2e/bundle (written
+// like the CDK's HTML starter, built with @mixer/cdk-std from npm) are
+// uploaded with the CLI and played in chromium against a Go game client.
+
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+
+	"github.com/mixstudio/mixstudio/live/client"
+)
+
+// bundleLayout has a control of the custom kind "board" (the good bundle
+// draws it), a "trap" the hostile bundle reports on, and a built-in button.
+const bundleLayout = `{
+  "format": "mixstudio/1",
+  "name": "bundle",
+  "scenes": [
+    {"sceneID": "default", "controls": [
+      {"controlID": "board", "kind": "board", "title": "The board", "score": 1, "label": "Press me",
+       "position": [{"size": "large", "x": 0, "y": 0, "width": 30, "height": 10}]},
+      {"controlID": "trap", "kind": "trap", "position": []},
+      {"controlID": "fire", "kind": "button", "text": "Fire",
+       "position": [{"size": "large", "x": 40, "y": 0, "width": 10, "height": 5}]}
+    ]}
+  ],
+  "groups": []
+}`
+
+// testBundle returns e2e/bundle/dist/NAME, building it when node_modules
+// is there and dist is not.
+func testBundle(t *testing.T, name string) string {
+	t.Helper()
+	dir := filepath.Join(moduleRoot, "e2e", "bundle")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@mixer", "cdk-std", "dist", "bundle.min.js")); err != nil {
+		skipOrFail(t, "bundles: run `npm ci` in e2e/bundle first (node_modules missing)")
+	}
+	out := filepath.Join(dir, "dist", name)
+	if _, err := os.Stat(filepath.Join(out, "std.js")); err != nil {
+		cmd := exec.Command("node", "build.js")
+		cmd.Dir = dir
+		if b, err := cmd.CombinedOutput(); err != nil {
+			skipOrFail(t, "bundles: node build.js: %v\n%s", err, b)
+		}
+	}
+	return out
+}
+
+// frameEval evaluates expr inside the bundle's frame and returns its
+// value. Chromium runs a sandboxed frame in a process of its own, so the
+// frame is a target of its own: found among the tab's browser context's
+// targets by its address.
+func frameEval[T any](t *testing.T, p *playTab, expr string) T {
+	t.Helper()
+	var zero T
+	infos, err := chromedp.Targets(p.ctx)
+	if err != nil {
+		t.Fatalf("%s: targets: %v", p.name, err)
+	}
+	self := chromedp.FromContext(p.ctx).Target.TargetID
+	var browserContext cdp.BrowserContextID
+	for _, info := range infos {
+		if info.TargetID == self {
+			browserContext = info.BrowserContextID
+		}
+	}
+	var id target.ID
+	for _, info := range infos {
+		if info.Type == "iframe" && info.BrowserContextID == browserContext && strings.Contains(info.URL, "/bundles/") {
+			id = info.TargetID
+		}
+	}
+	if id == "" {
+		t.Fatalf("%s: no bundle frame among the targets", p.name)
+		return zero
+	}
+	fctx, cancel := chromedp.NewContext(p.ctx, chromedp.WithTargetID(id), chromedp.WithDetachOnCancel())
+	defer cancel()
+	v, err := chromedp.Run(fctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("%s: in the bundle frame: %s: %v", p.name, expr, err)
+	}
+	return v
+}
+
+// frameWait polls until expr is truthy inside the bundle's frame.
+func frameWait(t *testing.T, p *playTab, what, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !frameTruthy(t, p, expr) {
+		if time.Now().After(deadline) {
+			screenshot(t, p.ctx, p.name+"-failure")
+			t.Fatalf("%s: waiting in the bundle for %s (%s); the bundle shows %q", p.name, what, expr,
+				frameEval[string](t, p, `document.body ? document.body.innerText : ""`))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func frameTruthy(t *testing.T, p *playTab, expr string) bool {
+	t.Helper()
+	return frameEval[bool](t, p, "!!("+expr+")")
+}
+
+// TestBundleOnThePlayPage: the viewer clicks inside the bundle and the
+// game client gets the input with the viewer's participantID; the game
+// client's updateControls reaches the bundle, which shows it; the bundle
+// hears the participant's own object, the settings and the video position.
+func TestBundleOnThePlayPage(t *testing.T) {
+	dist := testBundle(t, "good")
+	srv, game, channel := playSetupWith(t, bundleLayout, func(srv *server, version string) {
+		out := srv.cli(t, "bundle", "upload", version, dist)
+		if !strings.Contains(out, "4 files") {
+			t.Fatalf("bundle upload: %s", out)
+		}
+	})
+	game.call(t, "ready", `{"isReady":true}`)
+	browser := newBrowser(t)
+	tab := playOpen(t, browser, "viewer", fmt.Sprintf("%s/play/%d", srv.URL, channel), 1280, 800, false)
+	tab.wait(t, "the bundle's frame", `document.querySelector("[data-testid=bundle-box]:not([hidden]) [data-testid=bundle-frame]")`)
+	tab.wait(t, "the bundle to be ready", `document.querySelector("[data-testid=bundle-box]").dataset.bundleState === "ready"`)
+	if got := playEval[string](t, tab, `getComputedStyle(document.querySelector("[data-testid=play-grid]")).display`); got != "none" {
+		t.Fatalf("the grid shows beside the bundle (display %q)", got)
+	}
+	frameWait(t, tab, "the board control", `document.querySelector("#board-board .score")`)
+	if got := frameEval[string](t, tab, `document.querySelector("#board-board .score").textContent`); got != "score: 1" {
+		t.Fatalf("board shows %q, want the layout's score 1", got)
+	}
+	if frameTruthy(t, tab, `document.querySelector("#board-fire, #board-trap")`) {
+		t.Fatal("the bundle drew controls that are not of its kind")
+	}
+	frameWait(t, tab, "the participant's own object", `document.getElementById("who").textContent.startsWith("You are ")`)
+	frameWait(t, tab, "the settings", `document.getElementById("settings").textContent.includes("desktop")`)
+	frameWait(t, tab, "the video position", `document.getElementById("video").textContent === "video at 50,50 320x180"`)
+	frameWait(t, tab, "the ready state", `document.getElementById("ready").textContent === "ready"`)
+
+	// A real click inside the frame.
+	mark := game.mark()
+	fx, fy := playEval[float64](t, tab, `document.querySelector("[data-testid=bundle-frame]").getBoundingClientRect().left`),
+		playEval[float64](t, tab, `document.querySelector("[data-testid=bundle-frame]").getBoundingClientRect().top`)
+	bx := frameEval[float64](t, tab, `(r => r.left + r.width / 2)(document.querySelector("#board-board .press").getBoundingClientRect())`)
+	by := frameEval[float64](t, tab, `(r => r.top + r.height / 2)(document.querySelector("#board-board .press").getBoundingClientRect())`)
+	tab.mouseClick(t, fx+bx, fy+by)
+	ins := game.waitInputs(t, mark, "the bundle's click", func(in []client.GiveInput) bool { return len(playEvents(in, "board", "click")) == 1 })
+	in := playEvents(ins, "board", "click")[0]
+	var extra struct {
+		Clicks int `json:"clicks"`
+		Note   struct {
+			From string `json:"from"`
+		} `json:"note"`
+	}
+	json.Unmarshal(in.Input.Raw, &extra)
+	if extra.Clicks != 1 || extra.Note.From != "the board bundle" {
+		t.Fatalf("the input lost the bundle's data: %s", in.Input.Raw)
+	}
+	who := frameEval[string](t, tab, `document.getElementById("who").textContent`)
+	if in.ParticipantID == "" || !strings.Contains(who, "("+in.ParticipantID+")") {
+		t.Fatalf("input from participant %q; the bundle's participant is %q", in.ParticipantID, who)
+	}
+	game.mu.Lock()
+	joined := false
+	for _, p := range game.joins {
+		joined = joined || p.SessionID == in.ParticipantID
+	}
+	game.mu.Unlock()
+	if !joined {
+		t.Fatalf("participantID %q is no participant the game client saw join", in.ParticipantID)
+	}
+	// The bundle heard the server's reply to its giveInput.
+	frameWait(t, tab, "the reply to giveInput", `document.querySelector("#board-board .sent").textContent === "sent 1"`)
+
+	// The game client updates the control; the bundle shows it.
+	game.call(t, "updateControls", `{"sceneID":"default","controls":[{"controlID":"board","score":42,"label":"Again"}]}`)
+	frameWait(t, tab, "the updated score", `document.querySelector("#board-board .score").textContent === "score: 42"`)
+	frameWait(t, tab, "the updated label", `document.querySelector("#board-board .press").textContent === "Again"`)
+	// A broadcast event is forwarded as well.
+	game.call(t, "broadcastEvent", `{"scope":["everyone"],"data":{"round":2}}`)
+	frameWait(t, tab, "the broadcast event", `document.getElementById("ready").textContent.includes('"round":2')`)
+	screenshot(t, tab.ctx, "bundle-play")
+}
