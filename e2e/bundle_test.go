@@ -82,6 +82,10 @@ func frameEval[T any](t *testing.T, p *playTab, expr string) T {
 		}
 	}
 	if id == "" {
+		for _, info := range infos {
+			t.Logf("target %s %s %s", info.Type, info.URL, info.BrowserContextID)
+		}
+		t.Logf("frame src %s", playEval[string](t, p, `document.querySelector("[data-testid=bundle-frame]") ? document.querySelector("[data-testid=bundle-frame]").src : "none"`))
 		t.Fatalf("%s: no bundle frame among the targets", p.name)
 		return zero
 	}
@@ -119,7 +123,9 @@ func frameTruthy(t *testing.T, p *playTab, expr string) bool {
 // hears the participant's own object, the settings and the video position.
 func TestBundleOnThePlayPage(t *testing.T) {
 	dist := testBundle(t, "good")
+	var versionID string
 	srv, game, channel := playSetupWith(t, bundleLayout, func(srv *server, version string) {
+		versionID = version
 		out := srv.cli(t, "bundle", "upload", version, dist)
 		if !strings.Contains(out, "4 files") {
 			t.Fatalf("bundle upload: %s", out)
@@ -188,4 +194,85 @@ func TestBundleOnThePlayPage(t *testing.T) {
 	game.call(t, "broadcastEvent", `{"scope":["everyone"],"data":{"round":2}}`)
 	frameWait(t, tab, "the broadcast event", `document.getElementById("ready").textContent.includes('"round":2')`)
 	screenshot(t, tab.ctx, "bundle-play")
+
+	// The studio's preview shows the bundle with the saved scene, and lists
+	// its input instead of sending it.
+	mark = game.mark()
+	prev := playOpen(t, browser, "preview", srv.URL+"/studio/versions/"+versionID+"/preview", 1280, 900, false)
+	prev.wait(t, "the preview's bundle", `document.querySelector("[data-testid=preview-bundle] [data-testid=bundle-box]").dataset.bundleState === "ready"`)
+	frameWait(t, prev, "the saved score", `document.querySelector("#board-board .score") && document.querySelector("#board-board .score").textContent === "score: 1"`)
+	fx, fy = playEval[float64](t, prev, `document.querySelector("[data-testid=bundle-frame]").getBoundingClientRect().left`),
+		playEval[float64](t, prev, `document.querySelector("[data-testid=bundle-frame]").getBoundingClientRect().top`)
+	bx = frameEval[float64](t, prev, `(r => r.left + r.width / 2)(document.querySelector("#board-board .press").getBoundingClientRect())`)
+	by = frameEval[float64](t, prev, `(r => r.top + r.height / 2)(document.querySelector("#board-board .press").getBoundingClientRect())`)
+	prev.mouseClick(t, fx+bx, fy+by)
+	prev.wait(t, "the listed input", `[...document.querySelectorAll("[data-testid=preview-input]")].some(li => li.textContent.includes('"controlID":"board"'))`)
+	screenshot(t, prev.ctx, "bundle-preview")
+	if in := game.since(mark); len(in) != 0 {
+		t.Fatalf("the preview's input reached the game client: %s", playDescribe(in))
+	}
+}
+
+// TestHostileBundleHurtsNothingElse: a bundle that throws, floods the page
+// with postMessage and tries to reach the parent's cookies and DOM, the
+// studio and the network reaches none of them, and the page, the
+// viewer's session and the game client carry on.
+func TestHostileBundleHurtsNothingElse(t *testing.T) {
+	dist := testBundle(t, "hostile")
+	srv, game, channel := playSetupWith(t, bundleLayout, func(srv *server, version string) {
+		srv.cli(t, "bundle", "upload", version, dist)
+	})
+	game.call(t, "ready", `{"isReady":true}`)
+	browser := newBrowser(t)
+	url := fmt.Sprintf("%s/play/%d", srv.URL, channel)
+	tab := playOpenWith(t, browser, "viewer", url, 1280, 800, false, `if (window === window.top) document.cookie = "page-secret=s3cret; path=/"`)
+	mark := game.mark()
+	tab.wait(t, "the hostile bundle to be hosted", `document.querySelector("[data-testid=bundle-box]").dataset.bundleState === "ready"`)
+
+	// The bundle's report comes once its flood is over.
+	ins := game.waitInputsWithin(t, mark, 30*time.Second, "the hostile bundle's report", func(in []client.GiveInput) bool {
+		return len(playEvents(in, "trap", "report")) == 1
+	})
+	var report struct {
+		Report  []string `json:"report"`
+		Flooded int      `json:"flooded"`
+	}
+	json.Unmarshal(playEvents(ins, "trap", "report")[0].Input.Raw, &report)
+	if report.Flooded < 20000 {
+		t.Fatalf("the flood did not run: %+v", report)
+	}
+	want := []string{"parent cookie: blocked", "parent DOM: blocked", "own cookie: blocked", "localStorage: blocked",
+		"top navigation: blocked", "fetch studio: blocked", "image beacon: blocked", "setCompression: refused 4003", "updateControls: refused 4003"}
+	got := strings.Join(report.Report, "\n")
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("report lacks %q:\n%s", w, got)
+		}
+	}
+	if strings.Contains(got, "reached") {
+		t.Errorf("the bundle reached something:\n%s", got)
+	}
+	for _, in := range ins {
+		if in.Input.ControlID != "trap" {
+			t.Errorf("the bundle's flood reached the game client: %s", in.Input.Raw)
+		}
+	}
+
+	// The page is where it was, still live, its cookie intact, and its own
+	// controls work: the viewer's socket carried the report, and the
+	// built-in grid comes back when the version's bundle is removed.
+	if loc := playEval[string](t, tab, `location.href`); loc != url {
+		t.Fatalf("the page navigated to %s", loc)
+	}
+	if c := playEval[string](t, tab, `document.cookie`); !strings.Contains(c, "page-secret=s3cret") {
+		t.Fatalf("page cookie %q", c)
+	}
+	if st := tab.state(t); st != "live" {
+		t.Fatalf("page state %q after the flood", st)
+	}
+	dropped := playEval[bool](t, tab, `document.querySelector("[data-testid=bundle-box]").dataset.bundleState === "ready"`)
+	if !dropped {
+		t.Fatal("the host gave up on the bundle")
+	}
+	screenshot(t, tab.ctx, "bundle-hostile")
 }

@@ -181,7 +181,13 @@ func (g *playGame) since(mark int) []client.GiveInput {
 // waitInputs waits until the inputs after mark satisfy ok.
 func (g *playGame) waitInputs(t *testing.T, mark int, what string, ok func([]client.GiveInput) bool) []client.GiveInput {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	return g.waitInputsWithin(t, mark, 5*time.Second, what, ok)
+}
+
+// waitInputsWithin is waitInputs with another timeout.
+func (g *playGame) waitInputsWithin(t *testing.T, mark int, timeout time.Duration, what string, ok func([]client.GiveInput) bool) []client.GiveInput {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
 	for {
 		in := g.since(mark)
 		if ok(in) {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -246,4 +247,23 @@ func customKindProblem(kind string, hasBundle bool) string {
 		return v.Problems[0].Message
 	}
 	return ""
+}
+
+// previewBundle is what the preview needs to host the version's bundle:
+// the world a participant of the default group would see in this scene.
+func previewBundle(v *studio.Version, scene *studio.Scene) *templates.PreviewBundle {
+	world := map[string]any{
+		"scenes": []*studio.Scene{scene},
+		"groups": []map[string]string{{"groupID": studio.DefaultSceneID, "sceneID": scene.SceneID}},
+		"self": map[string]any{
+			"sessionID": "preview", "userID": 0, "username": "preview", "level": 0, "lastInputAt": 0,
+			"connectedAt": 0, "disabled": false, "groupID": "default", "anonymous": false,
+		},
+		"ready": true,
+	}
+	data, err := json.Marshal(world)
+	if err != nil {
+		data = []byte("{}") // a scene always marshals; an empty world shows the bundle anyway
+	}
+	return &templates.PreviewBundle{Label: v.Bundle.Label(), Address: bundleAddress(v.ID, v.Bundle.Digest), WorldJSON: string(data)}
 }

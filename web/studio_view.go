@@ -150,6 +150,9 @@ func propsView(base string, c *studio.Control, grid string, readOnly bool) templ
 // previewView lays a scene out on each grid at real size.
 func previewView(v *studio.Version, scene *studio.Scene) templates.PreviewView {
 	out := templates.PreviewView{SceneID: scene.SceneID, EditorURL: templates.EditorURL(v.ID) + "?scene=" + url.QueryEscape(scene.SceneID)}
+	if v.Bundle != nil {
+		out.Bundle = previewBundle(v, scene)
+	}
 	for _, g := range studio.Grids {
 		pg := templates.PreviewGrid{Name: g.Name, Width: g.Width, Height: g.Height, MinViewportPx: g.MinViewportPx}
 		for i := range scene.Controls {

@@ -39,7 +39,7 @@ window.addEventListener('load', function () {
   var img = new Image();
   img.onload = function () { report.push('image beacon: reached'); done(); };
   img.onerror = function () { report.push('image beacon: blocked'); done(); };
-  img.src = 'https://example.com/beacon.png?c=' + encodeURIComponent(document.cookie || '');
+  img.src = 'https://example.com/beacon.png?from=' + encodeURIComponent(location.href);
 
   // Methods a custom control may not call, and one that needs a reply.
   mixer.socket.call('setCompression', { scheme: ['gzip'] }).catch(function (err) {

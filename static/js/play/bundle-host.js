@@ -287,19 +287,20 @@ export class BundleHost {
         this.container.setAttribute("data-bundle-state", "loading");
       }
     }
+    if (p.counter > this.expected && this.queue.length >= LIMITS.queue) {
+      // A gap that never fills (or a hostile counter): skip to the oldest
+      // packet held, rather than hold more.
+      this.warner.warn("the controls' packets are out of order beyond repair; skipping ahead");
+      this.expected = this.queue[0].counter;
+      this.drain();
+    }
     if (p.counter <= this.expected) {
       this.dispatch(p);
       this.drain();
       return;
     }
-    if (this.queue.length >= LIMITS.queue) {
-      this.warner.warn("the controls' packets are out of order beyond repair; skipping ahead");
-      this.queue.sort((a, b) => a.counter - b.counter);
-      this.expected = this.queue[0].counter;
-      this.drain();
-    }
-    this.queue.push(p);
-    this.queue.sort((a, b) => a.counter - b.counter);
+    const at = this.queue.findIndex((q) => q.counter > p.counter);
+    this.queue.splice(at < 0 ? this.queue.length : at, 0, p);
   }
 
   drain() {
