@@ -87,18 +87,34 @@ type playGame struct {
 // server, the game and the streamer's channel ID.
 func playSetup(t *testing.T) (*server, *playGame, int64) {
 	t.Helper()
-	return playSetupWith(t, playLayout, nil)
+	file := filepath.Join(t.TempDir(), "play.json")
+	if err := os.WriteFile(file, []byte(playLayout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return playSetupFile(t, file)
+}
+
+// playSetupFile is playSetup with the layout file given (any format
+// `mixstudio import` reads).
+func playSetupFile(t *testing.T, file string) (*server, *playGame, int64) {
+	t.Helper()
+	return playSetupPrepared(t, file, nil)
 }
 
 // playSetupWith is playSetup with another layout; prepare, when set, runs
 // on the imported version before the game client connects.
 func playSetupWith(t *testing.T, layout string, prepare func(srv *server, version string)) (*server, *playGame, int64) {
 	t.Helper()
-	srv := startServer(t)
 	file := filepath.Join(t.TempDir(), "play.json")
 	if err := os.WriteFile(file, []byte(layout), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return playSetupPrepared(t, file, prepare)
+}
+
+func playSetupPrepared(t *testing.T, file string, prepare func(srv *server, version string)) (*server, *playGame, int64) {
+	t.Helper()
+	srv := startServer(t)
 	version := srv.cli(t, "import", file)
 	if prepare != nil {
 		prepare(srv, version)

@@ -397,3 +397,16 @@ func (l *Layout) CheckBundle(hasBundle bool) error {
 	}
 	return ps.err()
 }
+
+// CheckBundle applies the custom-kind rule to what an edit adds or
+// changes: a scene imported with custom kinds can still be edited around
+// them while its bundle is missing.
+func (cs ControlChanges) CheckBundle(sceneID string, hasBundle bool) error {
+	changed := Scene{SceneID: sceneID}
+	for _, ch := range cs {
+		if ch.After != nil {
+			changed.Controls = append(changed.Controls, *ch.After)
+		}
+	}
+	return changed.CheckBundle(hasBundle)
+}
