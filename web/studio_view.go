@@ -37,7 +37,7 @@ type editorState struct {
 	// customKind and customKindError: the custom-kind field's value and
 	// why it was refused.
 	customKind, customKindError string
-	history    *templates.HistoryEntry
+	history                     *templates.HistoryEntry
 }
 
 // editorView builds the editor's view model from a version.

@@ -71,4 +71,3 @@ func (m *Mediator) versionHasBundleMust(t *testing.T, v int64) bool {
 	}
 	return ok
 }
-
