@@ -385,7 +385,7 @@ func (m *Mediator) serveParticipant(c *conn, s *session, channelID int64, user U
 		conn:      c,
 	}
 	if s != nil && s.missingBundle() {
-		m.refuseNoBundle(c)
+		m.refuseNoBundle(c, channelID)
 		return
 	}
 	if s == nil || !s.join(p) {
