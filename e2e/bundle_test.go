@@ -127,7 +127,7 @@ func TestBundleOnThePlayPage(t *testing.T) {
 	srv, game, channel := playSetupWith(t, bundleLayout, func(srv *server, version string) {
 		versionID = version
 		out := srv.cli(t, "bundle", "upload", version, dist)
-		if !strings.Contains(out, "4 files") {
+		if !strings.Contains(out, "board-bundle@1.0.0, 5 files") {
 			t.Fatalf("bundle upload: %s", out)
 		}
 	})
@@ -199,6 +199,9 @@ func TestBundleOnThePlayPage(t *testing.T) {
 	// its input instead of sending it.
 	mark = game.mark()
 	prev := playOpen(t, browser, "preview", srv.URL+"/studio/versions/"+versionID+"/preview", 1280, 900, false)
+	if got := playEval[string](t, prev, `document.querySelector("[data-testid=preview-bundle] h2").textContent`); got != "Control bundle: board-bundle@1.0.0" {
+		t.Fatalf("preview names the bundle %q", got)
+	}
 	prev.wait(t, "the preview's bundle", `document.querySelector("[data-testid=preview-bundle] [data-testid=bundle-box]").dataset.bundleState === "ready"`)
 	frameWait(t, prev, "the saved score", `document.querySelector("#board-board .score") && document.querySelector("#board-board .score").textContent === "score: 1"`)
 	fx, fy = playEval[float64](t, prev, `document.querySelector("[data-testid=bundle-frame]").getBoundingClientRect().left`),
