@@ -124,7 +124,7 @@ func frameTruthy(t *testing.T, p *playTab, expr string) bool {
 func TestBundleOnThePlayPage(t *testing.T) {
 	dist := testBundle(t, "good")
 	var versionID string
-	srv, game, channel := playSetupWith(t, bundleLayout, func(srv *server, version string) {
+	srv, game, channel := playSetupWith(t, bundleLayout, func(srv *server, version string, cfg *client.Config) {
 		versionID = version
 		out := srv.cli(t, "bundle", "upload", version, dist)
 		if !strings.Contains(out, "board-bundle@1.0.0, 5 files") {
@@ -136,6 +136,14 @@ func TestBundleOnThePlayPage(t *testing.T) {
 	tab := playOpen(t, browser, "viewer", fmt.Sprintf("%s/play/%d", srv.URL, channel), 1280, 800, false)
 	tab.wait(t, "the bundle's frame", `document.querySelector("[data-testid=bundle-box]:not([hidden]) [data-testid=bundle-frame]")`)
 	tab.wait(t, "the bundle to be ready", `document.querySelector("[data-testid=bundle-box]").dataset.bundleState === "ready"`)
+	// The join API names the same bundle, as Mixer's gave hosts contentAddress.
+	var join struct {
+		ContentAddress string `json:"contentAddress"`
+	}
+	getJSON(t, fmt.Sprintf("%s/api/v1/interactive/%d", srv.URL, channel), srv.cli(t, "token"), &join)
+	if src := playEval[string](t, tab, `document.querySelector("[data-testid=bundle-frame]").getAttribute("src")`); join.ContentAddress == "" || src != join.ContentAddress {
+		t.Fatalf("join API contentAddress %q, frame %q", join.ContentAddress, src)
+	}
 	if got := playEval[string](t, tab, `getComputedStyle(document.querySelector("[data-testid=play-grid]")).display`); got != "none" {
 		t.Fatalf("the grid shows beside the bundle (display %q)", got)
 	}
@@ -222,7 +230,7 @@ func TestBundleOnThePlayPage(t *testing.T) {
 // viewer's session and the game client carry on.
 func TestHostileBundleHurtsNothingElse(t *testing.T) {
 	dist := testBundle(t, "hostile")
-	srv, game, channel := playSetupWith(t, bundleLayout, func(srv *server, version string) {
+	srv, game, channel := playSetupWith(t, bundleLayout, func(srv *server, version string, cfg *client.Config) {
 		srv.cli(t, "bundle", "upload", version, dist)
 	})
 	game.call(t, "ready", `{"isReady":true}`)
@@ -278,4 +286,20 @@ func TestHostileBundleHurtsNothingElse(t *testing.T) {
 		t.Fatal("the host gave up on the bundle")
 	}
 	screenshot(t, tab.ctx, "bundle-hostile")
+}
+
+// TestViewerOfAVersionWithoutItsBundleIsToldSo: a game client that runs
+// its version "with bundle" (X-Interactive-Bundle) when the version has
+// none: the viewer's socket is closed with 4023 and the page says why.
+func TestViewerOfAVersionWithoutItsBundleIsToldSo(t *testing.T) {
+	srv, _, channel := playSetupWith(t, bundleLayout, func(srv *server, version string, cfg *client.Config) {
+		cfg.Bundle = "board-bundle@1.0.0"
+	})
+	browser := newBrowser(t)
+	tab := playOpen(t, browser, "viewer", fmt.Sprintf("%s/play/%d", srv.URL, channel), 1024, 700, false)
+	tab.wait(t, "the missing-bundle state", `document.querySelector("[data-testid=play-status]").dataset.state === "nobundle"`)
+	if text := playEval[string](t, tab, `document.querySelector("[data-testid=play-status]").textContent`); !strings.Contains(text, "no control bundle") {
+		t.Fatalf("status %q", text)
+	}
+	screenshot(t, tab.ctx, "bundle-missing")
 }

@@ -102,8 +102,9 @@ func playSetupFile(t *testing.T, file string) (*server, *playGame, int64) {
 }
 
 // playSetupWith is playSetup with another layout; prepare, when set, runs
-// on the imported version before the game client connects.
-func playSetupWith(t *testing.T, layout string, prepare func(srv *server, version string)) (*server, *playGame, int64) {
+// on the imported version before the game client connects, and may change
+// the game client's configuration.
+func playSetupWith(t *testing.T, layout string, prepare func(srv *server, version string, cfg *client.Config)) (*server, *playGame, int64) {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "play.json")
 	if err := os.WriteFile(file, []byte(layout), 0o644); err != nil {
@@ -112,13 +113,10 @@ func playSetupWith(t *testing.T, layout string, prepare func(srv *server, versio
 	return playSetupPrepared(t, file, prepare)
 }
 
-func playSetupPrepared(t *testing.T, file string, prepare func(srv *server, version string)) (*server, *playGame, int64) {
+func playSetupPrepared(t *testing.T, file string, prepare func(srv *server, version string, cfg *client.Config)) (*server, *playGame, int64) {
 	t.Helper()
 	srv := startServer(t)
 	version := srv.cli(t, "import", file)
-	if prepare != nil {
-		prepare(srv, version)
-	}
 	token := srv.cli(t, "token")
 
 	var me struct {
@@ -138,11 +136,13 @@ func playSetupPrepared(t *testing.T, file string, prepare func(srv *server, vers
 		t.Fatalf("users/current gave no channel (%d)", resp.StatusCode)
 	}
 
+	cfg := client.Config{DiscoveryURL: srv.URL, Token: token, VersionID: version, Compression: []string{}}
+	if prepare != nil {
+		prepare(srv, version, &cfg)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, client.Config{
-		DiscoveryURL: srv.URL, Token: token, VersionID: version, Compression: []string{},
-	})
+	c, err := client.Dial(ctx, cfg)
 	if err != nil {
 		t.Fatalf("game client: %v", err)
 	}
