@@ -5,6 +5,7 @@
 package e2e
 
 import (
+	"archive/zip"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -302,4 +303,82 @@ func TestViewerOfAVersionWithoutItsBundleIsToldSo(t *testing.T) {
 		t.Fatalf("status %q", text)
 	}
 	screenshot(t, tab.ctx, "bundle-missing")
+}
+
+// TestStudioBundlePageAndCustomKinds: in the studio, the palette says why
+// custom kinds are unavailable; the version's bundle page takes a zip of
+// the built bundle; then the palette adds a control of a custom kind,
+// placed on the grid like any control.
+func TestStudioBundlePageAndCustomKinds(t *testing.T) {
+	dist := testBundle(t, "good")
+	srv := startServer(t)
+	file := filepath.Join(t.TempDir(), "empty.json")
+	os.WriteFile(file, []byte(`{"name":"Board game","scenes":[{"sceneID":"default","controls":[]}]}`), 0o644)
+	version := srv.cli(t, "import", file)
+	zipped := filepath.Join(t.TempDir(), "board.zip")
+	zipFolder(t, dist, "dist/", zipped)
+
+	browser := newBrowser(t)
+	tab := playOpen(t, browser, "studio", srv.URL+"/studio/versions/"+version, 1280, 900, false)
+	tab.wait(t, "the palette's explanation", `document.querySelector("[data-testid=custom-kind-why]")`)
+	if !playEval[bool](t, tab, `document.querySelector("[data-testid=custom-kind]").disabled`) {
+		t.Fatal("the custom-kind field is usable without a bundle")
+	}
+	// Links navigate: go to their address (a poll across a navigation
+	// loses its page).
+	link := playEval[string](t, tab, `document.querySelector("[data-testid=custom-kind-why] [data-testid=bundle-link]").getAttribute("href")`)
+	if link != "/studio/versions/"+version+"/bundle" {
+		t.Fatalf("the palette links to %q", link)
+	}
+	tab.do(t, chromedp.Navigate(srv.URL+link))
+	tab.wait(t, "the bundle page", `document.querySelector("[data-testid=bundle-none]")`)
+	tab.do(t,
+		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=bundle-file]`), []string{zipped}),
+		chromedp.Click(chromedp.CSS(`[data-testid=bundle-upload]`)),
+	)
+	tab.wait(t, "the uploaded bundle", `document.querySelector("[data-testid=bundle-label]") && document.querySelector("[data-testid=bundle-label]").textContent === "board-bundle@1.0.0"`)
+	screenshot(t, tab.ctx, "bundle-page")
+
+	tab.do(t, chromedp.Navigate(srv.URL+"/studio/versions/"+version))
+	tab.wait(t, "the enabled custom-kind field", `document.querySelector("[data-testid=custom-kind]") && !document.querySelector("[data-testid=custom-kind]").disabled`)
+	tab.do(t,
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=custom-kind]`), "board"),
+		chromedp.Click(chromedp.CSS(`[data-testid=add-custom]`)),
+	)
+	tab.wait(t, "the custom control on the grid", `document.querySelector('[data-testid=canvas] [data-kind="board"]')`)
+	screenshot(t, tab.ctx, "bundle-editor")
+	exported := srv.cli(t, "export", version)
+	if !strings.Contains(exported, `"kind": "board"`) {
+		t.Fatalf("the export lacks the custom control:\n%s", exported)
+	}
+}
+
+// zipFolder writes dir's files into a zip under prefix (as a CDK build's
+// zip of dist/ would hold them).
+func zipFolder(t *testing.T, dir, prefix, out string) {
+	t.Helper()
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zw := zip.NewWriter(f)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := zw.Create(prefix + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
