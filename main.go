@@ -24,13 +24,14 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "serve [--addr 127.0.0.1:8080] [--db mixstudio.db] [--public-url URL]", "run the studio, the embedded mediator and the play pages (the default)", runServe},
-		{"mediator", "mediator [--addr] [--db]", "run the mediator alone, for a public host", runMediator},
+		{"serve", "serve [--addr 127.0.0.1:8080] [--db mixstudio.db] [--public-url URL] [--trusted-proxy CIDR,...] [--input-rate N] [--sockets-per-address N]", "run the studio, the embedded mediator and the play pages (the default)", runServe},
+		{"mediator", "mediator [--addr] [--db] [--trusted-proxy] [--input-rate] [--sockets-per-address]", "run the mediator alone, for a public host", runMediator},
 		{"import", "import FILE.json [--db]", "create a project from an exported layout; prints the new version ID", runImport},
 		{"export", "export VERSION_ID [--db] [-o FILE]", "write a version's layout JSON", runExport},
 		{"bundle", "bundle upload VERSION_ID DIR_OR_ZIP [--db] | bundle remove VERSION_ID [--db]", "attach a custom-control bundle (a built CDK project) to a draft version, or remove it", runBundle},
 		{"token", "token [--db] [--user NAME]", "print a new OAuth access token (interactive:robot:self)", runToken},
 		{"client", "client add NAME [--db] [--secret]", "register an OAuth client for the shortcode flow; prints its client_id", runClient},
+		{"overlay", "overlay [--db] [--user NAME] [--rotate] [--url BASE]", "print the channel's overlay URL (with its key) for an OBS browser source", runOverlay},
 		{"sparks", "sparks USER [--db] [--add N]", "print a viewer's sparks balance; --add credits N", runSparks},
 		{"sharecode", "sharecode VERSION_ID [--db] [--rotate|--revoke]", "print (creating if needed), rotate or revoke a version's share code", runSharecode},
 		{"loadtest", "loadtest [--mode input|fanout|idle] [--n N] [--rate R] [--duration D] [--url URL --token T --version V]", "drive a mediator over loopback with one game client and N participants; prints one line of figures", runLoadtest},

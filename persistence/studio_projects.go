@@ -173,6 +173,9 @@ func (db *DB) DuplicateProject(ctx context.Context, id, ownerID int64) (studio.P
 		if err != nil {
 			return err
 		}
+		if err := copyVersionFiles(ctx, tx, versionID, copyID); err != nil {
+			return err
+		}
 		return copyBundle(ctx, tx, versionID, copyID)
 	})
 	if err != nil {

@@ -93,7 +93,10 @@ func loadVersion(ctx context.Context, tx *sql.Tx, versionID int64) (studio.Versi
 	if v.Bundle, err = bundleInfo(ctx, tx, versionID); err != nil {
 		return v, err
 	}
-	v.Groups, err = loadGroups(ctx, tx, versionID)
+	if v.Groups, err = loadGroups(ctx, tx, versionID); err != nil {
+		return v, err
+	}
+	v.Reactions, err = loadReactions(ctx, tx, versionID, v.Scenes)
 	return v, err
 }
 
@@ -297,6 +300,9 @@ func (db *DB) CreateDraftFrom(ctx context.Context, versionID int64) (studio.Vers
 		if id, err = db.insertVersion(ctx, tx, v.ProjectID, v.Layout()); err != nil {
 			return err
 		}
+		if err := copyVersionFiles(ctx, tx, versionID, id); err != nil {
+			return err
+		}
 		return copyBundle(ctx, tx, versionID, id)
 	})
 	if err != nil {
@@ -354,6 +360,9 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, projectID int64, l 
 		if err := insertGroup(ctx, tx, id, refs[g.SceneID], g, i); err != nil {
 			return 0, err
 		}
+	}
+	if err := insertReactions(ctx, tx, id, l.Reactions); err != nil {
+		return 0, err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE projects SET updated_at = ? WHERE id = ?`, now, projectID)
 	return id, err

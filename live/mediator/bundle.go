@@ -72,6 +72,6 @@ func (m *Mediator) refuseNoBundle(c *conn, channelID int64) {
 	defer m.removeConn(c)
 	m.log.Warn("handshake refused", "path", ParticipantPath, "channel", channelID,
 		"code", wire.CodeNoBundle, "reason", "the game client runs the version with a bundle it does not have")
-	c.closeWith(wire.CodeNoBundle, wire.CodeMessage(wire.CodeNoBundle))
-	m.readLoop(c, 64<<10, func(*wire.Packet, *Error) {}) // until the peer's close
+	c.CloseWith(wire.CodeNoBundle, wire.CodeMessage(wire.CodeNoBundle))
+	c.ReadLoop(64<<10, func(*wire.Packet, *Error) {}) // until the peer's close
 }
