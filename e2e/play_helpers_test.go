@@ -478,7 +478,7 @@ func playSignUp(t *testing.T, browser context.Context, srv *server, name, playUR
 		chromedp.SendKeys(chromedp.CSS(`form[action="/signup"] input[name=password]`), "long enough pw"),
 		chromedp.Submit(chromedp.CSS(`form[action="/signup"] input[name=username]`)),
 	)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second) // sign-up, redirect, page, socket: on a loaded machine
 	for {
 		ok, err := chromedp.Run(tab.ctx, chromedp.Evaluate[bool](fmt.Sprintf(
 			`location.pathname === %q && document.querySelector("[data-testid=play-status]")?.dataset.state === "live"`, playURL)))
