@@ -56,6 +56,10 @@ type liveSnapshot struct {
 	Stats        console.Stats             `json:"stats"`
 	Participants []console.ParticipantInfo `json:"participants"`
 	AutoCapture  map[string]bool           `json:"autoCapture"`
+	// LiveChanges are the controls changed live and not saved or
+	// discarded; Moderation the channel's bans and mutes.
+	LiveChanges []console.LiveChange `json:"liveChanges"`
+	Moderation  []studio.Moderation  `json:"moderation"`
 	// Head is the newest event's id; events after it follow.
 	Head uint64 `json:"head"`
 }
@@ -92,8 +96,12 @@ func (s *Server) streamLive(c echo.Context, ch *console.Channel) error {
 	w.WriteHeader(http.StatusOK)
 
 	snap := func() []byte {
+		mod, err := ch.Moderation(req.Context())
+		if err != nil {
+			s.log.Warn("live snapshot: moderation", "err", err)
+		}
 		b, _ := json.Marshal(liveSnapshot{Status: ch.Status(), Stats: ch.Stats(), Participants: ch.Participants(maxListedParticipants),
-			AutoCapture: ch.AutoCapture(), Head: resume.Head})
+			AutoCapture: ch.AutoCapture(), LiveChanges: ch.LiveChanges(), Moderation: moderationView(mod), Head: resume.Head})
 		return b
 	}
 	var err error
