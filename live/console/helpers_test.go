@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -100,6 +101,10 @@ type viewer struct {
 	frames []frame
 	nextID int
 	wmu    sync.Mutex
+	// gone is closed when the socket has closed; closeCode is then the
+	// server's close code (0 if it sent none).
+	gone      chan struct{}
+	closeCode int
 }
 
 type frame struct {
@@ -131,16 +136,23 @@ func (r *rig) join(t testing.TB, srvURL string, channelID int64, username string
 	if err != nil {
 		t.Fatalf("participant %s: %v", username, err)
 	}
-	v := &viewer{conn: conn}
+	v := &viewer{conn: conn, gone: make(chan struct{})}
 	go v.read()
 	t.Cleanup(func() { conn.Close() })
 	return v
 }
 
 func (v *viewer) read() {
+	defer close(v.gone)
 	for {
 		_, data, err := v.conn.ReadMessage()
 		if err != nil {
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) {
+				v.mu.Lock()
+				v.closeCode = ce.Code
+				v.mu.Unlock()
+			}
 			return
 		}
 		var f frame
