@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/mixstudio/mixstudio/internal/limits"
 	"github.com/mixstudio/mixstudio/live/console"
 	"github.com/mixstudio/mixstudio/live/mediator"
 	"github.com/mixstudio/mixstudio/persistence"
@@ -27,6 +28,12 @@ type serveOptions struct {
 	// listenURL is where this process serves ("http://127.0.0.1:8080"):
 	// the live console's game clients reach the embedded mediator there.
 	listenURL string
+	// inputRate is each participant's giveInput rate (0: no limit);
+	// socketsPerAddress the participant sockets one address may hold (0:
+	// no cap); addresses says who a request is from (--trusted-proxy).
+	inputRate         float64
+	socketsPerAddress int
+	addresses         limits.Addresses
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -45,8 +52,18 @@ func serveCommand(ctx context.Context, name string, args []string, stderr io.Wri
 	if !mediatorOnly {
 		fs.StringVar(&opts.publicURL, "public-url", "", "URL viewers reach this server at (turns on sign-in)")
 	}
+	fs.Float64Var(&opts.inputRate, "input-rate", limits.InputPerSecond, "giveInput a second one participant may send on average, bursts of twice that (0: no limit)")
+	fs.IntVar(&opts.socketsPerAddress, "sockets-per-address", limits.ParticipantSocketsPerAddress, "participant sockets one client address may hold open (0: no cap)")
+	trusted := fs.String("trusted-proxy", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (docs/security.md)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var err error
+	if opts.addresses, err = limits.ParseTrusted(*trusted); err != nil {
+		return err
+	}
+	if opts.inputRate < 0 || opts.socketsPerAddress < 0 {
+		return fmt.Errorf("%s: --input-rate and --sockets-per-address take 0 (no limit) or more", name)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
@@ -78,14 +95,9 @@ func serve(ctx context.Context, ln net.Listener, opts serveOptions, logger *slog
 	go func() { keepPruning(pruneCtx, a.db, time.Hour, logger); close(pruned) }()
 	defer func() { stopPruning(); <-pruned }() // before the database closes
 
-	// No WriteTimeout: it would cut WebSocket and SSE routes (STYLE.md traps).
+	srv := web.NewHTTPServer(a.web.Handler(), slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
 	conns := &unusedConns{}
-	srv := &http.Server{
-		Handler:           a.web.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		ConnState:         conns.track,
-	}
+	srv.ConnState = conns.track
 	logger.Info("mixstudio listening", "url", "http://"+ln.Addr().String(), "db", opts.db)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -137,7 +149,12 @@ func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app,
 		db.Close()
 		return nil, err
 	}
-	live := mediator.New(db, time.Now, logger, mediator.Options{PublicURL: opts.publicURL})
+	live := mediator.New(db, time.Now, logger, mediator.Options{
+		PublicURL:         opts.publicURL,
+		InputRate:         orNoLimit(opts.inputRate),
+		SocketsPerAddress: int(orNoLimit(float64(opts.socketsPerAddress))),
+		ClientAddr:        opts.addresses.Of,
+	})
 	var liveConsole *console.Manager
 	if !opts.mediatorOnly {
 		// Stopped by web.Server.Shutdown, before the mediator closes.
@@ -151,9 +168,19 @@ func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app,
 		// DNS rebinding: only a loopback Host gets the default owner.
 		OwnerOnLoopbackHostOnly: true,
 		Mediator:                live,
+		Addresses:               opts.addresses,
 		Console:                 liveConsole,
 	}, db)
 	return &app{db: db, web: w, console: liveConsole}, nil
+}
+
+// orNoLimit turns a flag's 0 ("no limit") into the mediator's -1 (its 0
+// means "the default").
+func orNoLimit(v float64) float64 {
+	if v == 0 {
+		return -1
+	}
+	return v
 }
 
 func (a *app) close() {

@@ -167,5 +167,8 @@ func serveForLoadtest(ctx context.Context, dbPath string, stdout, stderr io.Writ
 	}()
 	fmt.Fprintln(stdout, loadtest.ReadyLine("http://"+ln.Addr().String(), "http://"+dln.Addr().String()))
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// Zero inputRate and socketsPerAddress: no per-viewer rate, no cap per
+	// address (every participant comes from loopback and presses faster
+	// than people; the tool measures load, not the limits).
 	return serve(ctx, ln, serveOptions{db: dbPath, mediatorOnly: true}, logger)
 }

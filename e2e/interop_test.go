@@ -45,16 +45,21 @@ var interopSteps = []string{
 	"game-createMore",
 	"button-keydown-keyup",
 	"textbox-change-submit",
+	"textbox-paid-submit",
+	"screen-input",
 	"button-cooldown",
 	"error-capture-twice",
 	"error-unknown-scene",
 	"error-duplicate-control",
 	"error-delete-default-scene",
+	"error-delete-unknown-group",
+	"error-delete-unknown-scene",
 	"delete-control",
 	"game-getAllParticipants",
 	"game-getParticipantsByMixerId",
 	"broadcastEvent",
 	"game-createGroups",
+	"game-getScenes-groups",
 	"game-updateParticipants",
 	"anonymous-paid-press",
 	"not-enough-sparks",
@@ -107,9 +112,10 @@ func interopFlow(t *testing.T, dir string, srv *server) {
 	if t.Failed() {
 		return
 	}
-	// The captured transaction cost the viewer the button's 5 sparks.
-	if after := interopSparks(t, srv, "viewer1"); after != before-5 {
-		t.Errorf("viewer1 has %d sparks after capturing a 5-spark press, want %d", after, before-5)
+	// The captured transactions cost the viewer the button's 5 sparks and
+	// the paid textbox's 3, each once.
+	if after := interopSparks(t, srv, "viewer1"); after != before-5-3 {
+		t.Errorf("viewer1 has %d sparks after capturing a 5-spark press and a 3-spark submit, want %d", after, before-5-3)
 	}
 	// The refused purchase left viewer2 at zero, not negative.
 	if poor := interopSparks(t, srv, "viewer2"); poor != 0 {

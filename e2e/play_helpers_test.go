@@ -87,11 +87,18 @@ type playGame struct {
 // server, the game and the streamer's channel ID.
 func playSetup(t *testing.T) (*server, *playGame, int64) {
 	t.Helper()
-	srv := startServer(t)
 	file := filepath.Join(t.TempDir(), "play.json")
 	if err := os.WriteFile(file, []byte(playLayout), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return playSetupFile(t, file)
+}
+
+// playSetupFile is playSetup with the layout file given (any format
+// `mixstudio import` reads).
+func playSetupFile(t *testing.T, file string) (*server, *playGame, int64) {
+	t.Helper()
+	srv := startServer(t)
 	version := srv.cli(t, "import", file)
 	token := srv.cli(t, "token")
 

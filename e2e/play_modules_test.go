@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/mixstudio/mixstudio/live/client"
+	"github.com/mixstudio/mixstudio/studio"
 )
 
 // playModuleChecks runs the page's pure modules in chromium and returns
@@ -18,7 +20,7 @@ import (
 // participant updates, merge patches), random hostile params for every
 // method (no exception), the joystick clamp, the reconnect backoff, the
 // grid choice and event text.
-const playModuleChecks = `(async () => {
+const playModuleChecks = `(async (GRIDS) => {
 	const {World, mergePatch} = await import("/static/js/play/world.js");
 	const {clampUnit} = await import("/static/js/play/joystick.js");
 	const {backoffMs} = await import("/static/js/play/protocol.js");
@@ -121,24 +123,33 @@ const playModuleChecks = `(async () => {
 	eq("backoff is capped", backoffMs(30, 15000, () => 0.5), 15000);
 	eq("backoff jitter spans ±30%", [backoffMs(2, 15000, () => 0), backoffMs(2, 15000, () => 0.9999)], [1400, 2600]);
 
-	eq("grids", [1280, 900, 899, 540, 539, 390, 0].map(px => gridFor(px).name),
+	eq("grids", [1280, 900, 899, 540, 539, 390, 0].map(px => gridFor(GRIDS, px).name),
 		["large", "large", "medium", "medium", "small", "small", "small"]);
 
 	eq("event text", [eventText("hi"), eventText({message: "m"}), eventText({text: "t"}), eventText({a: 1}), eventText(null)],
 		["hi", "m", "t", '{"a":1}', "null"]);
 	eq("long event text is cut", eventText({x: "y".repeat(1000)}).length, 301);
 	return fails;
-})()`
+})(GRIDS_JSON)`
 
 // TestPlayModulesInChromium checks the page's own modules where they run:
 // in chromium, imported from the binary.
+// gridsJSON is studio.Grids as the play page sends them.
+func gridsJSON(t *testing.T) string {
+	b, err := json.Marshal(studio.Grids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 func TestPlayModulesInChromium(t *testing.T) {
 	srv := startServer(t)
 	browser := newBrowser(t)
 	if err := chromedp.Do(browser, chromedp.Navigate(srv.URL+"/healthz")); err != nil {
 		t.Fatal(err)
 	}
-	fails, err := chromedp.Run(browser, chromedp.Evaluate[[]string](playModuleChecks, chromedp.EvalAwaitPromise))
+	fails, err := chromedp.Run(browser, chromedp.Evaluate[[]string](strings.Replace(playModuleChecks, "GRIDS_JSON", gridsJSON(t), 1), chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatalf("module checks: %v", err)
 	}

@@ -139,7 +139,7 @@ func BenchmarkMoveControl50x100(b *testing.B) {
 		// c099 sits at large (76, 12); rows 15-19 are free: move it back and forth.
 		y := 15 + i%2*3
 		i++
-		moved, err := db.MoveControls(ctx, vid, "scene-25", []studio.ControlMove{{
+		moved, err := moveControls(ctx, db, vid, "scene-25", []move{{
 			ControlID: "c099", Revision: rev, Grid: studio.Large,
 			Position: &studio.Position{X: 76, Y: y, Width: 3, Height: 2},
 		}})

@@ -11,12 +11,15 @@ import (
 func createAll(t *testing.T, db *DB, vid int64, cs ...studio.Control) map[string]studio.Control {
 	t.Helper()
 	out := map[string]studio.Control{}
+	if _, err := db.SaveControls(context.Background(), vid, "default", creates(cs...)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := db.FindScene(context.Background(), vid, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range cs {
-		saved, err := db.CreateControl(context.Background(), vid, "default", c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[c.ControlID] = saved
+		out[c.ControlID] = *s.Control(c.ControlID)
 	}
 	return out
 }
@@ -28,11 +31,7 @@ func TestSaveControlsMixesCreateUpdateDelete(t *testing.T) {
 	a := cs["a"]
 	a.Text = studio.Ptr("A")
 	// c takes b's place: legal only because b goes in the same save.
-	rev, err := db.SaveControls(ctx, vid, "default", ControlChanges{
-		Create: []studio.Control{btn("c", pos(studio.Large, 20, 0, 10, 5))},
-		Update: []studio.Control{a},
-		Delete: []ControlRef{{"b", cs["b"].Revision}},
-	})
+	rev, err := db.SaveControls(ctx, vid, "default", changes(creates(btn("c", pos(studio.Large, 20, 0, 10, 5))), updates(a), deletes(cs["b"])))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,20 +56,22 @@ func TestSaveControlsRefusesWholeSave(t *testing.T) {
 	stale := cs["b"]
 	stale.Revision--
 	label := studio.Control{ControlID: "a", Kind: studio.KindLabel, Revision: cs["a"].Revision}
+	gone := btn("gone")
+	gone.Revision = cs["b"].Revision // as a tab saw it before another deleted it
 	tests := []struct {
 		name    string
 		scene   string
-		changes ControlChanges
+		changes studio.ControlChanges
 		code    string
 	}{
-		{"stale update", "default", ControlChanges{Update: []studio.Control{moved(cs["a"], 0), moved(stale, 40)}}, studio.ECONFLICT},
-		{"stale delete", "default", ControlChanges{Update: []studio.Control{moved(cs["a"], 0)}, Delete: []ControlRef{{"b", stale.Revision}}}, studio.ECONFLICT},
-		{"update of a deleted control", "default", ControlChanges{Update: []studio.Control{moved(btn("gone"), 0)}}, studio.ECONFLICT},
-		{"create of an existing control", "default", ControlChanges{Create: []studio.Control{btn("a")}}, studio.ECONFLICT},
-		{"overlap made by the save", "default", ControlChanges{Update: []studio.Control{moved(cs["a"], 0), moved(cs["b"], 5)}}, studio.EINVALID},
-		{"kind change", "default", ControlChanges{Update: []studio.Control{label}}, studio.EINVALID},
-		{"control named twice", "default", ControlChanges{Update: []studio.Control{moved(cs["a"], 0)}, Delete: []ControlRef{{"a", cs["a"].Revision}}}, studio.EINVALID},
-		{"scene deleted meanwhile", "lobby", ControlChanges{Create: []studio.Control{btn("x")}}, studio.ECONFLICT},
+		{"stale update", "default", updates(moved(cs["a"], 0), moved(stale, 40)), studio.ECONFLICT},
+		{"stale delete", "default", changes(updates(moved(cs["a"], 0)), deletes(stale)), studio.ECONFLICT},
+		{"update of a deleted control", "default", updates(moved(gone, 0)), studio.ECONFLICT},
+		{"create of an existing control", "default", creates(btn("a")), studio.ECONFLICT},
+		{"overlap made by the save", "default", updates(moved(cs["a"], 0), moved(cs["b"], 5)), studio.EINVALID},
+		{"kind change", "default", updates(label), studio.EINVALID},
+		{"control named twice", "default", changes(updates(moved(cs["a"], 0)), deletes(cs["a"])), studio.EINVALID},
+		{"scene deleted meanwhile", "lobby", creates(btn("x")), studio.ECONFLICT},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,13 +84,13 @@ func TestSaveControlsRefusesWholeSave(t *testing.T) {
 			}
 		})
 	}
-	if _, err := db.SaveControls(ctx, 999, "default", ControlChanges{Create: []studio.Control{btn("x")}}); studio.ErrorCode(err) != studio.ENOTFOUND {
+	if _, err := db.SaveControls(ctx, 999, "default", creates(btn("x"))); studio.ErrorCode(err) != studio.ENOTFOUND {
 		t.Fatalf("unknown version: %v", err)
 	}
 	if err := db.PublishVersion(ctx, vid); err != nil {
 		t.Fatal(err)
 	}
-	_, err := db.SaveControls(ctx, vid, "default", ControlChanges{Create: []studio.Control{btn("x")}})
+	_, err := db.SaveControls(ctx, vid, "default", creates(btn("x")))
 	wantCode(t, err, studio.ECONFLICT)
 }
 
@@ -102,12 +103,12 @@ func TestStaleSaveRefusedAfterUndoRestoresControl(t *testing.T) {
 	ctx := context.Background()
 	x := createAll(t, db, vid, btn("x", pos(studio.Large, 0, 0, 10, 5)))["x"]
 	tabA := x.Clone() // what tab A loaded
-	if _, err := db.SaveControls(ctx, vid, "default", ControlChanges{Delete: []ControlRef{{"x", x.Revision}}}); err != nil {
+	if _, err := db.SaveControls(ctx, vid, "default", deletes(x)); err != nil {
 		t.Fatal(err)
 	}
 	restored := x.Clone() // the undo entry carries x as it was
 	restored.Revision = 0
-	if _, err := db.SaveControls(ctx, vid, "default", ControlChanges{Create: []studio.Control{restored}}); err != nil {
+	if _, err := db.SaveControls(ctx, vid, "default", creates(restored)); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := db.FindScene(ctx, vid, "default")
@@ -115,9 +116,9 @@ func TestStaleSaveRefusedAfterUndoRestoresControl(t *testing.T) {
 		t.Fatalf("restored x has revision %d, the one tab A saw", tabA.Revision)
 	}
 	tabA.SetPosition(pos(studio.Large, 40, 0, 10, 5))
-	_, err := db.SaveControls(ctx, vid, "default", ControlChanges{Update: []studio.Control{tabA}})
+	_, err := db.SaveControls(ctx, vid, "default", updates(tabA))
 	wantCode(t, err, studio.ECONFLICT)
-	_, err = db.MoveControls(ctx, vid, "default", []studio.ControlMove{{ControlID: "x", Revision: tabA.Revision, Grid: studio.Large, Position: &studio.Position{X: 40, Width: 10, Height: 5}}})
+	_, err = moveControls(ctx, db, vid, "default", []move{{ControlID: "x", Revision: tabA.Revision, Grid: studio.Large, Position: &studio.Position{X: 40, Width: 10, Height: 5}}})
 	wantCode(t, err, studio.ECONFLICT)
 	_, err = db.UpdateControl(ctx, vid, "default", tabA)
 	wantCode(t, err, studio.ECONFLICT)
@@ -140,26 +141,21 @@ func TestControlRevisionsNeverRepeat(t *testing.T) {
 		}
 		seen[rev] = step
 	}
-	x, err := db.CreateControl(ctx, vid, "default", btn("x", pos(studio.Large, 0, 0, 10, 5)))
+	x, err := createControl(ctx, db, vid, "default", btn("x", pos(studio.Large, 0, 0, 10, 5)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	see("create", x.Revision)
 	for round := 0; round < 3; round++ {
-		moved, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{{ControlID: "x", Revision: x.Revision, Grid: studio.Large, Position: &studio.Position{X: round, Width: 10, Height: 5}}})
+		moved, err := moveControls(ctx, db, vid, "default", []move{{ControlID: "x", Revision: x.Revision, Grid: studio.Large, Position: &studio.Position{X: round, Width: 10, Height: 5}}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		see("move", moved[0].Revision)
-		y, err := db.RenameControl(ctx, vid, "default", "x", "y", moved[0].Revision)
-		if err != nil {
+		if err := deleteControls(ctx, db, vid, "default", "x"); err != nil {
 			t.Fatal(err)
 		}
-		see("rename", y.Revision)
-		if err := db.DeleteControls(ctx, vid, "default", []string{"y"}); err != nil {
-			t.Fatal(err)
-		}
-		rev, err := db.SaveControls(ctx, vid, "default", ControlChanges{Create: []studio.Control{btn("x", pos(studio.Large, 0, 0, 10, 5))}})
+		rev, err := db.SaveControls(ctx, vid, "default", creates(btn("x", pos(studio.Large, 0, 0, 10, 5))))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +177,7 @@ func TestSceneSummariesCountControlsMissingAGrid(t *testing.T) {
 	one := label("one", pos(studio.Small, 0, 39, 2, 1))
 	none := label("none")
 	cs := createAll(t, db, vid, all, two, none)
-	if _, err := db.SaveControls(ctx, vid, "default", ControlChanges{Create: []studio.Control{one}}); err != nil {
+	if _, err := db.SaveControls(ctx, vid, "default", creates(one)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.CreateScene(ctx, vid, "empty"); err != nil {
@@ -200,7 +196,7 @@ func TestSceneSummariesCountControlsMissingAGrid(t *testing.T) {
 	}
 	want(4, 3)
 	// Placing "two" on small completes it; hiding "all" on medium breaks it.
-	if _, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{
+	if _, err := moveControls(ctx, db, vid, "default", []move{
 		{ControlID: "two", Revision: cs["two"].Revision, Grid: studio.Small, Position: &studio.Position{X: 10, Y: 0, Width: 3, Height: 2}},
 		{ControlID: "all", Revision: cs["all"].Revision, Grid: studio.Medium},
 	}); err != nil {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/mixstudio/mixstudio/studio"
 )
@@ -51,16 +50,6 @@ type execer interface {
 	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
 }
 
-// txExec runs one statement text in a transaction.
-type txExec struct {
-	tx    *sql.Tx
-	query string
-}
-
-func (e txExec) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
-	return e.tx.ExecContext(ctx, e.query, args...)
-}
-
 // insertControl adds c to a scene with the given revision.
 func insertControl(ctx context.Context, ins execer, sceneRef int64, c *studio.Control, ord int, revision int64) error {
 	e, err := encodeControl(c)
@@ -78,53 +67,6 @@ func insertControl(ctx context.Context, ins execer, sceneRef int64, c *studio.Co
 	return nil
 }
 
-// staleControl is the refusal a save with an old revision gets.
-func staleControl(sceneID, controlID string) error {
-	return studio.Errorf(studio.ECONFLICT,
-		"control %q of scene %q was changed elsewhere (another tab?) since you loaded it; your change was not saved — reload to see theirs, then edit again",
-		controlID, sceneID)
-}
-
-func missingControl(sceneID, controlID string) error {
-	return studio.Errorf(studio.ENOTFOUND, "scene %q has no control %q (deleted elsewhere?)", sceneID, controlID)
-}
-
-// CreateControl adds a control to a scene of a draft. The scene with the
-// new control must pass every rule (no overlap, sizes...). The control is
-// returned with its first revision.
-func (db *DB) CreateControl(ctx context.Context, versionID int64, sceneID string, c studio.Control) (studio.Control, error) {
-	c = c.Clone()
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		ref, s, err := sceneForEdit(ctx, tx, versionID, sceneID)
-		if err != nil {
-			return err
-		}
-		if s.Control(c.ControlID) != nil {
-			return &studio.Error{Code: studio.ECONFLICT, Field: "controlID", Message: fmt.Sprintf("scene %q already has a control %q", sceneID, c.ControlID)}
-		}
-		if err := checkControlCount(ctx, tx, versionID, 1); err != nil {
-			return err
-		}
-		s.Controls = append(s.Controls, c)
-		if err := s.Validate(); err != nil {
-			return err
-		}
-		var ord int
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(ord), -1) + 1 FROM controls WHERE scene_ref = ?`, ref).Scan(&ord); err != nil {
-			return err
-		}
-		rev, err := nextControlRevision(ctx, tx, versionID)
-		if err != nil {
-			return err
-		}
-		if err := insertControl(ctx, txExec{tx, insertControlSQL}, ref, &c, ord, rev); err != nil {
-			return err
-		}
-		return db.touch(ctx, tx, versionID)
-	})
-	return c, err
-}
-
 func checkControlCount(ctx context.Context, tx *sql.Tx, versionID int64, adding int) error {
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM controls c JOIN scenes s ON s.id = c.scene_ref WHERE s.version_id = ?`, versionID).Scan(&n)
@@ -137,187 +79,21 @@ func checkControlCount(ctx context.Context, tx *sql.Tx, versionID int64, adding 
 	return nil
 }
 
-// UpdateControl replaces a control's positions and properties. c.Revision
-// must be the revision the editor loaded: if someone saved the control
-// since, the save is refused with ECONFLICT instead of overwriting theirs.
-// The kind never changes (as in the protocol). The saved control, with its
-// new revision, is returned.
-func (db *DB) UpdateControl(ctx context.Context, versionID int64, sceneID string, c studio.Control) (studio.Control, error) {
-	c = c.Clone()
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		ref, s, err := sceneForEdit(ctx, tx, versionID, sceneID)
-		if err != nil {
-			return err
-		}
-		cur := s.Control(c.ControlID)
-		if cur == nil {
-			return missingControl(sceneID, c.ControlID)
-		}
-		if cur.Revision != c.Revision {
-			return staleControl(sceneID, c.ControlID)
-		}
-		if cur.Kind != c.Kind {
-			return &studio.Error{Code: studio.EINVALID, Field: "kind", Message: fmt.Sprintf("a control's kind cannot change (%s to %s); create a new control instead", cur.Kind, c.Kind)}
-		}
-		*cur = c
-		if err := s.Validate(); err != nil {
-			return err
-		}
-		rev, err := nextControlRevision(ctx, tx, versionID)
-		if err != nil {
-			return err
-		}
-		if err := saveControl(ctx, tx, ref, &c, sceneID, rev); err != nil {
-			return err
-		}
-		return db.touch(ctx, tx, versionID)
-	})
-	return c, err
-}
-
-// saveControl writes c if its stored revision is still c.Revision, and
-// gives it revision rev (from nextControlRevision).
-func saveControl(ctx context.Context, tx *sql.Tx, sceneRef int64, c *studio.Control, sceneID string, rev int64) error {
+// saveControl writes c if its stored revision is still expect, and gives
+// it revision rev (from nextControlRevision).
+func saveControl(ctx context.Context, tx *sql.Tx, sceneRef int64, c *studio.Control, expect int64, sceneID string, rev int64) error {
 	e, err := encodeControl(c)
 	if err != nil {
 		return fmt.Errorf("encode control %q: %w", c.ControlID, err)
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE controls SET positions = ?, props = ?, missing = ?, revision = ?
-		WHERE scene_ref = ? AND control_id = ? AND revision = ?`, e.positions, e.props, e.missing, rev, sceneRef, c.ControlID, c.Revision)
+		WHERE scene_ref = ? AND control_id = ? AND revision = ?`, e.positions, e.props, e.missing, rev, sceneRef, c.ControlID, expect)
 	if err != nil {
 		return fmt.Errorf("save control %q: %w", c.ControlID, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return staleControl(sceneID, c.ControlID)
+		return studio.StaleControl(sceneID, c.ControlID)
 	}
 	c.Revision = rev
 	return nil
-}
-
-// MoveControls places or hides several controls of one scene on grids, in
-// one transaction: all moves are saved or none. Each move carries the
-// revision its control had when the editor loaded it. The moved controls
-// are returned with their new revisions, in the order of moves.
-func (db *DB) MoveControls(ctx context.Context, versionID int64, sceneID string, moves []studio.ControlMove) ([]studio.Control, error) {
-	if len(moves) == 0 {
-		return nil, nil
-	}
-	var out []studio.Control
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		out = out[:0]
-		ref, s, err := sceneForEdit(ctx, tx, versionID, sceneID)
-		if err != nil {
-			return err
-		}
-		moved := map[string]bool{}
-		for _, m := range moves {
-			c := s.Control(m.ControlID)
-			if c == nil {
-				return missingControl(sceneID, m.ControlID)
-			}
-			if moved[m.ControlID] {
-				return &studio.Error{Code: studio.EINVALID, Field: "position", Message: fmt.Sprintf("control %q is moved twice in one save", m.ControlID)}
-			}
-			moved[m.ControlID] = true
-			if c.Revision != m.Revision {
-				return staleControl(sceneID, m.ControlID)
-			}
-			if _, ok := studio.GridByName(m.Grid); !ok {
-				return &studio.Error{Code: studio.EINVALID, Field: "position", Message: fmt.Sprintf("unknown grid %q", m.Grid)}
-			}
-			if m.Position == nil {
-				c.RemovePosition(m.Grid)
-			} else {
-				p := *m.Position
-				p.Size = m.Grid
-				c.SetPosition(p)
-			}
-		}
-		if err := s.Validate(); err != nil {
-			return err
-		}
-		rev, err := nextControlRevision(ctx, tx, versionID)
-		if err != nil {
-			return err
-		}
-		for _, m := range moves {
-			c := s.Control(m.ControlID)
-			if err := saveControl(ctx, tx, ref, c, sceneID, rev); err != nil {
-				return err
-			}
-			out = append(out, *c)
-		}
-		return db.touch(ctx, tx, versionID)
-	})
-	return out, err
-}
-
-// RenameControl changes a control's id within its scene (the protocol never
-// does, but a developer designing the layout may). revision must be the
-// control's current revision; the renamed control is returned.
-func (db *DB) RenameControl(ctx context.Context, versionID int64, sceneID, controlID, newID string, revision int64) (studio.Control, error) {
-	var out studio.Control
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		ref, s, err := sceneForEdit(ctx, tx, versionID, sceneID)
-		if err != nil {
-			return err
-		}
-		c := s.Control(controlID)
-		if c == nil {
-			return missingControl(sceneID, controlID)
-		}
-		if c.Revision != revision {
-			return staleControl(sceneID, controlID)
-		}
-		if newID != controlID && s.Control(newID) != nil {
-			return &studio.Error{Code: studio.ECONFLICT, Field: "controlID", Message: fmt.Sprintf("scene %q already has a control %q", sceneID, newID)}
-		}
-		c.ControlID = newID
-		if err := s.Validate(); err != nil {
-			return err
-		}
-		rev, err := nextControlRevision(ctx, tx, versionID)
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE controls SET control_id = ?, revision = ?
-			WHERE scene_ref = ? AND control_id = ? AND revision = ?`, newID, rev, ref, controlID, revision)
-		if err != nil {
-			return fmt.Errorf("rename control: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return staleControl(sceneID, controlID)
-		}
-		c.Revision = rev
-		out = *c
-		return db.touch(ctx, tx, versionID)
-	})
-	return out, err
-}
-
-// DeleteControls deletes controls of a scene of a draft, all or none.
-func (db *DB) DeleteControls(ctx context.Context, versionID int64, sceneID string, controlIDs []string) error {
-	return db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := editable(ctx, tx, versionID); err != nil {
-			return err
-		}
-		ref, err := sceneRef(ctx, tx, versionID, sceneID)
-		if err != nil {
-			return err
-		}
-		var missing []string
-		for _, id := range controlIDs {
-			res, err := tx.ExecContext(ctx, `DELETE FROM controls WHERE scene_ref = ? AND control_id = ?`, ref, id)
-			if err != nil {
-				return fmt.Errorf("delete control %q: %w", id, err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				missing = append(missing, fmt.Sprintf("%q", id))
-			}
-		}
-		if len(missing) > 0 {
-			return studio.Errorf(studio.ENOTFOUND, "scene %q has no control %s; nothing was deleted", sceneID, strings.Join(missing, ", "))
-		}
-		return db.touch(ctx, tx, versionID)
-	})
 }

@@ -15,7 +15,7 @@ func TestControlLifecycle(t *testing.T) {
 	c := btn("fire", pos(studio.Large, 0, 0, 10, 5))
 	c.Text = studio.Ptr("Fire")
 	c.Custom = map[string]json.RawMessage{"sound": json.RawMessage(`"boom"`)}
-	saved, err := db.CreateControl(ctx, vid, "default", c)
+	saved, err := createControl(ctx, db, vid, "default", c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestControlLifecycle(t *testing.T) {
 	if err != nil || saved.Revision != 2 {
 		t.Fatalf("update: %v rev %d", err, saved.Revision)
 	}
-	moved, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{
+	moved, err := moveControls(ctx, db, vid, "default", []move{
 		{ControlID: "fire", Revision: 2, Grid: studio.Small, Position: &studio.Position{X: 1, Y: 1, Width: 10, Height: 5}},
 	})
 	if err != nil || len(moved) != 1 || moved[0].Revision != 3 {
@@ -45,44 +45,24 @@ func TestControlLifecycle(t *testing.T) {
 		t.Fatalf("small position %+v", p)
 	}
 	// Hide it on small without deleting it.
-	if _, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{{ControlID: "fire", Revision: 3, Grid: studio.Small}}); err != nil {
+	if _, err := moveControls(ctx, db, vid, "default", []move{{ControlID: "fire", Revision: 3, Grid: studio.Small}}); err != nil {
 		t.Fatal(err)
 	}
 	s, _ = db.FindScene(ctx, vid, "default")
 	if len(s.Control("fire").Position) != 1 {
 		t.Fatalf("not hidden on small: %+v", s.Control("fire").Position)
 	}
-	// Renaming: a stale revision, a taken id and a bad id are refused.
-	if _, err := db.CreateControl(ctx, vid, "default", btn("other", pos(studio.Large, 40, 0, 10, 5))); err != nil {
+	// A delete naming a control that is gone refuses the whole delete.
+	if _, err := createControl(ctx, db, vid, "default", btn("other", pos(studio.Large, 40, 0, 10, 5))); err != nil {
 		t.Fatal(err)
 	}
-	_, err = db.RenameControl(ctx, vid, "default", "fire", "shoot", 3)
-	wantCode(t, err, studio.ECONFLICT)
-	_, err = db.RenameControl(ctx, vid, "default", "fire", "other", 4)
-	wantCode(t, err, studio.ECONFLICT)
-	_, err = db.RenameControl(ctx, vid, "default", "fire", "", 4)
-	wantCode(t, err, studio.EINVALID)
-	_, err = db.RenameControl(ctx, vid, "default", "ghost", "x", 1)
-	wantCode(t, err, studio.ENOTFOUND)
-	renamed, err := db.RenameControl(ctx, vid, "default", "fire", "shoot", 4)
-	// A rename is a write: a new revision from the version's counter,
-	// past the one "other" took.
-	if err != nil || renamed.ControlID != "shoot" || renamed.Revision != 6 || *renamed.Text != "Fire" {
-		t.Fatalf("rename: %v %+v", err, renamed)
-	}
-	if err := db.DeleteControls(ctx, vid, "default", []string{"other"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.RenameControl(ctx, vid, "default", "shoot", "fire", renamed.Revision); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.DeleteControls(ctx, vid, "default", []string{"fire", "ghost"}); studio.ErrorCode(err) != studio.ENOTFOUND {
+	if err := deleteControls(ctx, db, vid, "default", "fire", "ghost"); studio.ErrorCode(err) != studio.ECONFLICT {
 		t.Fatalf("delete with a missing id: %v", err)
 	}
 	if s, _ := db.FindScene(ctx, vid, "default"); s.Control("fire") == nil {
 		t.Fatal("a failed delete removed a control")
 	}
-	if err := db.DeleteControls(ctx, vid, "default", []string{"fire"}); err != nil {
+	if err := deleteControls(ctx, db, vid, "default", "fire", "other"); err != nil {
 		t.Fatal(err)
 	}
 	if s, _ := db.FindScene(ctx, vid, "default"); len(s.Controls) != 0 {
@@ -94,7 +74,7 @@ func TestWritesAreValidatedFirst(t *testing.T) {
 	db, vid, _ := newDraft(t)
 	ctx := context.Background()
 	for _, c := range []studio.Control{btn("a", pos(studio.Large, 0, 0, 10, 5)), btn("c", pos(studio.Large, 20, 0, 10, 5))} {
-		if _, err := db.CreateControl(ctx, vid, "default", c); err != nil {
+		if _, err := createControl(ctx, db, vid, "default", c); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -104,29 +84,29 @@ func TestWritesAreValidatedFirst(t *testing.T) {
 		code string
 	}{
 		{"overlapping control", func() error {
-			_, err := db.CreateControl(ctx, vid, "default", btn("b", pos(studio.Large, 5, 0, 10, 5)))
+			_, err := createControl(ctx, db, vid, "default", btn("b", pos(studio.Large, 5, 0, 10, 5)))
 			return err
 		}, studio.EINVALID},
 		{"duplicate id", func() error {
-			_, err := db.CreateControl(ctx, vid, "default", btn("a"))
+			_, err := createControl(ctx, db, vid, "default", btn("a"))
 			return err
 		}, studio.ECONFLICT},
 		{"off the grid", func() error {
-			_, err := db.CreateControl(ctx, vid, "default", btn("b", pos(studio.Medium, 40, 0, 10, 5)))
+			_, err := createControl(ctx, db, vid, "default", btn("b", pos(studio.Medium, 40, 0, 10, 5)))
 			return err
 		}, studio.EINVALID},
 		{"bad value", func() error {
 			c := btn("b")
 			c.Progress = studio.Ptr(7.0)
-			_, err := db.CreateControl(ctx, vid, "default", c)
+			_, err := createControl(ctx, db, vid, "default", c)
 			return err
 		}, studio.EINVALID},
-		{"unknown scene", func() error {
-			_, err := db.CreateControl(ctx, vid, "nope", btn("b"))
+		{"scene gone since the page loaded", func() error {
+			_, err := createControl(ctx, db, vid, "nope", btn("b"))
 			return err
-		}, studio.ENOTFOUND},
+		}, studio.ECONFLICT},
 		{"unknown version", func() error {
-			_, err := db.CreateControl(ctx, 999, "default", btn("b"))
+			_, err := createControl(ctx, db, 999, "default", btn("b"))
 			return err
 		}, studio.ENOTFOUND},
 		{"kind change", func() error {
@@ -134,11 +114,11 @@ func TestWritesAreValidatedFirst(t *testing.T) {
 			return err
 		}, studio.EINVALID},
 		{"move onto another", func() error {
-			_, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{{ControlID: "c", Revision: 2, Grid: studio.Large, Position: &studio.Position{X: 2, Y: 2, Width: 10, Height: 5}}})
+			_, err := moveControls(ctx, db, vid, "default", []move{{ControlID: "c", Revision: 2, Grid: studio.Large, Position: &studio.Position{X: 2, Y: 2, Width: 10, Height: 5}}})
 			return err
 		}, studio.EINVALID},
 		{"unknown grid", func() error {
-			_, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{{ControlID: "a", Revision: 1, Grid: "huge", Position: &studio.Position{Width: 3, Height: 3}}})
+			_, err := moveControls(ctx, db, vid, "default", []move{{ControlID: "a", Revision: 1, Grid: "huge", Position: &studio.Position{Width: 3, Height: 3}}})
 			return err
 		}, studio.EINVALID},
 		{"bad scene id", func() error { _, err := db.CreateScene(ctx, vid, ""); return err }, studio.EINVALID},
@@ -162,7 +142,7 @@ func TestWritesAreValidatedFirst(t *testing.T) {
 		})
 	}
 	// A ValidationError names the control, grid and field.
-	_, err := db.CreateControl(ctx, vid, "default", btn("b", pos(studio.Large, 5, 0, 10, 5)))
+	_, err := createControl(ctx, db, vid, "default", btn("b", pos(studio.Large, 5, 0, 10, 5)))
 	var v *studio.ValidationError
 	if !errors.As(err, &v) || len(v.Problems) != 1 || v.Problems[0].ControlID != "b" || v.Problems[0].Grid != studio.Large || v.Problems[0].Field != "position" {
 		t.Fatalf("validation error %#v", err)
@@ -174,14 +154,14 @@ func TestMoveControlsIsAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	rev := map[string]int64{}
 	for i, id := range []string{"a", "b", "c"} {
-		c, err := db.CreateControl(ctx, vid, "default", btn(id, pos(studio.Large, i*10, 0, 10, 5)))
+		c, err := createControl(ctx, db, vid, "default", btn(id, pos(studio.Large, i*10, 0, 10, 5)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		rev[id] = c.Revision
 	}
 	// a and b swap rows legally, c lands on b's new place: refused, nothing moves.
-	_, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{
+	_, err := moveControls(ctx, db, vid, "default", []move{
 		{ControlID: "a", Revision: rev["a"], Grid: studio.Large, Position: &studio.Position{X: 0, Y: 10, Width: 10, Height: 5}},
 		{ControlID: "b", Revision: rev["b"], Grid: studio.Large, Position: &studio.Position{X: 40, Y: 10, Width: 10, Height: 5}},
 		{ControlID: "c", Revision: rev["c"], Grid: studio.Large, Position: &studio.Position{X: 45, Y: 12, Width: 10, Height: 5}},
@@ -194,7 +174,7 @@ func TestMoveControlsIsAllOrNothing(t *testing.T) {
 		}
 	}
 	// Swapping two controls' places is legal only as one batch.
-	moved, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{
+	moved, err := moveControls(ctx, db, vid, "default", []move{
 		{ControlID: "a", Revision: rev["a"], Grid: studio.Large, Position: &studio.Position{X: 10, Width: 10, Height: 5}},
 		{ControlID: "b", Revision: rev["b"], Grid: studio.Large, Position: &studio.Position{X: 0, Width: 10, Height: 5}},
 	})

@@ -84,7 +84,7 @@ func TestMigration0005BackfillsRevisionsAndMissing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "immutable") {
 		t.Fatalf("a published control changed after 0005: %v", err)
 	}
-	moved, err := db.MoveControls(ctx, 1, "default", []studio.ControlMove{{ControlID: "all", Revision: 3, Grid: studio.Small}})
+	moved, err := moveControls(ctx, db, 1, "default", []move{{ControlID: "all", Revision: 3, Grid: studio.Small}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -216,6 +216,28 @@ func (db *DB) SetSharecode(ctx context.Context, projectID int64) (string, error)
 	return "", studio.Errorf(studio.EINTERNAL, "could not draw a unique sharecode")
 }
 
+// EnsureSharecode returns the project's sharecode, drawing one if it has
+// none (in one statement, so two callers at once get the same code);
+// created tells which.
+func (db *DB) EnsureSharecode(ctx context.Context, projectID int64) (code string, created bool, err error) {
+	for range 5 {
+		fresh := newSecret(sharecodeBytes)
+		_, err := db.sql.ExecContext(ctx, `UPDATE projects SET sharecode = ?, updated_at = ? WHERE id = ? AND sharecode IS NULL`, fresh, db.now().UnixMilli(), projectID)
+		if isUniqueViolation(err) {
+			continue
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("ensure sharecode: %w", err)
+		}
+		p, err := db.FindProjectByID(ctx, projectID)
+		if err != nil {
+			return "", false, err
+		}
+		return p.Sharecode, p.Sharecode == fresh, nil
+	}
+	return "", false, studio.Errorf(studio.EINTERNAL, "could not draw a unique sharecode")
+}
+
 // RevokeSharecode removes the project's sharecode: only its owner's game
 // clients can use it again.
 func (db *DB) RevokeSharecode(ctx context.Context, projectID int64) error {

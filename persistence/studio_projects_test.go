@@ -106,7 +106,7 @@ func TestProjectOperations(t *testing.T) {
 	db, vid, uid := newDraft(t)
 	ctx := context.Background()
 	v, _ := db.FindVersion(ctx, vid)
-	if _, err := db.CreateControl(ctx, vid, "default", btn("a", pos(studio.Large, 0, 0, 10, 5))); err != nil {
+	if _, err := createControl(ctx, db, vid, "default", btn("a", pos(studio.Large, 0, 0, 10, 5))); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.RenameProject(ctx, v.ProjectID, "Renamed"); err != nil {
@@ -141,4 +141,32 @@ func TestProjectOperations(t *testing.T) {
 		t.Fatalf("new version id %d after %d: %v", nv.ID, dv.ID, err)
 	}
 	wantCode(t, db.DeleteProject(ctx, v.ProjectID), studio.ENOTFOUND)
+}
+
+func TestEnsureSharecodeKeepsTheCodeItFinds(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	u, err := db.EnsureOwner(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := db.CreateProject(ctx, u.ID, "Shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, created, err := db.EnsureSharecode(ctx, p.ID)
+	if err != nil || !created || len(first) < 8 {
+		t.Fatalf("first: %q created %v err %v", first, created, err)
+	}
+	again, created, err := db.EnsureSharecode(ctx, p.ID)
+	if err != nil || created || again != first {
+		t.Fatalf("again: %q created %v err %v, want %q kept", again, created, err, first)
+	}
+	rotated, err := db.SetSharecode(ctx, p.ID)
+	if err != nil || rotated == first {
+		t.Fatalf("rotate: %q %v", rotated, err)
+	}
+	if _, _, err := db.EnsureSharecode(ctx, 9999); !errors.Is(err, studio.ErrNotFound) {
+		t.Fatalf("unknown project: %v", err)
+	}
 }

@@ -14,15 +14,11 @@ func deletedLobby(t *testing.T) (*DB, int64, studio.Scene) {
 	t.Helper()
 	db, vid, _ := newDraft(t)
 	ctx := context.Background()
-	if _, err := db.CreateScene(ctx, vid, "lobby"); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []studio.Control{btn("a", pos(studio.Large, 0, 0, 10, 5)), btn("b", pos(studio.Large, 20, 0, 10, 5))} {
-		if _, err := db.CreateControl(ctx, vid, "lobby", c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := db.SaveScene(ctx, vid, studio.Scene{SceneID: "lobby", Revision: 1, Custom: map[string]json.RawMessage{"bg": json.RawMessage(`"red"`)}}); err != nil {
+	// A scene with custom properties and controls: what an undone deletion
+	// restores.
+	made := studio.Scene{SceneID: "lobby", Custom: map[string]json.RawMessage{"bg": json.RawMessage(`"red"`)},
+		Controls: []studio.Control{btn("a", pos(studio.Large, 0, 0, 10, 5)), btn("b", pos(studio.Large, 20, 0, 10, 5))}}
+	if _, err := db.RestoreScene(ctx, vid, made, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.CreateGroup(ctx, vid, studio.Group{GroupID: "vips", SceneID: "lobby"}); err != nil {

@@ -164,37 +164,6 @@ func (db *DB) DeleteScene(ctx context.Context, versionID int64, sceneID, reassig
 	})
 }
 
-// SaveScene saves a scene's custom properties. s.Revision must be the
-// revision loaded; the saved scene (new revision) is returned.
-func (db *DB) SaveScene(ctx context.Context, versionID int64, s studio.Scene) (studio.Scene, error) {
-	if err := (&studio.Scene{SceneID: s.SceneID, Custom: s.Custom}).Validate(); err != nil {
-		return s, err
-	}
-	custom, err := studio.CustomJSON(s.Custom)
-	if err != nil {
-		return s, err
-	}
-	err = db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := editable(ctx, tx, versionID); err != nil {
-			return err
-		}
-		ref, err := sceneRef(ctx, tx, versionID, s.SceneID)
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE scenes SET custom = ?, revision = revision + 1 WHERE id = ? AND revision = ?`, custom, ref, s.Revision)
-		if err != nil {
-			return fmt.Errorf("save scene: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return studio.Errorf(studio.ECONFLICT, "scene %q was changed elsewhere (another tab?) since you loaded it; reload to see that change, then edit again", s.SceneID)
-		}
-		s.Revision++
-		return db.touch(ctx, tx, versionID)
-	})
-	return s, err
-}
-
 // decodeControl fills c (id and kind set) from its stored columns.
 func decodeControl(c *studio.Control, positions, props []byte) error {
 	var err error

@@ -45,7 +45,7 @@ func TestCreateProjectStartsWithDefaultSceneAndGroup(t *testing.T) {
 func TestPublishedVersionRefusesEdits(t *testing.T) {
 	db, vid, _ := newDraft(t)
 	ctx := context.Background()
-	if _, err := db.CreateControl(ctx, vid, "default", btn("a", pos(studio.Large, 0, 0, 10, 5))); err != nil {
+	if _, err := createControl(ctx, db, vid, "default", btn("a", pos(studio.Large, 0, 0, 10, 5))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.CreateScene(ctx, vid, "shop"); err != nil {
@@ -59,26 +59,21 @@ func TestPublishedVersionRefusesEdits(t *testing.T) {
 		t.Fatalf("after publish: %+v", before.VersionSummary)
 	}
 	edits := map[string]func() error{
-		"CreateControl": func() error { _, err := db.CreateControl(ctx, vid, "default", btn("b")); return err },
+		"SaveControls create": func() error { _, err := createControl(ctx, db, vid, "default", btn("b")); return err },
 		"UpdateControl": func() error {
 			c := btn("a", pos(studio.Large, 0, 0, 10, 5))
 			c.Revision = 1
 			_, err := db.UpdateControl(ctx, vid, "default", c)
 			return err
 		},
-		"MoveControls": func() error {
-			_, err := db.MoveControls(ctx, vid, "default", []studio.ControlMove{{ControlID: "a", Revision: 1, Grid: studio.Large}})
+		"SaveControls move": func() error {
+			_, err := moveControls(ctx, db, vid, "default", []move{{ControlID: "a", Revision: 1, Grid: studio.Large}})
 			return err
 		},
-		"DeleteControls": func() error { return db.DeleteControls(ctx, vid, "default", []string{"a"}) },
-		"RenameControl":  func() error { _, err := db.RenameControl(ctx, vid, "default", "a", "b", 1); return err },
-		"CreateScene":    func() error { _, err := db.CreateScene(ctx, vid, "new"); return err },
-		"RenameScene":    func() error { return db.RenameScene(ctx, vid, "shop", "store") },
-		"DeleteScene":    func() error { return db.DeleteScene(ctx, vid, "shop", "default") },
-		"SaveScene": func() error {
-			_, err := db.SaveScene(ctx, vid, studio.Scene{SceneID: "default", Revision: 1})
-			return err
-		},
+		"SaveControls delete": func() error { return deleteControls(ctx, db, vid, "default", "a") },
+		"CreateScene":         func() error { _, err := db.CreateScene(ctx, vid, "new"); return err },
+		"RenameScene":         func() error { return db.RenameScene(ctx, vid, "shop", "store") },
+		"DeleteScene":         func() error { return db.DeleteScene(ctx, vid, "shop", "default") },
 		"CreateGroup": func() error {
 			_, err := db.CreateGroup(ctx, vid, studio.Group{GroupID: "g", SceneID: "default"})
 			return err
@@ -123,7 +118,7 @@ func TestPublishedVersionRefusesEdits(t *testing.T) {
 	if draft.ID == vid || draft.Number != 2 || draft.State != studio.Draft || !sameLayout(t, before.Layout(), draft.Layout()) {
 		t.Fatalf("draft %+v", draft.VersionSummary)
 	}
-	if err := db.DeleteControls(ctx, draft.ID, "default", []string{"a"}); err != nil {
+	if err := deleteControls(ctx, db, draft.ID, "default", "a"); err != nil {
 		t.Fatal(err)
 	}
 	if v, _ := db.FindVersion(ctx, vid); v.Scene("default").Control("a") == nil {
@@ -137,7 +132,7 @@ func TestScenesAndGroups(t *testing.T) {
 	if _, err := db.CreateScene(ctx, vid, "shop"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateControl(ctx, vid, "shop", btn("buy", pos(studio.Large, 0, 0, 10, 5))); err != nil {
+	if _, err := createControl(ctx, db, vid, "shop", btn("buy", pos(studio.Large, 0, 0, 10, 5))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.CreateGroup(ctx, vid, studio.Group{GroupID: "vip", SceneID: "shop"}); err != nil {
@@ -175,7 +170,7 @@ func TestFindSceneSummaries(t *testing.T) {
 	ctx := context.Background()
 	all := []studio.Position{pos(studio.Large, 0, 0, 10, 5), pos(studio.Medium, 0, 0, 10, 5), pos(studio.Small, 0, 0, 10, 5)}
 	for _, c := range []studio.Control{btn("full", all...), btn("hidden"), btn("large-only", pos(studio.Large, 20, 0, 10, 5))} {
-		if _, err := db.CreateControl(ctx, vid, "default", c); err != nil {
+		if _, err := createControl(ctx, db, vid, "default", c); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -206,7 +201,7 @@ func TestStudioTimestampsComeFromTheClock(t *testing.T) {
 		t.Fatalf("created %v updated %v, want %v", p.CreatedAt, v.UpdatedAt, now)
 	}
 	now = now.Add(time.Hour)
-	if _, err := db.CreateControl(ctx, v.ID, "default", btn("a")); err != nil {
+	if _, err := createControl(ctx, db, v.ID, "default", btn("a")); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(time.Hour)

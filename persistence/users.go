@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -146,7 +147,7 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, password string) er
 	if err := studio.ValidatePassword(password); err != nil {
 		return err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), passwordCost)
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
@@ -166,9 +167,17 @@ func (db *DB) HasPassword(ctx context.Context, userID int64) (bool, error) {
 	return n > 0, err
 }
 
-// dummyHash is compared against when the user doesn't exist, so that a
-// wrong name takes as long as a wrong password (no user enumeration).
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("mixstudio-no-such-user"), bcrypt.MinCost)
+// passwordCost is bcrypt's work factor for stored passwords.
+const passwordCost = bcrypt.DefaultCost
+
+// dummyHash is compared against when the user doesn't exist or has no
+// password, so that a wrong name takes as long as a wrong password (no
+// user enumeration by timing): the same cost as a stored password. Made
+// on first use, so that commands that never sign anyone in do not pay.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("mixstudio-no-such-user"), passwordCost)
+	return h
+})
 
 // Authenticate checks a username and password; any mismatch is
 // studio.ErrUnauthorized with one message, whichever part was wrong.
@@ -176,7 +185,7 @@ func (db *DB) Authenticate(ctx context.Context, username, password string) (stud
 	refused := studio.Errorf(studio.EUNAUTHORIZED, "wrong username or password")
 	u, err := db.UserByName(ctx, username)
 	if errors.Is(err, studio.ErrNotFound) {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return studio.User{}, refused
 	}
 	if err != nil {
@@ -185,7 +194,7 @@ func (db *DB) Authenticate(ctx context.Context, username, password string) (stud
 	var hash string
 	err = db.sql.QueryRowContext(ctx, `SELECT hash FROM user_passwords WHERE user_id = ?`, u.ID).Scan(&hash)
 	if noRows(err) {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return studio.User{}, refused
 	}
 	if err != nil {

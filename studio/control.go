@@ -7,17 +7,20 @@ import (
 	"strings"
 )
 
-// Control kinds (spec: Built-In Controls, plus the label and textbox that
-// Mixer's renderer and the official SDKs also knew).
+// Control kinds (spec: Built-In Controls, plus the label, textbox and
+// screen that Mixer's renderer and the official SDKs also knew). A screen
+// is an area that reports the pointer (move, mousedown, mouseup with x, y
+// as fractions of the area: the node SDK's IScreenInput).
 const (
 	KindButton   = "button"
 	KindJoystick = "joystick"
 	KindLabel    = "label"
 	KindTextbox  = "textbox"
+	KindScreen   = "screen"
 )
 
 // Kinds lists the kinds the studio can place, in the order the UI offers them.
-var Kinds = [...]string{KindButton, KindJoystick, KindLabel, KindTextbox}
+var Kinds = [...]string{KindButton, KindJoystick, KindLabel, KindTextbox, KindScreen}
 
 // KnownKind reports whether kind is one of Kinds.
 func KnownKind(kind string) bool {
@@ -64,16 +67,23 @@ type Props struct {
 	GamepadJoystick *int64
 	HasSubmit       *bool
 	Multiline       *bool
-	Bold            *bool
-	Italic          *bool
-	Underline       *bool
-	TextSize        *string
-	TextColor       *string
-	AccentColor     *string
-	BorderColor     *string
-	FocusColor      *string
-	BackgroundColor *string
-	BackgroundImage *string
+	// A screen's (node SDK IScreenData): when it reports moves
+	// (MoveAlways/MoveOnMouseDown/MoveNever), their interval in ms, and
+	// whether it reports mousedown and mouseup.
+	SendMoveEvents     *string
+	MoveThrottle       *int64
+	SendMouseDownEvent *bool
+	SendMouseUpEvent   *bool
+	Bold               *bool
+	Italic             *bool
+	Underline          *bool
+	TextSize           *string
+	TextColor          *string
+	AccentColor        *string
+	BorderColor        *string
+	FocusColor         *string
+	BackgroundColor    *string
+	BackgroundImage    *string
 }
 
 // Ptr returns a pointer to v, for setting built-in properties in code.

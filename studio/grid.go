@@ -3,9 +3,10 @@ package studio
 // Grid is one of the three grids a control is placed on (spec: Control
 // Positioning). One unit is UnitPx pixels on screen.
 type Grid struct {
-	Name          string // the position's "size": large, medium or small
-	Width, Height int    // in grid units
-	MinViewportPx int    // a participant's viewport at least this wide uses the grid
+	Name          string `json:"name"`          // the position's "size": large, medium or small
+	Width         int    `json:"width"`         // in grid units
+	Height        int    `json:"height"`        // in grid units
+	MinViewportPx int    `json:"minViewportPx"` // a participant's viewport at least this wide uses the grid
 }
 
 // Grid names, as the protocol spells a position's "size".
@@ -15,11 +16,13 @@ const (
 	Small  = "small"
 )
 
-// UnitPx is the size of one grid unit on screen, in pixels.
+// UnitPx is the size of one grid unit on screen, in pixels: the one
+// source of the CSS variable --unit (the layout sets it) and of the play
+// page's data-unit.
 const UnitPx = 12
 
 // Grids lists the grids from the largest down, the order positions are
-// written in.
+// written in. The play page receives this table as JSON (its data-grids).
 var Grids = [...]Grid{
 	{Name: Large, Width: 80, Height: 20, MinViewportPx: 900},
 	{Name: Medium, Width: 45, Height: 25, MinViewportPx: 540},
@@ -93,7 +96,8 @@ type SizeLimits struct {
 // The minimums keep a control usable on a phone (12 px units): a button
 // needs room for a word (3x2 = 36x24 px), a joystick for a thumb
 // (5x5 = 60 px), a label for one line (2x1), a textbox for an input and a
-// submit button (6x4, which Mixer's own textbox also required in height).
+// submit button (6x4, which Mixer's own textbox also required in height),
+// a screen for a finger's drag (4x4).
 func Limits(kind string, g Grid) SizeLimits {
 	l := SizeLimits{MaxWidth: g.Width, MaxHeight: g.Height}
 	switch kind {
@@ -107,6 +111,8 @@ func Limits(kind string, g Grid) SizeLimits {
 		l.MinWidth, l.MinHeight, l.DefaultWidth, l.DefaultHeight = 2, 1, 10, 2
 	case KindTextbox:
 		l.MinWidth, l.MinHeight, l.DefaultWidth, l.DefaultHeight = 6, 4, 15, 4
+	case KindScreen:
+		l.MinWidth, l.MinHeight, l.DefaultWidth, l.DefaultHeight = 4, 4, 20, 10
 	default:
 		l.MinWidth, l.MinHeight, l.DefaultWidth, l.DefaultHeight = 1, 1, 10, 5
 	}

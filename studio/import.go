@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/mixstudio/mixstudio/internal/limits"
 	"math"
 	"strings"
 	"unicode/utf8"
 )
 
-// MaxImportBytes bounds an import file; a 50 x 100 project is about 2 MB.
-const MaxImportBytes = 16 << 20
+// MaxImportBytes bounds an import file (internal/limits says why this size).
+const MaxImportBytes = limits.ImportFile
 
 // Import formats, as ImportReport.Format names them.
 const (
@@ -54,6 +55,10 @@ func Import(data []byte) (Layout, ImportReport, error) {
 		l = d.firebot(top)
 	default:
 		return Layout{}, rep, Errorf(EINVALID, "not a layout: expected \"scenes\" (a mixstudio export), \"controls.scenes\" (a Mixer Developer Lab version) or a Firebot MixPlay project")
+	}
+	if d.tooMany != nil {
+		// Checking the part read would only multiply the work asked for.
+		return Layout{}, rep, &ValidationError{Problems: []Problem{*d.tooMany}}
 	}
 	l.Format = LayoutFormat
 	d.normalize(&l, rep.Format)
@@ -191,6 +196,9 @@ func (d *decoder) firebot(top map[string]json.RawMessage) Layout {
 	}
 	arr, _ := d.array(top["scenes"], Problem{Field: "scenes"}, "scenes")
 	for i, raw := range arr {
+		if !d.room("scenes") {
+			break
+		}
 		obj, ok := d.object(raw, Problem{Field: fmt.Sprintf("scenes[%d]", i)}, fmt.Sprintf("scene #%d", i+1))
 		if !ok {
 			continue
@@ -208,6 +216,9 @@ func (d *decoder) firebot(top map[string]json.RawMessage) Layout {
 		}
 		controls, _ := d.array(obj["controls"], Problem{SceneID: s.SceneID, Field: "controls"}, "controls")
 		for j, raw := range controls {
+			if !d.room("controls") {
+				break
+			}
 			if c, ok := d.firebotControl(raw, s.SceneID, j); ok {
 				s.Controls = append(s.Controls, c)
 			}

@@ -139,6 +139,41 @@ func TestImportMixerLabVersion(t *testing.T) {
 	assertStableRoundTrip(t, l)
 }
 
+// A Mixer layout with a screen (Mixer's web client drew it; the node SDK
+// has IScreenData) imports with its properties typed and checked.
+func TestImportMixerLayoutWithAScreen(t *testing.T) {
+	data, err := os.ReadFile("testdata/mixer-screen-version.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, rep, err := Import(data)
+	if err != nil {
+		t.Fatalf("import: %v (report %+v)", err, rep)
+	}
+	aim := l.Scene("default").Control("aim")
+	if aim == nil || aim.Kind != KindScreen || *aim.SendMoveEvents != MoveOnMouseDown || *aim.MoveThrottle != 50 ||
+		!*aim.SendMouseDownEvent || !*aim.SendMouseUpEvent || *aim.Disabled {
+		t.Fatalf("aim: %+v", aim)
+	}
+	if string(aim.Custom["cursor"]) != `"crosshair"` || len(aim.Custom) != 1 {
+		t.Fatalf("aim's custom properties %s", aim.Custom)
+	}
+	assertStableRoundTrip(t, l)
+
+	// Bad values are reported at the property, like any other kind's.
+	bad := strings.Replace(string(data), `"sendMoveEvents": "mousedown"`, `"sendMoveEvents": "sometimes"`, 1)
+	bad = strings.Replace(bad, `"moveThrottle": 50`, `"moveThrottle": -1`, 1)
+	_, _, err = Import([]byte(bad))
+	if err == nil {
+		t.Fatal("a screen with bad properties was imported")
+	}
+	for _, want := range []string{"sendMoveEvents", "must be one of always, mousedown, never", "moveThrottle"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal does not mention %q: %v", want, err)
+		}
+	}
+}
+
 func TestImportFirebotProject(t *testing.T) {
 	data, err := os.ReadFile("testdata/firebot-v5-project.json")
 	if err != nil {

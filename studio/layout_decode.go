@@ -15,6 +15,33 @@ import (
 type decoder struct {
 	problems problems
 	warnings []string
+	// counted is how many scenes, controls and groups were decoded so far;
+	// past a version's cap the decoder stops (tooMany says which), so that
+	// a hostile file costs no more than the largest layout accepted.
+	counted struct{ scenes, controls, groups int }
+	tooMany *Problem
+}
+
+// room counts one more scene, control or group and reports whether it
+// fits under the version's cap; the first that does not stops decoding.
+func (d *decoder) room(what string) bool {
+	if d.tooMany != nil {
+		return false
+	}
+	n, max := &d.counted.controls, MaxControls
+	switch what {
+	case "scenes":
+		n, max = &d.counted.scenes, MaxScenes
+	case "groups":
+		n, max = &d.counted.groups, MaxGroups
+	}
+	if *n >= max {
+		d.problems.add(Problem{Field: what}, "more than %d %s; at most %d are allowed in one version", max, what, max)
+		d.tooMany = &d.problems[len(d.problems)-1]
+		return false
+	}
+	*n++
+	return true
 }
 
 func (d *decoder) warnf(format string, args ...any) {
@@ -303,6 +330,9 @@ func (d *decoder) scene(raw json.RawMessage, index int) (Scene, bool) {
 		case "controls":
 			arr, _ := d.array(raw, Problem{SceneID: s.SceneID, Field: "controls"}, "controls")
 			for i, item := range arr {
+				if !d.room("controls") {
+					break
+				}
 				if c, ok := d.control(item, s.SceneID, i); ok {
 					s.Controls = append(s.Controls, c)
 				}
@@ -350,12 +380,18 @@ func (d *decoder) group(raw json.RawMessage, index int) (Group, bool) {
 func (d *decoder) scenesAndGroups(obj map[string]json.RawMessage, l *Layout) {
 	arr, _ := d.array(obj["scenes"], Problem{Field: "scenes"}, "scenes")
 	for i, item := range arr {
+		if !d.room("scenes") {
+			break
+		}
 		if s, ok := d.scene(item, i); ok {
 			l.Scenes = append(l.Scenes, s)
 		}
 	}
 	arr, _ = d.array(obj["groups"], Problem{Field: "groups"}, "groups")
 	for i, item := range arr {
+		if !d.room("groups") {
+			break
+		}
 		if g, ok := d.group(item, i); ok {
 			l.Groups = append(l.Groups, g)
 		}

@@ -61,15 +61,6 @@ func (v Version) Layout() Layout {
 	return Layout{Format: LayoutFormat, Name: v.ProjectName, Scenes: v.Scenes, Groups: v.Groups}
 }
 
-// ControlMove places (or, with Position nil, hides) one control on one grid.
-// Revision is the control's revision the editor last saw.
-type ControlMove struct {
-	ControlID string
-	Revision  int64
-	Grid      string
-	Position  *Position
-}
-
 // SceneSummary counts a scene's controls without loading them: how many
 // there are and how many are hidden on at least one grid.
 type SceneSummary struct {

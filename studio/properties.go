@@ -24,6 +24,14 @@ var (
 	textboxes = []string{KindTextbox}
 	styled    = []string{KindButton, KindLabel, KindTextbox}
 	boxed     = []string{KindButton, KindTextbox}
+	screens   = []string{KindScreen}
+)
+
+// A screen's sendMoveEvents values.
+const (
+	MoveAlways      = "always"    // every move of the pointer over it
+	MoveOnMouseDown = "mousedown" // moves while a button (or finger) is down
+	MoveNever       = "never"
 )
 
 // properties is every built-in property, in the order they are written in
@@ -31,7 +39,8 @@ var (
 // [0,2π)); elsewhere what the renderer could show: cost and cooldown ≥ 0,
 // intensity [0,1] (an opacity), sampleRate 1..10000 ms, keyCode 0..255 (a
 // JavaScript keycode fits a byte), gamepadButton 0..15 (the standard
-// gamepad mapping's 16 buttons, A = 0), gamepadJoystick 0 or 1.
+// gamepad mapping's 16 buttons, A = 0), gamepadJoystick 0 or 1,
+// moveThrottle 0..10000 ms.
 var properties = []Property{
 	{Name: "text", Type: TypeString, Kinds: []string{KindButton, KindLabel}, Help: "Text shown on the control.",
 		field: func(p *Props) any { return &p.Text }, check: checkText},
@@ -47,7 +56,7 @@ var properties = []Property{
 		field: func(p *Props) any { return &p.Progress }, check: floatRange(0, 1, true)},
 	{Name: "cooldown", Type: TypeInt, Kinds: boxed, Help: "Unix time in milliseconds until which the control cools down.",
 		field: func(p *Props) any { return &p.Cooldown }, check: intRange(0, 1<<53)},
-	{Name: "disabled", Type: TypeBool, Kinds: []string{KindButton, KindJoystick, KindTextbox}, Help: "Participants cannot use it.",
+	{Name: "disabled", Type: TypeBool, Kinds: []string{KindButton, KindJoystick, KindTextbox, KindScreen}, Help: "Participants cannot use it.",
 		field: func(p *Props) any { return &p.Disabled }, check: noCheck},
 	{Name: "keyCode", Type: TypeInt, Kinds: buttons, Help: "JavaScript keycode that presses the button from the keyboard (0-255).",
 		field: func(p *Props) any { return &p.KeyCode }, check: intRange(0, 255)},
@@ -65,6 +74,14 @@ var properties = []Property{
 		field: func(p *Props) any { return &p.HasSubmit }, check: noCheck},
 	{Name: "multiline", Type: TypeBool, Kinds: textboxes, Help: "Allow several lines of text.",
 		field: func(p *Props) any { return &p.Multiline }, check: noCheck},
+	{Name: "sendMoveEvents", Type: TypeString, Kinds: screens, Help: "When pointer moves are sent: always, mousedown (while pressed) or never.",
+		field: func(p *Props) any { return &p.SendMoveEvents }, check: oneOf(MoveAlways, MoveOnMouseDown, MoveNever)},
+	{Name: "moveThrottle", Type: TypeInt, Kinds: screens, Help: "Milliseconds between the screen's move events (0-10000).",
+		field: func(p *Props) any { return &p.MoveThrottle }, check: intRange(0, 10000)},
+	{Name: "sendMouseDownEvent", Type: TypeBool, Kinds: screens, Help: "Send mousedown when the screen is pressed.",
+		field: func(p *Props) any { return &p.SendMouseDownEvent }, check: noCheck},
+	{Name: "sendMouseUpEvent", Type: TypeBool, Kinds: screens, Help: "Send mouseup when the press ends.",
+		field: func(p *Props) any { return &p.SendMouseUpEvent }, check: noCheck},
 	{Name: "bold", Type: TypeBool, Kinds: labels, Help: "Bold text.",
 		field: func(p *Props) any { return &p.Bold }, check: noCheck},
 	{Name: "italic", Type: TypeBool, Kinds: labels, Help: "Italic text.",
@@ -88,6 +105,18 @@ var properties = []Property{
 }
 
 func noCheck(any) string { return "" }
+
+// oneOf accepts exactly one of the given strings.
+func oneOf(values ...string) func(any) string {
+	return func(v any) string {
+		for _, ok := range values {
+			if v.(string) == ok {
+				return ""
+			}
+		}
+		return fmt.Sprintf("must be one of %s, not %q", strings.Join(values, ", "), truncate(v.(string)))
+	}
+}
 
 func checkText(v any) string {
 	s := v.(string)

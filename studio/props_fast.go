@@ -13,6 +13,12 @@ import (
 // read that canonical form directly and give up (ok = false) at anything
 // unusual, in which case the caller falls back to the general decoder.
 // FuzzFastDecoders checks that both always agree.
+//
+// Kept because BenchmarkDecodeProps shows why (the controls of richLayout,
+// properties and positions of one control per op; 2-core machine under a
+// load average of ~20, so times spread): fast 12-33 µs, 691 B, 12 allocs;
+// general 58-104 µs, 2558 B, 50 allocs — 3-5x the time and 4x the
+// allocations on every control of every version loaded.
 
 // fastProps decodes a flat JSON object of built-ins and custom properties.
 func fastProps(c *Control, data []byte) bool {

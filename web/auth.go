@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/mixstudio/mixstudio/internal/limits"
 	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/studio"
 )
@@ -26,19 +27,22 @@ const userContextKey = "identity.user"
 type authState struct {
 	mu    sync.Mutex
 	owner *studio.User // cached: the owner never changes
-	// goLimiter throttles wrong codes typed at /go.
-	goLimiter *failureLimiter
-	// signInLimiter throttles wrong passwords per name and per address.
-	signInLimiter *failureLimiter
-	// shortcodeLimiter bounds how many codes one address may ask for.
-	shortcodeLimiter *failureLimiter
+	// The rate limits of internal/limits, each keyed by address and more.
+	goFailures     *limits.Keyed // wrong /go codes, per user and per address
+	signInFailures *limits.Keyed // wrong passwords, per address and per (name, address)
+	shortcodes     *limits.Keyed // shortcodes asked for, per address
+	signUps        *limits.Keyed // accounts created, per address
+	// participantKeys are the keys handed to viewers' pages, by user, so
+	// that a page asking again gets the same live key (participant_keys.go).
+	participantKeys participantKeys
 }
 
 func newAuthState(now func() time.Time) *authState {
 	return &authState{
-		goLimiter:        newFailureLimiter(now, goMaxFailures, time.Minute),
-		signInLimiter:    newFailureLimiter(now, signInMaxFailures, time.Minute),
-		shortcodeLimiter: newFailureLimiter(now, shortcodeMaxPerMinute, time.Minute),
+		goFailures:     limits.NewKeyed(limits.GoFailures, now),
+		signInFailures: limits.NewKeyed(limits.SignInFailures, now),
+		shortcodes:     limits.NewKeyed(limits.Shortcodes, now),
+		signUps:        limits.NewKeyed(limits.SignUps, now),
 	}
 }
 
@@ -211,9 +215,23 @@ func bearerToken(c echo.Context) string {
 }
 
 // safeNext keeps a post-sign-in redirect on this site ("/x", never "//x"
-// or "https://elsewhere").
+// or "https://elsewhere"). It first does what browsers do to a URL (WHATWG
+// URL parsing: drop tabs and newlines anywhere, leading and trailing
+// control characters and spaces, read \ as /), so that "/\t/evil.example"
+// cannot become "//evil.example" in the browser after passing here.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	next = strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return -1
+		}
+		return r
+	}, next)
+	next = strings.TrimFunc(next, func(r rune) bool { return r <= ' ' })
+	path := strings.ReplaceAll(next, "\\", "/")
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
+		return "/"
+	}
+	if u, err := url.Parse(path); err != nil || u.Scheme != "" || u.Host != "" {
 		return "/"
 	}
 	return next

@@ -25,13 +25,16 @@ func (s *Server) handleSignInPage(c echo.Context) error {
 
 func (s *Server) handleSignIn(c echo.Context) error {
 	name, next := strings.TrimSpace(c.FormValue("username")), safeNext(c.FormValue("next"))
-	keys := []string{"name:" + strings.ToLower(name), "ip:" + remoteIP(c)}
+	// Per address, and per (name, address): never per name alone, which
+	// would let anyone lock the owner out by guessing from elsewhere.
+	addr := s.clientAddr(c)
+	keys := []string{"ip:" + addr, "name-ip:" + strings.ToLower(name) + "|" + addr}
 	refuse := func(status int, msg string) error {
 		return s.render(c, status, "Sign in", templates.SignIn(templates.SignInView{
 			CSRF: csrfToken(c), Next: next, Username: name, Error: msg, SignUpOpen: true,
 		}))
 	}
-	if s.auth.signInLimiter.blocked(keys...) {
+	if s.auth.signInFailures.Spent(keys...) {
 		return refuse(http.StatusTooManyRequests, "Too many wrong passwords. Wait a minute and try again.")
 	}
 	u, err := s.db.Authenticate(c.Request().Context(), name, c.FormValue("password"))
@@ -39,7 +42,7 @@ func (s *Server) handleSignIn(c echo.Context) error {
 		if !errors.Is(err, studio.ErrUnauthorized) {
 			return err
 		}
-		s.auth.signInLimiter.fail(keys...)
+		s.auth.signInFailures.Take(keys...)
 		return refuse(http.StatusUnauthorized, studio.ErrorMessage(err))
 	}
 	if err := s.startSession(c, u.ID); err != nil {
@@ -67,6 +70,12 @@ func (s *Server) handleSignUp(c echo.Context) error {
 			CSRF: csrfToken(c), Next: next, Username: name, Error: studio.ErrorMessage(err),
 		}))
 	}
+	addr := s.clientAddr(c)
+	if s.auth.signUps.Spent(addr) {
+		return s.render(c, http.StatusTooManyRequests, "Create an account", templates.SignUp(templates.SignUpView{
+			CSRF: csrfToken(c), Next: next, Username: name, Error: "Too many accounts were created from your address. Try again later.",
+		}))
+	}
 	if err := studio.ValidatePassword(pw); err != nil {
 		return refuse(err)
 	}
@@ -74,6 +83,7 @@ func (s *Server) handleSignUp(c echo.Context) error {
 	if err != nil {
 		return refuse(err)
 	}
+	s.auth.signUps.Take(addr) // only accounts made count: typos cost nothing
 	if err := s.db.SetPassword(ctx, u.ID, pw); err != nil {
 		return err
 	}

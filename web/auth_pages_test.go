@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/mixstudio/mixstudio/internal/limits"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -243,13 +244,13 @@ func TestSignInPasswordGuessingIsLimited(t *testing.T) {
 	db.SetPassword(context.Background(), u.ID, "the right one")
 	b := newBrowser(t, srv)
 	b.get("/signin")
-	for i := 0; i < signInMaxFailures; i++ {
+	for i := 0; i < limits.SignInFailures.Burst; i++ {
 		if resp, _ := b.post("/signin", url.Values{"username": {"viewer"}, "password": {"guess " + itoa(int64(i))}}); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("guess %d: %d", i+1, resp.StatusCode)
 		}
 	}
 	if resp, _ := b.post("/signin", url.Values{"username": {"viewer"}, "password": {"the right one"}}); resp.StatusCode != http.StatusTooManyRequests {
-		t.Fatalf("after %d wrong guesses: %d", signInMaxFailures, resp.StatusCode)
+		t.Fatalf("after %d wrong guesses: %d", limits.SignInFailures.Burst, resp.StatusCode)
 	}
 	clock.Advance(time.Minute)
 	if resp, _ := b.post("/signin", url.Values{"username": {"viewer"}, "password": {"the right one"}}); resp.StatusCode != http.StatusSeeOther {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -34,29 +33,11 @@ func (s *Server) loadLive(c echo.Context) (*liveRequest, error) {
 	if err != nil || id <= 0 {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "No such version.")
 	}
-	v, err := s.liveVersion(c.Request().Context(), u, id)
+	v, err := s.db.FindUserVersion(c.Request().Context(), u.ID, id)
 	if err != nil {
 		return nil, studioHTTPError(err)
 	}
-	return &liveRequest{user: u, version: v, channel: s.cfg.Console.Channel(u.ChannelID)}, nil
-}
-
-// liveVersion loads a whole version of the user's; another user's answers
-// "not found", as in the editor.
-func (s *Server) liveVersion(ctx context.Context, u studio.User, id int64) (*studio.Version, error) {
-	v, err := s.db.FindVersion(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.db.FindProjectByID(ctx, v.ProjectID)
-	if err != nil {
-		return nil, err
-	}
-	if p.OwnerID != u.ID {
-		return nil, studio.Errorf(studio.ENOTFOUND, "version %d does not exist", id)
-	}
-	v.ProjectName = p.Name
-	return &v, nil
+	return &liveRequest{user: u, version: &v, channel: s.cfg.Console.Channel(u.ChannelID)}, nil
 }
 
 func (s *Server) handleLiveConsole(c echo.Context) error {
@@ -64,16 +45,11 @@ func (s *Server) handleLiveConsole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	view := liveView(r)
-	p := s.page(c, "Live · "+r.version.ProjectName)
-	p.Scripts = []string{liveScript}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
 	// Participants' names and inputs are shown on this page: only our own
-	// scripts may run, whatever they contain.
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "+
-		"frame-ancestors 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
-	return writeComponent(c, http.StatusOK, layoutAround(p, templates.LiveConsole(view)))
+	// scripts may run, whatever they contain (studioCSP, set by the route).
+	return s.renderView(c, http.StatusOK, view{Title: "Live · " + r.version.ProjectName, Page: templates.LiveConsole(liveView(r)), Scripts: []string{liveScript}})
 }
 
 // liveView is what the console page shows of a version and its channel.

@@ -86,7 +86,9 @@ func (s *Server) streamLive(c echo.Context, ch *console.Channel) error {
 	sub, resume := ch.Subscribe(lastID, hasLast)
 	defer sub.Cancel()
 
-	// Long-lived: no write deadline, whatever the server's default.
+	// Long-lived: no write deadline, whatever the server's default. The
+	// server's ReadTimeout does not reach here: net/http clears the read
+	// deadline once the request is read (TestLongLivedRoutesOutliveTheReadTimeout).
 	_ = http.NewResponseController(w.Writer).SetWriteDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")

@@ -40,7 +40,9 @@ type liveRig struct {
 	console *console.Manager
 }
 
-func newLiveRig(t testing.TB, cc console.Config) *liveRig {
+// The server runs in NewHTTPServer's http.Server, as in production;
+// configure may change it (shorter timeouts) before it starts.
+func newLiveRig(t testing.TB, cc console.Config, configure ...func(*http.Server)) *liveRig {
 	t.Helper()
 	ctx := context.Background()
 	db, err := persistence.Open(ctx, filepath.Join(t.TempDir(), "live.db"))
@@ -70,7 +72,10 @@ func newLiveRig(t testing.TB, cc console.Config) *liveRig {
 	cc.DB, cc.EmbeddedURL, cc.Logger = db, "http://"+srv.Listener.Addr().String(), logger
 	cm := console.New(cc)
 	s := New(Config{Logger: logger, Mediator: m, Console: cm}, db)
-	srv.Config.Handler = s.Handler()
+	srv.Config = NewHTTPServer(s.Handler(), nil)
+	for _, f := range configure {
+		f(srv.Config)
+	}
 	srv.Start()
 	t.Cleanup(func() {
 		s.Shutdown(context.Background())

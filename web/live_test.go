@@ -248,9 +248,11 @@ func TestLiveEventsResumeWithLastEventID(t *testing.T) {
 	}
 	again.close()
 
-	// Push the early ids out of the 64-event buffer.
+	// Push the early ids out of the 64-event buffer, from two viewers: one
+	// alone would pass its input rate's burst (limits.InputPerSecond).
+	w := r.join(t, "viewer2")
 	for i := 0; i < 80; i++ {
-		v.press(t, "b")
+		[]*liveViewer{v, w}[i%2].press(t, "b")
 	}
 	waitTotal(t, r, 97)
 	old := openSSE(t, u, r.token, strconv.FormatUint(ids[0], 10))

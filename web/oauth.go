@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/mixstudio/mixstudio/internal/limits"
 	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/studio"
 )
@@ -26,12 +27,9 @@ type oauthRequest struct {
 	RedirectURI  string `json:"redirect_uri" form:"redirect_uri"` // ignored (spec)
 }
 
-// maxOAuthBody bounds what a device may send.
-const maxOAuthBody = 16 << 10
-
 func bindOAuth(c echo.Context) (oauthRequest, error) {
 	var r oauthRequest
-	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, maxOAuthBody)
+	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, limits.OAuthBody)
 	if err := (&echo.DefaultBinder{}).BindBody(c, &r); err != nil {
 		return r, oauthError(c, http.StatusBadRequest, "invalid_request", "the body is not valid JSON or form data")
 	}
@@ -52,12 +50,10 @@ func (s *Server) handleShortcodeCreate(c echo.Context) error {
 	if r.ClientID == "" {
 		return oauthError(c, http.StatusBadRequest, "invalid_request", "client_id is required")
 	}
-	ip := "ip:" + remoteIP(c)
-	if s.auth.shortcodeLimiter.blocked(ip) {
+	if !s.auth.shortcodes.Allow(s.clientAddr(c)) { // every request counts, not only failures
 		c.Response().Header().Set("Retry-After", "60")
 		return oauthError(c, http.StatusTooManyRequests, "slow_down", "too many shortcodes requested; wait a minute")
 	}
-	s.auth.shortcodeLimiter.fail(ip) // counts every request, not only failures
 	if strings.TrimSpace(r.Scope) == "" {
 		r.Scope = studio.ScopeRobotSelf
 	}

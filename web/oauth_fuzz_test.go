@@ -3,10 +3,12 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"github.com/mixstudio/mixstudio/internal/limits"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzOAuthDeviceEndpoints sends arbitrary bodies to the shortcode and
@@ -16,7 +18,7 @@ import (
 func FuzzOAuthDeviceEndpoints(f *testing.F) {
 	s, db, _ := identityServer(f, Config{})
 	// The per-address limit would turn every later input into 429.
-	s.auth.shortcodeLimiter.max = 1 << 30
+	s.auth.shortcodes = limits.NewKeyed(limits.Rule{Every: time.Nanosecond, Burst: 1 << 30}, nil)
 	cl, _, err := db.CreateOAuthClient(context.Background(), "Fuzz", false)
 	if err != nil {
 		f.Fatal(err)

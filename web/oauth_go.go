@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"strconv"
 
@@ -26,15 +25,15 @@ func (s *Server) handleGo(c echo.Context) error {
 	ctx := c.Request().Context()
 	u, _ := s.currentUser(c)
 	code := studio.NormalizeShortcode(c.FormValue("code"))
-	keys := []string{"user:" + strconv.FormatInt(u.ID, 10), "ip:" + remoteIP(c)}
+	keys := []string{"user:" + strconv.FormatInt(u.ID, 10), "ip:" + s.clientAddr(c)}
 	view := templates.GoView{CSRF: csrfToken(c), Code: code}
-	if s.auth.goLimiter.blocked(keys...) {
+	if s.auth.goFailures.Spent(keys...) {
 		view.Error = "Too many wrong codes. Wait a minute and try again."
 		return s.render(c, http.StatusTooManyRequests, "Connect a device", templates.GoPage(view))
 	}
 	sc, err := s.db.ShortcodeByCode(ctx, code)
 	if errors.Is(err, studio.ErrNotFound) {
-		s.auth.goLimiter.fail(keys...)
+		s.auth.goFailures.Take(keys...)
 		view.Error = "That code is wrong or has expired. Check your device and try again."
 		return s.render(c, http.StatusNotFound, "Connect a device", templates.GoPage(view))
 	}
@@ -64,10 +63,6 @@ func (s *Server) handleGo(c echo.Context) error {
 
 // remoteIP is the peer's address. Forwarded headers are ignored on
 // purpose: a client could set them to dodge the per-address limit.
-func remoteIP(c echo.Context) string {
-	host, _, err := net.SplitHostPort(c.Request().RemoteAddr)
-	if err != nil {
-		return c.Request().RemoteAddr
-	}
-	return host
+func (s *Server) clientAddr(c echo.Context) string {
+	return s.cfg.Addresses.Of(c.Request())
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"github.com/mixstudio/mixstudio/internal/limits"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -346,13 +347,13 @@ func itoa(n int64) string { return strings.TrimSpace(strings.Replace(jsonBody(n)
 func TestShortcodeRequestsArePerAddressLimited(t *testing.T) {
 	f := newShortcodeFixture(t, Config{})
 	body := jsonBody(map[string]string{"client_id": f.clientID})
-	for i := 0; i < shortcodeMaxPerMinute; i++ {
+	for i := 0; i < limits.Shortcodes.Burst; i++ {
 		if st, out := api(t, f.srv.URL, "POST", "/api/v1/oauth/shortcode", jsonType, body, ""); st != 200 {
 			t.Fatalf("request %d: %d %v", i+1, st, out)
 		}
 	}
 	if st, out := api(t, f.srv.URL, "POST", "/api/v1/oauth/shortcode", jsonType, body, ""); st != http.StatusTooManyRequests || out["error"] != "slow_down" {
-		t.Fatalf("request %d: %d %v", shortcodeMaxPerMinute+1, st, out)
+		t.Fatalf("request %d: %d %v", limits.Shortcodes.Burst+1, st, out)
 	}
 	f.clock.Advance(time.Minute)
 	if st, _ := api(t, f.srv.URL, "POST", "/api/v1/oauth/shortcode", jsonType, body, ""); st != 200 {

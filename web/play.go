@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -14,6 +15,15 @@ import (
 
 // playScript is the participant page's entry module (static/js/play/).
 const playScript = "/static/js/play/main.js"
+
+// playGrids is studio.Grids as the play script reads them.
+var playGrids = func() string {
+	b, err := json.Marshal(studio.Grids)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // playChannel resolves the path's channel to its owner; an unknown or
 // malformed channel is 404.
@@ -44,10 +54,12 @@ func (s *Server) handlePlay(c echo.Context) error {
 		ChannelID: id,
 		Streamer:  owner.Username,
 		SignInURL: "/signin?next=" + url.QueryEscape(c.Request().URL.Path),
+		Grids:     playGrids,
+		UnitPx:    studio.UnitPx,
 	}
-	p := templates.Page{Title: owner.Username + " · play", Scripts: []string{playScript}}
 	if viewer, ok := s.sessionUser(c); ok {
-		v.Viewer, p.User = viewer.Username, viewer.Username
+		v.Viewer = viewer.Username
+		c.Set(userNameContextKey, viewer.Username) // the layout names the viewer
 		if v.Sparks, err = s.db.SparksBalance(c.Request().Context(), viewer.ID); err != nil {
 			return err
 		}
@@ -56,7 +68,7 @@ func (s *Server) handlePlay(c echo.Context) error {
 	h.Set("Content-Security-Policy", s.playCSP(c))
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "same-origin")
-	return writeComponent(c, http.StatusOK, layoutAround(p, templates.PlayPage(v)))
+	return s.renderView(c, http.StatusOK, view{Title: owner.Username + " · play", Page: templates.PlayPage(v), Scripts: []string{playScript}})
 }
 
 // playCSP allows scripts from this server only: control text is data from

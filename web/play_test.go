@@ -82,6 +82,20 @@ func TestPlayPageForAnAnonymousViewer(t *testing.T) {
 	if v, _ := root.Attr("data-signed-in"); v != "false" {
 		t.Errorf("data-signed-in %q for an anonymous viewer", v)
 	}
+	// The grid table and the pixel unit come from studio, their one source.
+	var grids []studio.Grid
+	if raw, _ := root.Attr("data-grids"); json.Unmarshal([]byte(raw), &grids) != nil || len(grids) != len(studio.Grids) || grids[0] != studio.Grids[0] || grids[2] != studio.Grids[2] {
+		t.Errorf("data-grids %q", raw)
+	}
+	if u, _ := root.Attr("data-unit"); u != strconv.Itoa(studio.UnitPx) {
+		t.Errorf("data-unit %q", u)
+	}
+	if st, _ := d.Find("html").Attr("style"); strings.TrimSuffix(st, ";") != "--unit:"+strconv.Itoa(studio.UnitPx)+"px" {
+		t.Errorf("html style %q: the layout sets --unit from studio.UnitPx", st)
+	}
+	if d.Find(`script[src*="sse"]`).Length() != 0 {
+		t.Error("the unused htmx SSE extension is still loaded")
+	}
 	for _, id := range []string{"play-title", "play-status", "play-grid", "play-toasts", "play-empty"} {
 		if d.Find(`[data-testid="`+id+`"]`).Length() != 1 {
 			t.Errorf("no %s", id)

@@ -18,20 +18,44 @@ const (
 	userNameContextKey = "username"
 )
 
-// render writes a page. An HTMX request (not boosted) gets only the partial
-// that it swaps; anything else gets the partial wrapped in the layout.
-// Handlers never have to think about which.
-func (s *Server) render(c echo.Context, status int, title string, partial templ.Component) error {
-	if isHTMX(c) {
-		return writeComponent(c, status, partial)
-	}
-	return writeComponent(c, status, layoutAround(s.page(c, title), partial))
+// view is one answer of a page handler. Partial is what an HTMX swap
+// replaces; Page is the page's content inside the layout (Partial when
+// nil). A view without a Partial is never swapped: every request gets
+// the whole page.
+type view struct {
+	Title   string
+	Partial templ.Component
+	Page    templ.Component
+	Scripts []string // module scripts the whole page loads
 }
 
-// isHTMX reports whether the request is an HTMX swap rather than a page load.
+// renderView writes a view: the one place that decides between an HTMX
+// partial and the whole page (pagoda's way). Handlers never have to think
+// about which.
+func (s *Server) renderView(c echo.Context, status int, v view) error {
+	if v.Partial != nil && isHTMX(c) {
+		return writeComponent(c, status, v.Partial)
+	}
+	content := v.Page
+	if content == nil {
+		content = v.Partial
+	}
+	p := s.page(c, v.Title)
+	p.Scripts = v.Scripts
+	return writeComponent(c, status, layoutAround(p, content))
+}
+
+// render writes a page whose HTMX partial is its whole content.
+func (s *Server) render(c echo.Context, status int, title string, partial templ.Component) error {
+	return s.renderView(c, status, view{Title: title, Partial: partial})
+}
+
+// isHTMX reports whether the request is an HTMX swap rather than a page
+// load. A boosted link and a history restore (htmx asks for the whole page
+// when its history cache misses) are page loads.
 func isHTMX(c echo.Context) bool {
 	h := c.Request().Header
-	return h.Get("HX-Request") == "true" && h.Get("HX-Boosted") != "true"
+	return h.Get("HX-Request") == "true" && h.Get("HX-Boosted") != "true" && h.Get("HX-History-Restore-Request") != "true"
 }
 
 // page is what the layout needs from this request: title, CSRF token, user.

@@ -2,17 +2,41 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/mixstudio/mixstudio/internal/limits"
 	"github.com/mixstudio/mixstudio/live/mediator"
 	"github.com/mixstudio/mixstudio/static"
 )
 
-// studioBodyLimit bounds a studio request's body (Echo's size syntax): the
-// largest is an import, studio.MaxImportBytes plus the multipart framing.
-const studioBodyLimit = "17M"
+// bodyCap is the most a route's request body may hold (capBody applies
+// it before anything is parsed); every route not named gets the figure of
+// a form. 0: the handler bounds the body itself.
+func bodyCap(route string) int64 {
+	switch {
+	case route == "/studio/import":
+		return limits.ImportBody
+	case strings.HasPrefix(route, mediator.FilesPath):
+		return 0 // uploads: the session's quota (mediator.Options.UploadQuota)
+	case strings.HasPrefix(route, "/studio/"):
+		return limits.StudioBody
+	}
+	return limits.FormBody
+}
+
+// longLived names the routes that hold their request for a connection's
+// life (WebSockets, event streams): they are not counted among an
+// address's requests in progress and clear the read deadline themselves.
+func longLived(route string) bool {
+	switch route {
+	case mediator.GameClientPath, mediator.ParticipantPath,
+		"/studio/versions/:version/live/events", "/api/live/:channelID/events":
+		return true
+	}
+	return false
+}
 
 // routes lists every route in one place, to be read top to bottom.
 // Long-lived routes (WebSocket, SSE) sit behind no timeout middleware.
@@ -43,25 +67,26 @@ func (s *Server) routes(e *echo.Echo) {
 	}
 
 	// Sign-in and account pages (CSRF on each).
-	e.GET("/signin", s.handleSignInPage, s.csrf, s.loadUser)
-	e.POST("/signin", s.handleSignIn, s.csrf)
-	e.GET("/signin/link", s.handleSignInLink, s.csrf)
-	e.GET("/signup", s.handleSignUpPage, s.csrf, s.loadUser)
-	e.POST("/signup", s.handleSignUp, s.csrf)
-	e.POST("/signout", s.handleSignOut, s.csrf)
-	e.GET("/go", s.handleGoPage, s.csrf, s.requireStudioUser)
-	e.POST("/go", s.handleGo, s.csrf, s.requireStudioUser)
-	e.GET("/account", s.handleAccount, s.csrf, s.requireStudioUser)
-	e.POST("/account/password", s.handleSetPassword, s.csrf, s.requireStudioUser)
-	e.GET("/account/tokens", s.handleTokens, s.csrf, s.requireStudioUser)
-	e.POST("/account/tokens", s.handleCreateToken, s.csrf, s.requireStudioUser)
-	e.POST("/account/tokens/:id/revoke", s.handleRevokeToken, s.csrf, s.requireStudioUser)
-	e.GET("/account/sparks", s.handleSparks, s.csrf, s.requireStudioUser)
-	e.POST("/account/sparks/rate", s.handleSparksRate, s.csrf, s.requireStudioUser)
-	e.POST("/account/sparks/gift", s.handleSparksGift, s.csrf, s.requireOwner)
-	e.GET("/account/clients", s.handleClients, s.csrf, s.requireOwner)
-	e.POST("/account/clients", s.handleCreateClient, s.csrf, s.requireOwner)
-	e.POST("/account/clients/:clientID/delete", s.handleDeleteClient, s.csrf, s.requireOwner)
+	// Every page but /play sends pageHeaders (no framing, no inline script).
+	e.GET("/signin", s.handleSignInPage, s.pageHeaders, s.csrf, s.loadUser)
+	e.POST("/signin", s.handleSignIn, s.pageHeaders, s.csrf)
+	e.GET("/signin/link", s.handleSignInLink, s.pageHeaders, s.csrf)
+	e.GET("/signup", s.handleSignUpPage, s.pageHeaders, s.csrf, s.loadUser)
+	e.POST("/signup", s.handleSignUp, s.pageHeaders, s.csrf)
+	e.POST("/signout", s.handleSignOut, s.pageHeaders, s.csrf)
+	e.GET("/go", s.handleGoPage, s.pageHeaders, s.csrf, s.requireStudioUser)
+	e.POST("/go", s.handleGo, s.pageHeaders, s.csrf, s.requireStudioUser)
+	e.GET("/account", s.handleAccount, s.pageHeaders, s.csrf, s.requireStudioUser)
+	e.POST("/account/password", s.handleSetPassword, s.pageHeaders, s.csrf, s.requireStudioUser)
+	e.GET("/account/tokens", s.handleTokens, s.pageHeaders, s.csrf, s.requireStudioUser)
+	e.POST("/account/tokens", s.handleCreateToken, s.pageHeaders, s.csrf, s.requireStudioUser)
+	e.POST("/account/tokens/:id/revoke", s.handleRevokeToken, s.pageHeaders, s.csrf, s.requireStudioUser)
+	e.GET("/account/sparks", s.handleSparks, s.pageHeaders, s.csrf, s.requireStudioUser)
+	e.POST("/account/sparks/rate", s.handleSparksRate, s.pageHeaders, s.csrf, s.requireStudioUser)
+	e.POST("/account/sparks/gift", s.handleSparksGift, s.pageHeaders, s.csrf, s.requireOwner)
+	e.GET("/account/clients", s.handleClients, s.pageHeaders, s.csrf, s.requireOwner)
+	e.POST("/account/clients", s.handleCreateClient, s.pageHeaders, s.csrf, s.requireOwner)
+	e.POST("/account/clients/:clientID/delete", s.handleDeleteClient, s.pageHeaders, s.csrf, s.requireOwner)
 
 	// The participant page.
 	e.GET("/play/:channelID", s.handlePlay)
@@ -71,25 +96,30 @@ func (s *Server) routes(e *echo.Echo) {
 	// POST answered with the re-rendered workspace; scene, grid and control
 	// ids travel as form values, never in the path.
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/studio") })
-	g := e.Group("/studio", middleware.BodyLimit(studioBodyLimit), s.csrf, s.requireStudioUser)
+	g := e.Group("/studio", s.pageHeaders, s.csrf, s.requireStudioUser)
 	g.GET("", s.handleProjects)
 	g.POST("/projects", s.handleCreateProject)
 	g.POST("/projects/:project/rename", s.handleRenameProject)
 	g.POST("/projects/:project/duplicate", s.handleDuplicateProject)
 	g.POST("/projects/:project/delete", s.handleDeleteProject)
-	g.POST("/import", s.handleImport)
+	// An import is signed in and holds a slot before its body is parsed
+	// (the CSRF token may sit in the multipart form).
+	e.POST("/studio/import", s.handleImport, s.pageHeaders, s.requireStudioUser, s.importSlot, s.csrf)
 
 	v := g.Group("/versions/:version")
 	v.GET("", s.handleEditor)
 	v.GET("/preview", s.handlePreview)
 	v.GET("/scene-json", s.handleSceneJSON)
 	v.GET("/export", s.handleExport)
+	v.GET("/connect", s.handleConnect)
+	v.POST("/connect/token", s.handleConnectToken)
+	v.POST("/sharecode", s.handleSharecode)
 	v.POST("/publish", s.handlePublish)
 	v.POST("/draft", s.handleNewDraft)
 	v.POST("/controls", s.handleAddControl)
 	v.POST("/move", s.handleMove)
 	v.GET("/properties", s.handleProperties)
-	v.POST("/properties", s.handleProperties)
+	v.POST("/properties", s.handleSaveProperties)
 	v.POST("/paste", s.handlePaste)
 	v.POST("/delete-controls", s.handleDeleteControls)
 	v.POST("/fill", s.handleFill)
@@ -106,7 +136,7 @@ func (s *Server) routes(e *echo.Echo) {
 	// The live console of a version (its page, actions and event stream),
 	// and the same events for other tools with a bearer token.
 	if s.cfg.Console != nil {
-		l := e.Group("/studio/versions/:version/live", s.csrf, s.requireStudioUser)
+		l := e.Group("/studio/versions/:version/live", s.pageHeaders, s.csrf, s.requireStudioUser)
 		l.GET("", s.handleLiveConsole)
 		l.GET("/events", s.handleLivePageEvents)
 		l.POST("/start", s.handleLiveStart)

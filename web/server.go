@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/mixstudio/mixstudio/internal/limits"
 	"github.com/mixstudio/mixstudio/live/console"
 	"github.com/mixstudio/mixstudio/live/mediator"
 	"github.com/mixstudio/mixstudio/persistence"
@@ -32,6 +33,9 @@ type Config struct {
 	// whose Host is a loopback name (localhost, 127.x, ::1), so a web page
 	// that rebinds its own DNS name to 127.0.0.1 is not the owner.
 	OwnerOnLoopbackHostOnly bool
+	// Addresses says which client a request comes from (the per-address
+	// limits); set Trusted behind a reverse proxy (docs/security.md).
+	Addresses limits.Addresses
 	// Now is the clock (token and code expiry, rate limits); nil: time.Now.
 	Now func() time.Time
 	// Mediator serves the live protocol endpoints; nil: none are mounted.
@@ -50,6 +54,10 @@ type Server struct {
 	echo   *echo.Echo
 	onStop []func(context.Context)
 	auth   *authState
+	// requests counts each address's requests in progress (gateRequests);
+	// imports holds a token per import being read (importSlot).
+	requests *limits.Gate
+	imports  chan struct{}
 }
 
 // New builds the server and its routes.
@@ -57,7 +65,8 @@ func New(cfg Config, db *persistence.DB) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, db: db}
+	s := &Server{cfg: cfg, log: cfg.Logger, db: db,
+		requests: limits.NewGate(limits.RequestsPerAddress), imports: make(chan struct{}, limits.ConcurrentImports)}
 	// The console's channels are marked as restarting first (they stay
 	// recorded as live and resume on the next start), then the mediator
 	// closes every socket with 1012 (viewers reconnect, instead of hearing
@@ -76,7 +85,7 @@ func New(cfg Config, db *persistence.DB) *Server {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	e.Use(middleware.Recover())
+	e.Use(middleware.Recover(), s.gateRequests, s.capBody)
 	e.HTTPErrorHandler = s.handleError
 	s.echo = e
 	s.routes(e)

@@ -51,6 +51,7 @@ func TestRenderWrapsFullPagesButNotHTMXSwaps(t *testing.T) {
 		{"page load", nil, true},
 		{"htmx swap", []string{"HX-Request", "true"}, false},
 		{"boosted link", []string{"HX-Request", "true", "HX-Boosted", "true"}, true},
+		{"history restore", []string{"HX-Request", "true", "HX-History-Restore-Request", "true"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodGet, "/", nil)
@@ -75,6 +76,45 @@ func TestRenderWrapsFullPagesButNotHTMXSwaps(t *testing.T) {
 				t.Fatalf("layout lacks title or CSRF token: %s", body)
 			}
 		})
+	}
+}
+
+// Every page handler answers through renderView: the editor and the
+// projects list swap a smaller partial than the page they sit in, and a
+// history restore gets the whole page from each of them.
+func TestPagesAnswerHistoryRestoreWithTheWholePage(t *testing.T) {
+	s := newTestServer(t)
+	base := newProject(t, s, "Mine")
+	h := s.Handler()
+	for _, path := range []string{"/studio", base} {
+		swap := get(t, h, path, "HX-Request", "true")
+		restore := get(t, h, path, "HX-Request", "true", "HX-History-Restore-Request", "true")
+		if swap.Code != http.StatusOK || restore.Code != http.StatusOK {
+			t.Fatalf("%s: status %d, %d", path, swap.Code, restore.Code)
+		}
+		if strings.Contains(swap.Body.String(), "<!doctype html>") {
+			t.Fatalf("%s: an HTMX swap got the layout", path)
+		}
+		if !strings.Contains(restore.Body.String(), "<!doctype html>") {
+			t.Fatalf("%s: a history restore got only the partial: %.200s", path, restore.Body.String())
+		}
+	}
+}
+
+// A view without a partial (the live console, the play page) is the whole
+// page for every request, HTMX or not.
+func TestRenderViewWithoutPartialIsAlwaysTheWholePage(t *testing.T) {
+	s := newTestServer(t)
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("HX-Request", "true")
+	rec := httptest.NewRecorder()
+	c := s.echo.NewContext(req, rec)
+	if err := s.renderView(c, http.StatusOK, view{Title: "Play", Page: templ.Raw(`<main id="p"></main>`), Scripts: []string{"/static/js/x.js"}}); err != nil {
+		t.Fatal(err)
+	}
+	body := rec.Body.String()
+	if !strings.Contains(body, "<!doctype html>") || !strings.Contains(body, `src="/static/js/x.js"`) || !strings.Contains(body, `<main id="p">`) {
+		t.Fatalf("body %s", body)
 	}
 }
 

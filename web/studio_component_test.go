@@ -124,11 +124,7 @@ func TestStudioSceneTabsCountMissingControls(t *testing.T) {
 	one.SetPosition(studio.Position{Size: studio.Small, X: 0, Y: 39, Width: 2, Height: 1})
 	none := studio.Control{ControlID: "none", Kind: studio.KindLabel}
 	scene.Controls = []studio.Control{short, long, one, none}
-	var changes []controlChange
-	for i := range scene.Controls {
-		changes = append(changes, controlChange{ControlID: scene.Controls[i].ControlID, After: &scene.Controls[i]})
-	}
-	if err := s.storeSaveControls(context.Background(), versionOf(t, base), "default", changes); err != nil {
+	if _, err := s.db.SaveControls(context.Background(), versionOf(t, base), "default", studio.Changes(&studio.Scene{}, &scene)); err != nil {
 		t.Fatal(err)
 	}
 	tabs, err := s.db.FindSceneSummaries(context.Background(), versionOf(t, base))

@@ -14,32 +14,23 @@ import (
 	"github.com/mixstudio/mixstudio/templates"
 )
 
-// Every control edit goes the same way (saveEdit): copy the scene, change
-// the copy in the domain, validate the whole scene, save only the changed
-// controls with the revisions the page saw, read back, answer with the
-// workspace and the edit's undo entry.
+// Every control edit goes the same way (saveEdit): change a copy of the
+// scene in the domain, list the changed controls with the revisions the
+// page saw (studio.ControlChanges), let the store apply and judge them on
+// the stored scene (studio.ControlChanges.Apply) and save them, read back,
+// answer with the workspace and the edit's undo entry.
 
 // maxBatch bounds the controls one request may move, delete or paste.
 const maxBatch = 2000
 
-// saveEdit validates the edited scene and saves the changes. label names
-// the edit in the undo history; history is "edit", "undo" or "redo".
-func (s *Server) saveEdit(c echo.Context, r *editorRequest, label, history string, edited *studio.Scene, changes []controlChange, st editorState) error {
+// saveEdit saves the changes. label names the edit in the undo history;
+// history is "edit", "undo" or "redo".
+func (s *Server) saveEdit(c echo.Context, r *editorRequest, label, history string, changes studio.ControlChanges, st editorState) error {
 	if err := r.editable(); err != nil {
 		return s.renderEditError(c, r, err, st)
 	}
 	before := r.scene().Clone()
-	for _, ch := range changes {
-		cur := before.Control(ch.ControlID)
-		switch {
-		case cur == nil && ch.Expect != 0, cur != nil && cur.Revision != ch.Expect:
-			return s.renderEditError(c, r, studio.Errorf(studio.ECONFLICT, "control %q changed since the page loaded it", ch.ControlID), st)
-		}
-	}
-	if err := edited.Validate(); err != nil {
-		return s.renderEditError(c, r, err, st)
-	}
-	if err := s.storeSaveControls(c.Request().Context(), r.version.ID, r.sceneID, changes); err != nil {
+	if _, err := s.db.SaveControls(c.Request().Context(), r.version.ID, r.sceneID, changes); err != nil {
 		return s.renderEditError(c, r, err, st)
 	}
 	if err := s.reloadScene(c, r); err != nil {
@@ -54,36 +45,6 @@ func (s *Server) saveEdit(c echo.Context, r *editorRequest, label, history strin
 	return s.renderEditor(c, http.StatusOK, r, st)
 }
 
-// changed lists, as changes, the controls that differ between two states
-// of a scene (added, removed or edited), with their current revisions.
-func changed(before, after *studio.Scene) []controlChange {
-	var out []controlChange
-	for i := range after.Controls {
-		a := &after.Controls[i]
-		b := before.Control(a.ControlID)
-		if b == nil {
-			out = append(out, controlChange{ControlID: a.ControlID, After: a})
-			continue
-		}
-		if !sameControl(a, b) {
-			out = append(out, controlChange{ControlID: a.ControlID, Expect: b.Revision, After: a})
-		}
-	}
-	for i := range before.Controls {
-		b := &before.Controls[i]
-		if after.Control(b.ControlID) == nil {
-			out = append(out, controlChange{ControlID: b.ControlID, Expect: b.Revision})
-		}
-	}
-	return out
-}
-
-func sameControl(a, b *studio.Control) bool {
-	ja, err1 := json.Marshal(a)
-	jb, err2 := json.Marshal(b)
-	return err1 == nil && err2 == nil && string(ja) == string(jb)
-}
-
 // handleAddControl adds a control of the posted kind, placed on all three
 // grids at once, and selects it.
 func (s *Server) handleAddControl(c echo.Context) error {
@@ -96,7 +57,7 @@ func (s *Server) handleAddControl(c echo.Context) error {
 	if err != nil {
 		return s.renderEditError(c, r, err, editorState{})
 	}
-	return s.saveEdit(c, r, "Add "+ctl.Kind, "edit", &edited, changed(r.scene(), &edited),
+	return s.saveEdit(c, r, "Add "+ctl.Kind, "edit", studio.Changes(r.scene(), &edited),
 		editorState{selected: []string{ctl.ControlID}, selectIDs: []string{ctl.ControlID}})
 }
 
@@ -122,39 +83,47 @@ func (s *Server) handleMove(c echo.Context) error {
 		return s.renderEditError(c, r, studio.Errorf(studio.EINVALID, "moves must be a JSON array of 1 to %d controls", maxBatch), editorState{})
 	}
 	edited := r.scene().Clone()
-	var changes []controlChange
+	var changes studio.ControlChanges
 	for _, m := range moves {
 		ctl := edited.Control(m.ControlID)
 		if ctl == nil {
 			return s.renderEditError(c, r, studio.Errorf(studio.ECONFLICT, "control %q no longer exists", m.ControlID), editorState{})
 		}
 		ctl.SetPosition(studio.Position{Size: r.grid, X: m.X, Y: m.Y, Width: m.Width, Height: m.Height})
-		changes = append(changes, controlChange{ControlID: m.ControlID, Expect: m.Revision, After: ctl})
+		changes = append(changes, studio.ControlChange{ControlID: m.ControlID, Expect: m.Revision, After: ctl})
 	}
 	label := c.FormValue("label")
 	if label == "" {
 		label = "Move"
 	}
-	return s.saveEdit(c, r, label, "edit", &edited, changes, editorState{})
+	return s.saveEdit(c, r, label, "edit", changes, editorState{})
 }
 
-// handleProperties shows the properties form of one control (GET) or
-// saves it (POST): built-in properties, the position on the current grid
-// and custom properties, all or nothing. A refused form comes back with
-// what was typed and each error beside its field (422).
+// handleProperties shows the properties form of one control (an empty
+// panel when there is no such control).
 func (s *Server) handleProperties(c echo.Context) error {
+	r, err := s.loadEditor(c)
+	if err != nil {
+		return err
+	}
+	ctl := r.scene().Control(c.FormValue("control"))
+	if ctl == nil {
+		return writeComponent(c, http.StatusOK, templates.PropsPanel(templates.PropsView{Base: templates.EditorURL(r.version.ID), Grid: r.grid}))
+	}
+	return writeComponent(c, http.StatusOK, templates.PropsPanel(propsView(templates.EditorURL(r.version.ID), ctl, r.grid, !r.version.Editable())))
+}
+
+// handleSaveProperties saves the properties form: built-in properties, the
+// position on the current grid and custom properties, all or nothing. A
+// refused form comes back with what was typed and each error beside its
+// field (422).
+func (s *Server) handleSaveProperties(c echo.Context) error {
 	r, err := s.loadEditor(c)
 	if err != nil {
 		return err
 	}
 	id := c.FormValue("control")
 	ctl := r.scene().Control(id)
-	if c.Request().Method == http.MethodGet {
-		if ctl == nil {
-			return writeComponent(c, http.StatusOK, templates.PropsPanel(templates.PropsView{Base: templates.EditorURL(r.version.ID), Grid: r.grid}))
-		}
-		return writeComponent(c, http.StatusOK, templates.PropsPanel(propsView(templates.EditorURL(r.version.ID), ctl, r.grid, !r.version.Editable())))
-	}
 	if ctl == nil {
 		return s.renderEditError(c, r, studio.Errorf(studio.ECONFLICT, "control %q no longer exists", id), editorState{})
 	}
@@ -163,40 +132,9 @@ func (s *Server) handleProperties(c echo.Context) error {
 	target := edited.Control(id)
 	form := propsView(templates.EditorURL(r.version.ID), ctl, r.grid, false)
 	form.Revision = rev
-	bad := false
-	for i := range form.Fields {
-		f := &form.Fields[i]
-		f.Value = c.FormValue(f.Name)
-		if err := target.Set(f.Name, f.Value); err != nil {
-			f.Error, bad = fieldMessage(err), true
-		}
-	}
-	if form.OnGrid {
-		var vals [4]int
-		parsed := true
-		for i := range form.Position {
-			f := &form.Position[i]
-			f.Value = c.FormValue(f.Name)
-			n, err := strconv.Atoi(strings.TrimSpace(f.Value))
-			if err != nil {
-				f.Error, bad, parsed = "must be a whole number", true, false
-				continue
-			}
-			vals[i] = n
-		}
-		if parsed {
-			target.SetPosition(studio.Position{Size: r.grid, X: vals[0], Y: vals[1], Width: vals[2], Height: vals[3]})
-		}
-	}
-	form.Custom.Value = c.FormValue("custom")
-	target.Custom = nil
-	if form.Custom.Value != "" {
-		custom, err := studio.DecodeCustom([]byte(form.Custom.Value))
-		if err != nil {
-			form.Custom.Error, bad = problemLine(err), true
-		}
-		target.Custom = custom
-	}
+	bad := readPropsFields(c, &form, target)
+	bad = readPropsPosition(c, &form, target, r.grid) || bad
+	bad = readPropsCustom(c, &form, target) || bad
 	// The domain's rules over the whole scene (ranges, bounds, sizes,
 	// overlaps), also when a field did not parse, so that every problem of
 	// the form shows at once, each beside its field. A field that did not
@@ -210,8 +148,63 @@ func (s *Server) handleProperties(c echo.Context) error {
 		}
 		return s.renderEditError(c, r, studio.Errorf(studio.EINVALID, "%s", form.General), editorState{props: &form, selected: []string{id}})
 	}
-	return s.saveEdit(c, r, "Edit "+id, "edit", &edited,
-		[]controlChange{{ControlID: id, Expect: rev, After: target}}, editorState{selected: []string{id}})
+	return s.saveEdit(c, r, "Edit "+id, "edit",
+		studio.ControlChanges{{ControlID: id, Expect: rev, After: target}}, editorState{selected: []string{id}})
+}
+
+// readPropsFields sets the posted built-in properties on target; it
+// reports whether one was refused (its error is then beside its field).
+func readPropsFields(c echo.Context, form *templates.PropsView, target *studio.Control) bool {
+	bad := false
+	for i := range form.Fields {
+		f := &form.Fields[i]
+		f.Value = c.FormValue(f.Name)
+		if err := target.Set(f.Name, f.Value); err != nil {
+			f.Error, bad = fieldMessage(err), true
+		}
+	}
+	return bad
+}
+
+// readPropsPosition sets the posted position on the grid (when the form
+// has one); it reports whether a number did not parse.
+func readPropsPosition(c echo.Context, form *templates.PropsView, target *studio.Control, grid string) bool {
+	if !form.OnGrid {
+		return false
+	}
+	var vals [4]int
+	bad := false
+	for i := range form.Position {
+		f := &form.Position[i]
+		f.Value = c.FormValue(f.Name)
+		n, err := strconv.Atoi(strings.TrimSpace(f.Value))
+		if err != nil {
+			f.Error, bad = "must be a whole number", true
+			continue
+		}
+		vals[i] = n
+	}
+	if !bad {
+		target.SetPosition(studio.Position{Size: grid, X: vals[0], Y: vals[1], Width: vals[2], Height: vals[3]})
+	}
+	return bad
+}
+
+// readPropsCustom sets the posted custom properties; it reports whether
+// they did not decode.
+func readPropsCustom(c echo.Context, form *templates.PropsView, target *studio.Control) bool {
+	form.Custom.Value = c.FormValue("custom")
+	target.Custom = nil
+	if form.Custom.Value == "" {
+		return false
+	}
+	custom, err := studio.DecodeCustom([]byte(form.Custom.Value))
+	target.Custom = custom
+	if err != nil {
+		form.Custom.Error = problemLine(err)
+		return true
+	}
+	return false
 }
 
 // fieldMessage is a domain error's message without its field name (the
@@ -344,7 +337,7 @@ func (s *Server) handlePaste(c echo.Context) error {
 	if source == r.scene() {
 		label = "Duplicate"
 	}
-	return s.saveEdit(c, r, label, "edit", &edited, changed(r.scene(), &edited), editorState{selected: pasted, selectIDs: pasted})
+	return s.saveEdit(c, r, label, "edit", studio.Changes(r.scene(), &edited), editorState{selected: pasted, selectIDs: pasted})
 }
 
 // idRevision names a control and the revision the page saw.
@@ -363,16 +356,11 @@ func (s *Server) handleDeleteControls(c echo.Context) error {
 	if err := json.Unmarshal([]byte(c.FormValue("controls")), &items); err != nil || len(items) == 0 || len(items) > maxBatch {
 		return s.renderEditError(c, r, studio.Errorf(studio.EINVALID, "controls must be a JSON array of 1 to %d {controlID, revision}", maxBatch), editorState{})
 	}
-	edited := r.scene().Clone()
-	var changes []controlChange
+	var changes studio.ControlChanges
 	for _, it := range items {
-		if edited.Control(it.ControlID) == nil {
-			return s.renderEditError(c, r, studio.Errorf(studio.ECONFLICT, "control %q no longer exists", it.ControlID), editorState{})
-		}
-		removeControl(&edited, it.ControlID)
-		changes = append(changes, controlChange{ControlID: it.ControlID, Expect: it.Revision})
+		changes = append(changes, studio.ControlChange{ControlID: it.ControlID, Expect: it.Revision})
 	}
-	return s.saveEdit(c, r, fmt.Sprintf("Delete %d control%s", len(items), plural(len(items))), "edit", &edited, changes, editorState{selected: []string{}, selectIDs: []string{}})
+	return s.saveEdit(c, r, fmt.Sprintf("Delete %d control%s", len(items), plural(len(items))), "edit", changes, editorState{selected: []string{}, selectIDs: []string{}})
 }
 
 func plural(n int) string {
@@ -380,16 +368,6 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
-}
-
-func removeControl(s *studio.Scene, id string) {
-	out := s.Controls[:0]
-	for _, c := range s.Controls {
-		if c.ControlID != id {
-			out = append(out, c)
-		}
-	}
-	s.Controls = out
 }
 
 // handleFill places the controls missing from medium or small after their
@@ -401,11 +379,11 @@ func (s *Server) handleFill(c echo.Context) error {
 	}
 	edited := r.scene().Clone()
 	studio.FillFromLarge(&edited)
-	changes := changed(r.scene(), &edited)
+	changes := studio.Changes(r.scene(), &edited)
 	if len(changes) == 0 {
 		return s.renderEditor(c, http.StatusOK, r, editorState{flash: templates.Flash{Kind: "ok", Text: "Every control placed on large is already on medium and small."}})
 	}
-	return s.saveEdit(c, r, "Fill from large", "edit", &edited, changes, editorState{})
+	return s.saveEdit(c, r, "Fill from large", "edit", changes, editorState{})
 }
 
 // handlePlace puts one control on the current grid at the free place
@@ -432,7 +410,7 @@ func (s *Server) handlePlace(c echo.Context) error {
 		return s.renderEditError(c, r, studio.Errorf(studio.EINVALID, "the %s grid has no free place for %q", g.Name, id), editorState{})
 	}
 	ctl.SetPosition(p)
-	return s.saveEdit(c, r, "Place "+id, "edit", &edited, changed(r.scene(), &edited), editorState{selected: []string{id}, selectIDs: []string{id}})
+	return s.saveEdit(c, r, "Place "+id, "edit", studio.Changes(r.scene(), &edited), editorState{selected: []string{id}, selectIDs: []string{id}})
 }
 
 // handleUnplace removes a control from the current grid only: viewers on
@@ -450,8 +428,8 @@ func (s *Server) handleUnplace(c echo.Context) error {
 		return s.renderEditError(c, r, studio.Errorf(studio.ECONFLICT, "control %q no longer exists", id), editorState{})
 	}
 	ctl.RemovePosition(r.grid)
-	return s.saveEdit(c, r, "Remove "+id+" from "+r.grid, "edit", &edited,
-		[]controlChange{{ControlID: id, Expect: rev, After: ctl}}, editorState{selected: []string{}, selectIDs: []string{}})
+	return s.saveEdit(c, r, "Remove "+id+" from "+r.grid, "edit",
+		studio.ControlChanges{{ControlID: id, Expect: rev, After: ctl}}, editorState{selected: []string{}, selectIDs: []string{}})
 }
 
 // handleRestore applies an undo or redo entry: a real save, refused with
@@ -486,18 +464,6 @@ func (s *Server) handleRestore(c echo.Context) error {
 			return studioHTTPError(err)
 		}
 	}
-	edited := r.scene().Clone()
-	for _, ch := range changes {
-		removeControl(&edited, ch.ControlID)
-		if ch.After != nil {
-			after := ch.After.Clone()
-			edited.Controls = append(edited.Controls, after)
-		}
-	}
-	// Point the changes at the edited scene's copies (saved as they are).
-	for i := range changes {
-		changes[i].After = edited.Control(changes[i].ControlID)
-	}
-	return s.saveEdit(c, r, entry.Label, history, &edited, changes,
+	return s.saveEdit(c, r, entry.Label, history, changes,
 		editorState{flash: templates.Flash{Kind: "ok", Text: verb + entry.Label}})
 }

@@ -138,11 +138,8 @@ func (s *Server) renderEditor(c echo.Context, status int, r *editorRequest, st e
 	if st.selected == nil {
 		st.selected = r.selected
 	}
-	view := editorView(r.version, r.versions, r.tabs, st)
-	if isHTMX(c) && c.Request().Header.Get("HX-History-Restore-Request") != "true" {
-		return writeComponent(c, status, templates.Workspace(view))
-	}
-	return s.render(c, status, r.version.ProjectName, templates.EditorPage(view))
+	v := editorView(r.version, r.versions, r.tabs, st)
+	return s.renderView(c, status, view{Title: r.version.ProjectName, Partial: templates.Workspace(v), Page: templates.EditorPage(v)})
 }
 
 // renderEditError answers a refused edit: 409 with the stale message for a

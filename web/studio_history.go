@@ -68,17 +68,9 @@ type controlOp struct {
 // maxHistoryOps bounds what one restore may touch: a whole scene at most.
 const maxHistoryOps = 2000
 
-// controlChange is one control's part of a save: it must have revision
-// Expect now (0: it must not exist) and becomes After (nil: deleted).
-type controlChange struct {
-	ControlID string
-	Expect    int64
-	After     *studio.Control
-}
-
 // inverseOf builds the undo entry of a saved edit from the scene before it
 // and after it (with the revisions the save gave).
-func inverseOf(label, sceneID string, changes []controlChange, before, after *studio.Scene) (*templates.HistoryEntry, error) {
+func inverseOf(label, sceneID string, changes studio.ControlChanges, before, after *studio.Scene) (*templates.HistoryEntry, error) {
 	e := historyEntry{Label: label, Scene: sceneID}
 	for _, ch := range changes {
 		op := controlOp{ControlID: ch.ControlID, State: json.RawMessage("null")}
@@ -103,7 +95,7 @@ func inverseOf(label, sceneID string, changes []controlChange, before, after *st
 
 // parseHistory reads a posted entry into the changes that restore it,
 // checking each state as a control of the scene.
-func parseHistory(payload string) (historyEntry, []controlChange, error) {
+func parseHistory(payload string) (historyEntry, studio.ControlChanges, error) {
 	var e historyEntry
 	if err := json.Unmarshal([]byte(payload), &e); err != nil {
 		return e, nil, studio.Errorf(studio.EINVALID, "the undo entry is not valid JSON: %v", err)
@@ -114,9 +106,9 @@ func parseHistory(payload string) (historyEntry, []controlChange, error) {
 	if len(e.Ops) == 0 || len(e.Ops) > maxHistoryOps {
 		return e, nil, studio.Errorf(studio.EINVALID, "an undo entry restores 1 to %d controls, not %d", maxHistoryOps, len(e.Ops))
 	}
-	changes := make([]controlChange, 0, len(e.Ops))
+	changes := make(studio.ControlChanges, 0, len(e.Ops))
 	for _, op := range e.Ops {
-		ch := controlChange{ControlID: op.ControlID, Expect: op.Revision}
+		ch := studio.ControlChange{ControlID: op.ControlID, Expect: op.Revision}
 		if len(op.State) > 0 && string(op.State) != "null" {
 			var c studio.Control
 			if err := json.Unmarshal(op.State, &c); err != nil {

@@ -53,10 +53,7 @@ func (s *Server) renderProjects(c echo.Context, status int, u studio.User, edit 
 	if edit != nil {
 		edit(&v)
 	}
-	if isHTMX(c) {
-		return writeComponent(c, status, templates.ProjectsList(v))
-	}
-	return s.render(c, status, "Projects", templates.ProjectsPage(v))
+	return s.renderView(c, status, view{Title: "Projects", Partial: templates.ProjectsList(v), Page: templates.ProjectsPage(v)})
 }
 
 // handleProjects lists the projects; ?rename=ID and ?delete=ID open the

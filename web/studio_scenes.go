@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -201,103 +202,144 @@ func (r *editorRequest) group(id string) *studio.Group {
 	return nil
 }
 
-// applyStructure performs one scene or group edit and returns its inverse
-// and the scene the editor should show afterwards.
+// structureAction performs one scene or group edit and returns its
+// inverse and the scene the editor should show afterwards.
+type structureAction func(s *Server, ctx context.Context, r *editorRequest, op structureOp) (structureOp, string, error)
+
+// structureActions are the edits of a version's structure, by action.
+var structureActions = map[string]structureAction{
+	"create-scene": (*Server).createSceneAction,
+	"delete-scene": (*Server).deleteSceneAction,
+	"rename-scene": (*Server).renameSceneAction,
+	"create-group": (*Server).createGroupAction,
+	"delete-group": (*Server).deleteGroupAction,
+	"set-group":    (*Server).setGroupAction,
+}
+
+// applyStructure performs one scene or group edit.
 func (s *Server) applyStructure(c echo.Context, r *editorRequest, op structureOp) (structureOp, string, error) {
-	ctx := c.Request().Context()
-	vid := r.version.ID
-	switch op.Action {
-	case "create-scene":
-		scene := studio.Scene{SceneID: op.SceneID}
-		if len(op.Scene) > 0 {
-			if err := json.Unmarshal(op.Scene, &scene); err != nil {
-				return op, "", studio.Errorf(studio.EINVALID, "the undo entry's scene is not valid: %v", err)
-			}
-		}
-		if r.version.Scene(scene.SceneID) != nil {
-			return op, "", studio.Errorf(studio.ECONFLICT, "a scene %q exists again (made in another tab?)", scene.SceneID)
-		}
-		var groupIDs []string
-		for _, gs := range op.Groups {
-			groupIDs = append(groupIDs, gs.GroupID)
-		}
-		if err := s.storeRestoreScene(ctx, vid, scene, groupIDs); err != nil {
-			return op, "", err
-		}
-		return structureOp{Action: "delete-scene", SceneID: scene.SceneID, Reassign: op.Reassign}, scene.SceneID, nil
-
-	case "delete-scene":
-		to := op.Reassign
-		if r.version.Scene(to) == nil || to == op.SceneID {
-			to = studio.DefaultSceneID
-		}
-		if r.version.Scene(op.SceneID) == nil {
-			return op, "", studio.Errorf(studio.ECONFLICT, "scene %q no longer exists", op.SceneID)
-		}
-		scene, err := s.db.FindScene(ctx, vid, op.SceneID)
-		if err != nil {
-			return op, "", err
-		}
-		body, err := json.Marshal(scene)
-		if err != nil {
-			return op, "", err
-		}
-		inverse := structureOp{Action: "create-scene", SceneID: op.SceneID, Scene: body, Reassign: to}
-		for _, g := range r.version.Groups {
-			if g.SceneID == op.SceneID {
-				inverse.Groups = append(inverse.Groups, groupState{GroupID: g.GroupID, SceneID: op.SceneID})
-			}
-		}
-		if err := s.storeDeleteScene(ctx, vid, op.SceneID, to); err != nil {
-			return op, "", err
-		}
-		return inverse, to, nil
-
-	case "rename-scene":
-		if err := s.storeRenameScene(ctx, vid, op.SceneID, op.NewID); err != nil {
-			return op, "", err
-		}
-		return structureOp{Action: "rename-scene", SceneID: op.NewID, NewID: op.SceneID}, op.NewID, nil
-	}
-
-	if len(op.Groups) != 1 {
+	act, ok := structureActions[op.Action]
+	if !ok {
 		return op, "", studio.Errorf(studio.EINVALID, "unknown edit %q", op.Action)
 	}
-	gs := op.Groups[0]
-	cur := r.group(gs.GroupID)
-	switch op.Action {
-	case "create-group":
-		if cur != nil {
-			return op, "", studio.Errorf(studio.ECONFLICT, "a group %q exists again (made in another tab?)", gs.GroupID)
+	return act(s, c.Request().Context(), r, op)
+}
+
+// createSceneAction makes a scene (an undone deletion brings its controls
+// and groups back).
+func (s *Server) createSceneAction(ctx context.Context, r *editorRequest, op structureOp) (structureOp, string, error) {
+	scene := studio.Scene{SceneID: op.SceneID}
+	if len(op.Scene) > 0 {
+		if err := json.Unmarshal(op.Scene, &scene); err != nil {
+			return op, "", studio.Errorf(studio.EINVALID, "the undo entry's scene is not valid: %v", err)
 		}
-		if err := s.storeCreateGroup(ctx, vid, studio.Group{GroupID: gs.GroupID, SceneID: gs.SceneID}); err != nil {
-			return op, "", err
-		}
-		return structureOp{Action: "delete-group", Groups: []groupState{{GroupID: gs.GroupID}}}, r.sceneID, nil
-	case "delete-group":
-		if cur == nil {
-			return op, "", studio.Errorf(studio.ECONFLICT, "group %q no longer exists", gs.GroupID)
-		}
-		if err := s.storeDeleteGroup(ctx, vid, gs.GroupID); err != nil {
-			return op, "", err
-		}
-		return structureOp{Action: "create-group", Groups: []groupState{{GroupID: cur.GroupID, SceneID: cur.SceneID}}}, r.sceneID, nil
-	case "set-group":
-		if cur == nil {
-			return op, "", studio.Errorf(studio.ECONFLICT, "group %q no longer exists", gs.GroupID)
-		}
-		if gs.Revision != 0 && gs.Revision != cur.Revision {
-			return op, "", studio.Errorf(studio.ECONFLICT, "group %q changed since the page loaded it", gs.GroupID)
-		}
-		if r.version.Scene(gs.SceneID) == nil {
-			return op, "", studio.Errorf(studio.EINVALID, "scene %q does not exist", gs.SceneID)
-		}
-		upd := *cur
-		upd.SceneID = gs.SceneID
-		if err := s.storeUpdateGroup(ctx, vid, upd); err != nil {
-			return op, "", err
-		}
-		return structureOp{Action: "set-group", Groups: []groupState{{GroupID: cur.GroupID, SceneID: cur.SceneID, Revision: cur.Revision + 1}}}, r.sceneID, nil
 	}
-	return op, "", studio.Errorf(studio.EINVALID, "unknown edit %q", op.Action)
+	if r.version.Scene(scene.SceneID) != nil {
+		return op, "", studio.Errorf(studio.ECONFLICT, "a scene %q exists again (made in another tab?)", scene.SceneID)
+	}
+	var groupIDs []string
+	for _, gs := range op.Groups {
+		groupIDs = append(groupIDs, gs.GroupID)
+	}
+	if err := s.storeRestoreScene(ctx, r.version.ID, scene, groupIDs); err != nil {
+		return op, "", err
+	}
+	return structureOp{Action: "delete-scene", SceneID: scene.SceneID, Reassign: op.Reassign}, scene.SceneID, nil
+}
+
+// deleteSceneAction deletes a scene, pointing its groups at op.Reassign
+// (the default scene when that is gone); the inverse carries the scene.
+func (s *Server) deleteSceneAction(ctx context.Context, r *editorRequest, op structureOp) (structureOp, string, error) {
+	to := op.Reassign
+	if r.version.Scene(to) == nil || to == op.SceneID {
+		to = studio.DefaultSceneID
+	}
+	if r.version.Scene(op.SceneID) == nil {
+		return op, "", studio.Errorf(studio.ECONFLICT, "scene %q no longer exists", op.SceneID)
+	}
+	scene, err := s.db.FindScene(ctx, r.version.ID, op.SceneID)
+	if err != nil {
+		return op, "", err
+	}
+	body, err := json.Marshal(scene)
+	if err != nil {
+		return op, "", err
+	}
+	inverse := structureOp{Action: "create-scene", SceneID: op.SceneID, Scene: body, Reassign: to}
+	for _, g := range r.version.Groups {
+		if g.SceneID == op.SceneID {
+			inverse.Groups = append(inverse.Groups, groupState{GroupID: g.GroupID, SceneID: op.SceneID})
+		}
+	}
+	if err := s.storeDeleteScene(ctx, r.version.ID, op.SceneID, to); err != nil {
+		return op, "", err
+	}
+	return inverse, to, nil
+}
+
+func (s *Server) renameSceneAction(ctx context.Context, r *editorRequest, op structureOp) (structureOp, string, error) {
+	if err := s.storeRenameScene(ctx, r.version.ID, op.SceneID, op.NewID); err != nil {
+		return op, "", err
+	}
+	return structureOp{Action: "rename-scene", SceneID: op.NewID, NewID: op.SceneID}, op.NewID, nil
+}
+
+// oneGroup is a group edit's group, as posted and as loaded (nil if none).
+func oneGroup(r *editorRequest, op structureOp) (groupState, *studio.Group, error) {
+	if len(op.Groups) != 1 {
+		return groupState{}, nil, studio.Errorf(studio.EINVALID, "unknown edit %q", op.Action)
+	}
+	return op.Groups[0], r.group(op.Groups[0].GroupID), nil
+}
+
+func (s *Server) createGroupAction(ctx context.Context, r *editorRequest, op structureOp) (structureOp, string, error) {
+	gs, cur, err := oneGroup(r, op)
+	if err != nil {
+		return op, "", err
+	}
+	if cur != nil {
+		return op, "", studio.Errorf(studio.ECONFLICT, "a group %q exists again (made in another tab?)", gs.GroupID)
+	}
+	if err := s.storeCreateGroup(ctx, r.version.ID, studio.Group{GroupID: gs.GroupID, SceneID: gs.SceneID}); err != nil {
+		return op, "", err
+	}
+	return structureOp{Action: "delete-group", Groups: []groupState{{GroupID: gs.GroupID}}}, r.sceneID, nil
+}
+
+func (s *Server) deleteGroupAction(ctx context.Context, r *editorRequest, op structureOp) (structureOp, string, error) {
+	gs, cur, err := oneGroup(r, op)
+	if err != nil {
+		return op, "", err
+	}
+	if cur == nil {
+		return op, "", studio.Errorf(studio.ECONFLICT, "group %q no longer exists", gs.GroupID)
+	}
+	if err := s.storeDeleteGroup(ctx, r.version.ID, gs.GroupID); err != nil {
+		return op, "", err
+	}
+	return structureOp{Action: "create-group", Groups: []groupState{{GroupID: cur.GroupID, SceneID: cur.SceneID}}}, r.sceneID, nil
+}
+
+// setGroupAction points a group at another scene, if the group is still
+// at the revision the page saw.
+func (s *Server) setGroupAction(ctx context.Context, r *editorRequest, op structureOp) (structureOp, string, error) {
+	gs, cur, err := oneGroup(r, op)
+	if err != nil {
+		return op, "", err
+	}
+	if cur == nil {
+		return op, "", studio.Errorf(studio.ECONFLICT, "group %q no longer exists", gs.GroupID)
+	}
+	if gs.Revision != 0 && gs.Revision != cur.Revision {
+		return op, "", studio.Errorf(studio.ECONFLICT, "group %q changed since the page loaded it", gs.GroupID)
+	}
+	if r.version.Scene(gs.SceneID) == nil {
+		return op, "", studio.Errorf(studio.EINVALID, "scene %q does not exist", gs.SceneID)
+	}
+	upd := *cur
+	upd.SceneID = gs.SceneID
+	if err := s.storeUpdateGroup(ctx, r.version.ID, upd); err != nil {
+		return op, "", err
+	}
+	return structureOp{Action: "set-group", Groups: []groupState{{GroupID: cur.GroupID, SceneID: cur.SceneID, Revision: cur.Revision + 1}}}, r.sceneID, nil
 }

@@ -2,27 +2,18 @@ package web
 
 import (
 	"context"
-	"errors"
 
-	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/studio"
 	"github.com/mixstudio/mixstudio/templates"
 )
 
-// The studio pages' calls into persistence, in one place. Every call
-// checks that the project is the user's; another user's project answers
-// "not found", so ids reveal nothing.
+// The studio pages' calls into persistence, in one place. Access (the
+// project is the user's) is checked by persistence's FindUser* functions,
+// which every call here goes through.
 
 // ownProject returns the project if u owns it.
 func (s *Server) ownProject(ctx context.Context, u studio.User, projectID int64) (studio.Project, error) {
-	p, err := s.db.FindProjectByID(ctx, projectID)
-	if err != nil {
-		return p, err
-	}
-	if p.OwnerID != u.ID {
-		return studio.Project{}, studio.Errorf(studio.ENOTFOUND, "project %d does not exist", projectID)
-	}
-	return p, nil
+	return s.db.FindUserProject(ctx, u.ID, projectID)
 }
 
 func (s *Server) storeProjects(ctx context.Context, u studio.User) ([]studio.Project, error) {
@@ -60,23 +51,6 @@ func (s *Server) storeImport(ctx context.Context, u studio.User, l studio.Layout
 	return s.db.ImportLayout(ctx, u.ID, l)
 }
 
-// storeVersion loads a whole version of the user's (every scene with its
-// controls) and the project's versions. (The live console uses it.)
-func (s *Server) storeVersion(ctx context.Context, u studio.User, id int64) (*studio.Version, []studio.VersionSummary, error) {
-	v, err := s.db.FindVersion(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := s.ownProject(ctx, u, v.ProjectID)
-	if err != nil {
-		if errors.Is(err, studio.ErrNotFound) {
-			return nil, nil, studio.Errorf(studio.ENOTFOUND, "version %d does not exist", id)
-		}
-		return nil, nil, err
-	}
-	return &v, p.Versions, nil
-}
-
 // editorData is what one editor answer needs: the version with only the
 // shown scene's controls loaded (the others are listed by id, with their
 // counts in tabs), so a 50-scene project costs no more than one scene.
@@ -89,15 +63,12 @@ type editorData struct {
 // storeEditor loads a version of the user's for the editor, with the
 // controls of sceneID (or of the default scene when there is no such one).
 func (s *Server) storeEditor(ctx context.Context, u studio.User, id int64, sceneID string) (*editorData, error) {
-	v, err := s.db.FindVersionOutline(ctx, id)
+	v, err := s.db.FindUserVersionOutline(ctx, u.ID, id)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.ownProject(ctx, u, v.ProjectID)
+	p, err := s.db.FindProjectByID(ctx, v.ProjectID)
 	if err != nil {
-		if errors.Is(err, studio.ErrNotFound) {
-			return nil, studio.Errorf(studio.ENOTFOUND, "version %d does not exist", id)
-		}
 		return nil, err
 	}
 	sums, err := s.db.FindSceneSummaries(ctx, id)
@@ -156,28 +127,6 @@ func (s *Server) storePublish(ctx context.Context, versionID int64) error {
 func (s *Server) storeNewDraft(ctx context.Context, versionID int64) (int64, error) {
 	v, err := s.db.CreateDraftFrom(ctx, versionID)
 	return v.ID, err
-}
-
-// storeSaveControls saves one edit of a scene's controls (creations,
-// updates and deletions mixed, as an undo, a paste or a fill needs them)
-// in one transaction; persistence checks every revision and the scene's
-// rules again (see persistence.DB.SaveControls).
-func (s *Server) storeSaveControls(ctx context.Context, versionID int64, sceneID string, changes []controlChange) error {
-	var cc persistence.ControlChanges
-	for _, ch := range changes {
-		switch {
-		case ch.After == nil:
-			cc.Delete = append(cc.Delete, persistence.ControlRef{ControlID: ch.ControlID, Revision: ch.Expect})
-		case ch.Expect == 0:
-			cc.Create = append(cc.Create, *ch.After)
-		default:
-			c := *ch.After
-			c.Revision = ch.Expect
-			cc.Update = append(cc.Update, c)
-		}
-	}
-	_, err := s.db.SaveControls(ctx, versionID, sceneID, cc)
-	return err
 }
 
 // storeRestoreScene brings a deleted scene back with its controls, and

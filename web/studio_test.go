@@ -543,7 +543,7 @@ func TestStudioOtherUsersVersionIsNotFound(t *testing.T) {
 	if _, err := s.storeEditor(context.Background(), stranger, versionOf(t, base), "default"); studio.ErrorCode(err) != studio.ENOTFOUND {
 		t.Fatalf("a stranger loads the version: %v", err)
 	}
-	if _, _, err := s.storeVersion(context.Background(), stranger, versionOf(t, base)); studio.ErrorCode(err) != studio.ENOTFOUND {
+	if _, err := s.db.FindUserVersion(context.Background(), stranger.ID, versionOf(t, base)); studio.ErrorCode(err) != studio.ENOTFOUND {
 		t.Fatalf("a stranger loads the whole version: %v", err)
 	}
 	ps, _ := s.db.FindProjects(context.Background(), mustOwner(t, s).ID)

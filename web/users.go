@@ -9,7 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/studio"
 )
 
@@ -74,9 +73,7 @@ func (s *Server) handleParticipantJoin(c echo.Context) error {
 		viewer, known = s.sessionUser(c)
 	}
 	if known {
-		key, _, err := s.db.CreateAccessToken(ctx, persistence.NewToken{
-			UserID: viewer.ID, Scope: studio.ScopeParticipant, Label: "participant key", TTL: persistence.ParticipantKeyTTL,
-		})
+		key, err := s.participantKey(ctx, viewer)
 		if err != nil {
 			return err
 		}

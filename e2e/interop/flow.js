@@ -19,7 +19,7 @@ const { interactive, state, baseURL, fail, env, step, check, waitFor, getJSON, p
 
 // The control classes the SDK builds from a control's kind (not re-exported
 // by the package's index).
-const { Button, Joystick } = require('@mixer/interactive-node/lib/state/controls');
+const { Button, Joystick, Control } = require('@mixer/interactive-node/lib/state/controls');
 
 const gameToken = env('MIXSTUDIO_TOKEN');
 const viewerToken = env('MIXSTUDIO_PARTICIPANT_TOKEN');
@@ -247,6 +247,46 @@ async function main() {
     return { value: s.input.value };
   });
 
+  // A paid textbox charges its submit as a button its press (issue 13).
+  await step('textbox-paid-submit', async () => {
+    const priced = waitFor(viewer.state.getControl('note'), 'updated', (c) => c.cost === 3);
+    await game.updateControls({ sceneID: 'default', controls: [{ controlID: 'note', cost: 3 }] });
+    await priced;
+    const submitted = waitFor(game.state.getControl('note'), 'submit');
+    await viewer.state.getControl('note').giveInput({ event: 'submit', value: 'paid' });
+    const [s] = await submitted;
+    check(typeof s.transactionID === 'string' && s.transactionID !== '', `a paid submit gave no transactionID: ${JSON.stringify(s)}`);
+    await game.captureTransaction(s.transactionID);
+    await game.updateControls({ sceneID: 'default', controls: [{ controlID: 'note', cost: 0 }] });
+    return { transactionID: s.transactionID };
+  });
+
+  // Mixer's screen control: 3.0.1's StateFactory has no case for "screen"
+  // (its Screen class is never built), so the SDK keeps a plain Control;
+  // the participant's IScreenInput (move/mousedown/mouseup with x, y)
+  // still reaches the game's control as that event (sent with the
+  // Control's sendInput, which is what Screen.giveInput does).
+  await step('screen-input', async () => {
+    await game.createControls({
+      sceneID: 'default',
+      controls: [{ controlID: 'aim', kind: 'screen', sendMoveEvents: 'always', moveThrottle: 20, position: positions(46, 5, 20, 10) }],
+    });
+    check(game.state.getControl('aim') instanceof Control, 'aim is not in the SDK state');
+    if (!viewer.state.getControl('aim')) await waitFor(viewer.state.getScene('default'), 'controlAdded', (c) => c.controlID === 'aim');
+    const aim = viewer.state.getControl('aim');
+    check(aim instanceof Control && aim.kind === 'screen', 'the participant does not see the screen "aim"');
+    const down = waitFor(game.state.getControl('aim'), 'mousedown');
+    await aim.sendInput({ event: 'mousedown', x: 0.25, y: 0.5 });
+    const [d] = await down;
+    check(d.input.x === 0.25 && d.input.y === 0.5, `mousedown at ${d.input.x},${d.input.y}`);
+    const moved = waitFor(game.state.getControl('aim'), 'move');
+    await aim.sendInput({ event: 'move', x: 1, y: 0 });
+    const [m] = await moved;
+    check(m.input.x === 1 && m.input.y === 0, `move to ${m.input.x},${m.input.y}`);
+    const outside = await expectError(aim.sendInput({ event: 'mouseup', x: 1.5, y: 0 }), 4099);
+    return { down: [d.input.x, d.input.y], move: [m.input.x, m.input.y], outside: outside.code };
+  });
+
   // Button.setCooldown turns a duration into a server timestamp through
   // the SDK's clock sync (getTime); a press during it is refused.
   await step('button-cooldown', async () => {
@@ -285,6 +325,11 @@ async function main() {
   );
   await step('error-delete-default-scene', async () =>
     expectError(game.deleteScene({ sceneID: 'default', reassignSceneID: 'bonus' }), 4018)
+  );
+  // What Mixer's server answered (the spec lets a server pass).
+  await step('error-delete-unknown-group', async () => expectError(game.deleteGroup({ groupID: 'ghost' }), 4008));
+  await step('error-delete-unknown-scene', async () =>
+    expectError(game.deleteScene({ sceneID: 'ghost', reassignSceneID: 'default' }), 4010)
   );
 
   await step('delete-control', async () => {
@@ -326,6 +371,21 @@ async function main() {
   await step('game-createGroups', async () => {
     const res = await game.createGroups({ groups: [{ groupID: 'vip', sceneID: 'bonus' }] });
     check(res && Array.isArray(res.groups) && res.groups[0].groupID === 'vip', `reply ${JSON.stringify(res)}`);
+  });
+
+  // getScenes lists each scene's groups (the spec's reply); the SDK's own
+  // synchronizeScenes still builds its state from that reply.
+  await step('game-getScenes-groups', async () => {
+    const res = await game.execute('getScenes', {}, false);
+    const by = {};
+    for (const sc of res.scenes) {
+      check(Array.isArray(sc.groups), `scene ${sc.sceneID} without groups: ${JSON.stringify(sc)}`);
+      by[sc.sceneID] = sc.groups.map((g) => g.groupID).join(',');
+    }
+    check(by.bonus === 'vip' && by.default === 'default', `groups by scene ${JSON.stringify(by)}`);
+    await game.synchronizeScenes();
+    check(game.state.getScene('bonus') && game.state.getControl('fire'), 'synchronizeScenes lost scenes or controls');
+    return { groups: by };
   });
 
   await step('game-updateParticipants', async () => {

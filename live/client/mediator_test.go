@@ -198,6 +198,27 @@ func TestMediatorRestartRestoresState(t *testing.T) {
 	if s := c.Stats(); s.RestoreErrors != 0 || s.Reconnects != 1 {
 		t.Errorf("stats %+v", s)
 	}
+	// getScenes lists each scene's groups, read into Scene.Groups and never
+	// into Props, so restoring does not send them back as a property.
+	scenes, err := c.GetScenes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groupsOn := map[string]string{}
+	for _, sc := range scenes {
+		if _, ok := sc.Props["groups"]; ok {
+			t.Errorf("scene %s has groups among its properties", sc.SceneID)
+		}
+		for _, g := range sc.Groups {
+			groupsOn[sc.SceneID] += g.GroupID + ";"
+		}
+	}
+	if groupsOn["arena"] != "default;vip;" || groupsOn["default"] != "" {
+		t.Errorf("groups by scene after the restart %v", groupsOn)
+	}
+	if b, _ := json.Marshal(scenes[0]); strings.Contains(string(b), `"groups"`) {
+		t.Errorf("a scene is sent with its groups: %s", b)
+	}
 	// The restored session is ready: a participant gets in and is seen.
 	e.participant()
 	nextEvent(t, c, "onParticipantJoin")
@@ -214,7 +235,12 @@ func liveState(t *testing.T, c *Client) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := json.Marshal(map[string]any{"scenes": scenes, "groups": groups})
+	// Scenes are written without their groups: list them apart.
+	on := map[string][]Group{}
+	for _, sc := range scenes {
+		on[sc.SceneID] = sc.Groups
+	}
+	b, _ := json.Marshal(map[string]any{"scenes": scenes, "groups": groups, "groupsOn": on})
 	return string(b)
 }
 

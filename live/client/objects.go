@@ -43,10 +43,13 @@ func (c *Control) UnmarshalJSON(b []byte) error {
 
 // Scene is a protocol scene: its ID, its controls, and other properties.
 // In updateScenes, Controls is left nil (controls change through the
-// control methods).
+// control methods). Groups is what getScenes reports of the groups showing
+// the scene; it is read only, never sent (servers ignore it, and it is no
+// property of the scene to restore).
 type Scene struct {
 	SceneID  string
 	Controls []Control
+	Groups   []Group
 	Props    Props
 }
 
@@ -59,7 +62,8 @@ func (s Scene) MarshalJSON() ([]byte, error) {
 		}
 		controls = cs
 	}
-	return marshalFields(s.Props, field{"sceneID", jsonString(s.SceneID)}, field{"controls", controls})
+	// "groups" is reserved: a nil field is skipped in Props and not written.
+	return marshalFields(s.Props, field{"sceneID", jsonString(s.SceneID)}, field{"controls", controls}, field{"groups", nil})
 }
 
 func (s *Scene) UnmarshalJSON(b []byte) error {
@@ -76,6 +80,15 @@ func (s *Scene) UnmarshalJSON(b []byte) error {
 		if !isNull(raw) {
 			if err := json.Unmarshal(raw, &s.Controls); err != nil {
 				return fmt.Errorf("scene %q controls: %w", s.SceneID, err)
+			}
+		}
+	}
+	s.Groups = nil
+	if raw, ok := m["groups"]; ok {
+		delete(m, "groups") // reserved, like controls
+		if !isNull(raw) {
+			if err := json.Unmarshal(raw, &s.Groups); err != nil {
+				return fmt.Errorf("scene %q groups: %w", s.SceneID, err)
 			}
 		}
 	}

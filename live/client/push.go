@@ -64,7 +64,7 @@ func (c *Client) PushLayout(ctx context.Context, scenes []Scene, groups []Group)
 
 // pushScene patches one existing scene and its controls to the wanted ones.
 func (c *Client) pushScene(ctx context.Context, old, s Scene) error {
-	if patch := propsPatch(without(propsJSON(old.Props), "groups"), s.Props); len(patch) > 0 {
+	if patch := propsPatch(propsJSON(old.Props), s.Props); len(patch) > 0 {
 		if _, err := c.UpdateScenes(ctx, 0, []Scene{{SceneID: s.SceneID, Props: patch}}); err != nil {
 			return err
 		}

@@ -140,7 +140,7 @@ func (r restorer) createScene(ctx context.Context, s sceneModel) error {
 func (r restorer) updateScene(ctx context.Context, s sceneModel, onServer Scene) error {
 	var props Props
 	if s.created {
-		props = propsPatch(without(propsJSON(onServer.Props), "groups"), objectProps(s.props))
+		props = propsPatch(propsJSON(onServer.Props), objectProps(s.props))
 	} else {
 		props = objectProps(s.props)
 	}

@@ -58,7 +58,7 @@ type Channel struct {
 	status      Status
 	autoCapture map[string]bool
 	// state is what the streamer changed live in this session, saved with
-	// the channel's live row (resume.go).
+	// the channel's live row (livestate.go).
 	state liveState
 }
 
@@ -113,6 +113,50 @@ func (ch *Channel) goLive(ctx context.Context, owner studio.User, opts LiveOptio
 	if owner.ChannelID != ch.id {
 		return studio.Errorf(studio.EFORBIDDEN, "channel %d is not yours", ch.id)
 	}
+	if err := ch.beginStart(); err != nil {
+		return err
+	}
+	defer ch.endStart()
+	v, err := ch.m.cfg.DB.FindUserVersion(ctx, owner.ID, opts.VersionID)
+	if err != nil {
+		return err
+	}
+	scenes, groups, err := protocolLayout(v)
+	if err != nil {
+		return err
+	}
+	s := &session{versionID: v.ID, userID: owner.ID, remote: opts.RemoteURL, captures: make(chan client.GiveInput, 1024), done: make(chan struct{})}
+	cfg, err := ch.clientConfig(ctx, s, opts)
+	if err != nil {
+		return err
+	}
+	if err := ch.dial(ctx, s, cfg, opts.RemoteURL, restore); err != nil {
+		return err
+	}
+	if err := s.c.PushLayout(ctx, scenes, groups); err != nil {
+		ch.stop(context.WithoutCancel(ctx), "could not go live: "+err.Error())
+		return fmt.Errorf("go live: %w", err)
+	}
+	ch.restore(ctx, s, restore)
+	if err := s.c.Ready(ctx, true); err != nil {
+		ch.stop(context.WithoutCancel(ctx), "could not go live: "+err.Error())
+		return fmt.Errorf("go live: %w", err)
+	}
+	if startedAt == 0 {
+		startedAt = ch.m.cfg.Now().UnixMilli()
+	}
+	row := persistence.LiveChannel{ChannelID: ch.id, UserID: owner.ID, VersionID: v.ID, RemoteURL: opts.RemoteURL,
+		RemoteToken: opts.RemoteToken, RemoteVersion: opts.RemoteVersion, State: ch.stateJSON(), StartedAt: startedAt}
+	if err := ch.m.cfg.DB.SaveLiveChannel(ctx, row); err != nil {
+		// Live all the same; only a restart would not bring it back.
+		ch.m.log.Warn("live console: record the live channel", "channel", ch.id, "err", err)
+	}
+	return nil
+}
+
+// beginStart claims the channel for one go-live at a time; endStart
+// releases the claim.
+func (ch *Channel) beginStart() error {
 	ch.mu.Lock()
 	if ch.live != nil || ch.starting {
 		ch.mu.Unlock()
@@ -120,63 +164,58 @@ func (ch *Channel) goLive(ctx context.Context, owner studio.User, opts LiveOptio
 	}
 	ch.starting = true
 	ch.mu.Unlock()
-	defer func() {
-		ch.mu.Lock()
-		ch.starting = false
-		ch.mu.Unlock()
-	}()
 	ch.m.mu.Lock()
 	closed := ch.m.closed
 	ch.m.mu.Unlock()
 	if closed {
+		ch.endStart()
 		return ErrShutdown
 	}
+	return nil
+}
 
-	db := ch.m.cfg.DB
-	v, err := db.FindVersion(ctx, opts.VersionID)
-	if err != nil {
-		return err
-	}
-	p, err := db.FindProjectByID(ctx, v.ProjectID)
-	if err != nil {
-		return err
-	}
-	if p.OwnerID != owner.ID {
-		return studio.Errorf(studio.ENOTFOUND, "version %d does not exist", opts.VersionID)
-	}
-	scenes, groups, err := protocolLayout(v)
-	if err != nil {
-		return err
-	}
+func (ch *Channel) endStart() {
+	ch.mu.Lock()
+	ch.starting = false
+	ch.mu.Unlock()
+}
 
-	s := &session{versionID: v.ID, userID: owner.ID, remote: opts.RemoteURL, captures: make(chan client.GiveInput, 1024), done: make(chan struct{})}
+// clientConfig is the game client's configuration: the remote mediator's
+// discovery and token, or the embedded mediator with a token minted for
+// this session (s.tokenID, revoked when it ends).
+func (ch *Channel) clientConfig(ctx context.Context, s *session, opts LiveOptions) (client.Config, error) {
 	cfg := client.Config{Now: ch.m.cfg.Now, Logger: ch.m.log, EventBuffer: ch.m.cfg.ClientEventBuffer}
 	if opts.RemoteURL != "" {
 		cfg.DiscoveryURL, cfg.Token, cfg.VersionID = opts.RemoteURL, opts.RemoteToken, opts.RemoteVersion
 		if cfg.VersionID == "" {
-			cfg.VersionID = strconv.FormatInt(v.ID, 10)
+			cfg.VersionID = strconv.FormatInt(s.versionID, 10)
 		}
-	} else {
-		secret, tok, err := db.CreateAccessToken(ctx, persistence.NewToken{
-			UserID: owner.ID, Scope: studio.ScopeRobotSelf, Label: "live console", TTL: 24 * time.Hour,
-		})
-		if err != nil {
-			return fmt.Errorf("mint a token for the live console: %w", err)
-		}
-		s.tokenID = tok.ID
-		// The embedded mediator is dialled directly: discovery would answer
-		// the public URL, a detour (or unreachable) from inside the server.
-		cfg.Hosts = []string{embeddedHost(ch.m.cfg.EmbeddedURL)}
-		// Same machine: compressing would only cost CPU on both ends.
-		cfg.Compression = []string{}
-		cfg.Token, cfg.VersionID = secret, strconv.FormatInt(v.ID, 10)
+		return cfg, nil
 	}
-	ch.setStatus(Status{State: StateConnecting, VersionID: v.ID, Remote: opts.RemoteURL})
+	secret, tok, err := ch.m.cfg.DB.CreateAccessToken(ctx, persistence.NewToken{
+		UserID: s.userID, Scope: studio.ScopeRobotSelf, Label: "live console", TTL: 24 * time.Hour,
+	})
+	if err != nil {
+		return cfg, fmt.Errorf("mint a token for the live console: %w", err)
+	}
+	s.tokenID = tok.ID
+	// The embedded mediator is dialled directly: discovery would answer
+	// the public URL, a detour (or unreachable) from inside the server.
+	cfg.Hosts = []string{embeddedHost(ch.m.cfg.EmbeddedURL)}
+	// Same machine: compressing would only cost CPU on both ends.
+	cfg.Compression = []string{}
+	cfg.Token, cfg.VersionID = secret, strconv.FormatInt(s.versionID, 10)
+	return cfg, nil
+}
 
+// dial connects the game client and makes s the live session (its event
+// loop running); a refusal is the console's stopped state with its reason.
+func (ch *Channel) dial(ctx context.Context, s *session, cfg client.Config, remote string, restore liveState) error {
+	ch.setStatus(Status{State: StateConnecting, VersionID: s.versionID, Remote: remote})
 	c, err := client.Dial(ctx, cfg)
 	if err != nil {
 		ch.revoke(s)
-		st := Status{State: StateStopped, VersionID: v.ID, Remote: opts.RemoteURL, Reason: err.Error()}
+		st := Status{State: StateStopped, VersionID: s.versionID, Remote: remote, Reason: err.Error()}
 		var he *client.HandshakeError
 		if errors.As(err, &he) {
 			st.Code = he.Code
@@ -193,26 +232,7 @@ func (ch *Channel) goLive(ctx context.Context, owner studio.User, opts LiveOptio
 		ch.autoCapture[id] = true
 	}
 	ch.mu.Unlock()
-	go ch.run(s, opts.RemoteURL)
-
-	if err := c.PushLayout(ctx, scenes, groups); err != nil {
-		ch.stop(context.WithoutCancel(ctx), "could not go live: "+err.Error())
-		return fmt.Errorf("go live: %w", err)
-	}
-	ch.restore(ctx, s, restore)
-	if err := c.Ready(ctx, true); err != nil {
-		ch.stop(context.WithoutCancel(ctx), "could not go live: "+err.Error())
-		return fmt.Errorf("go live: %w", err)
-	}
-	if startedAt == 0 {
-		startedAt = ch.m.cfg.Now().UnixMilli()
-	}
-	row := persistence.LiveChannel{ChannelID: ch.id, UserID: owner.ID, VersionID: v.ID, RemoteURL: opts.RemoteURL,
-		RemoteToken: opts.RemoteToken, RemoteVersion: opts.RemoteVersion, State: ch.stateJSON(), StartedAt: startedAt}
-	if err := db.SaveLiveChannel(ctx, row); err != nil {
-		// Live all the same; only a restart would not bring it back.
-		ch.m.log.Warn("live console: record the live channel", "channel", ch.id, "err", err)
-	}
+	go ch.run(s, remote)
 	return nil
 }
 

@@ -40,134 +40,193 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 	if err := CheckLoopback(t.BaseURL); err != nil {
 		return Result{}, err
 	}
-	logf := func(format string, args ...any) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, "loadtest: "+format+"\n", args...)
-		}
+	r := &loadRun{t: t, cfg: cfg, o: o, base: time.Now(), res: Result{Config: cfg, Server: serverKind(t),
+		RSSPerParticipant: math.NaN(), RSSEndPerParticipant: math.NaN(),
+		HeapPerParticipant: math.NaN(), StackPerParticipant: math.NaN(), GoroutinesPer: math.NaN()}}
+	var err error
+	if r.game, err = r.startGame(ctx); err != nil {
+		return r.res, err
 	}
-	res := Result{Config: cfg, Server: serverKind(t), RSSPerParticipant: math.NaN(), RSSEndPerParticipant: math.NaN(),
-		HeapPerParticipant: math.NaN(), StackPerParticipant: math.NaN(), GoroutinesPer: math.NaN()}
-	base := time.Now()
-
-	game, err := dialGame(ctx, t, base)
-	if err != nil {
-		return res, err
-	}
-	defer game.close()
-	if err := game.call("ready", `{"isReady":true}`); err != nil {
-		return res, err
-	}
-	if !cfg.KeepThrottle {
-		if err := game.call("setBandwidthThrottle", `{"*":null}`); err != nil {
-			return res, err
-		}
-	}
+	defer r.game.close()
 	time.Sleep(200 * time.Millisecond) // hello, ready and throttle replies
 	before := measureMemory(ctx, t)
-
-	start := time.Now()
-	parts, err := connectAll(ctx, t, cfg, base)
+	r.parts, err = connectAll(ctx, t, cfg, r.base)
 	closed := false
 	defer func() {
 		if !closed {
-			closeAll(game, parts)
+			closeAll(r.game, r.parts)
 		}
 	}()
 	if err != nil {
-		return res, err
+		return r.res, err
 	}
-	if err := waitFor(ctx, 2*time.Minute, func() bool { return game.joined.Load() >= int64(len(parts)) }); err != nil {
-		return res, fmt.Errorf("joins: the game client heard of %d of %d participants: %w", game.joined.Load(), len(parts), err)
-	}
-	res.Join = time.Since(start)
-	logf("%d participants joined in %s", len(parts), res.Join.Round(time.Millisecond))
-	time.Sleep(time.Second) // let the arrival packets drain and writers exit
-	after := measureMemory(ctx, t)
-	res.RSSPerParticipant, res.HeapPerParticipant, res.GoroutinesPer = after.perParticipant(before, len(parts))
-	res.StackPerParticipant = float64(after.stack-before.stack) / float64(max(1, len(parts)))
-	if after.stack < 0 || before.stack < 0 {
-		res.StackPerParticipant = math.NaN()
-	}
-	if o.HeapProfile != nil {
-		if err := heapProfile(ctx, t, o.HeapProfile); err != nil {
-			logf("heap profile: %v", err)
-		}
+	if err := r.join(ctx, before); err != nil {
+		return r.res, err
 	}
 
 	serverCPU0, _ := ProcessCPU(t.PID)
 	driverCPU0, _ := ProcessCPU(os.Getpid())
 	stopProfile := startProfile(ctx, t, cfg.Duration, o.CPUProfile)
-	var sendErr error
-	switch cfg.Mode {
-	case ModeInput:
-		res.InputsSent, sendErr = driveInput(ctx, parts, cfg)
-		waitFor(ctx, 10*time.Second, func() bool {
-			return game.inputs.Load()+participantErrors(parts) >= res.InputsSent
-		})
-	case ModeFanout:
-		res.FanoutsSent, sendErr = driveFanout(ctx, game, cfg, base)
-		want := res.FanoutsSent * int64(len(parts))
-		waitFor(ctx, 10*time.Second, func() bool { return deliveries(parts) >= want })
-	case ModeMixed:
-		var wg sync.WaitGroup
-		var fanErr error
-		wg.Go(func() {
-			fan := cfg
-			fan.Rate = cfg.FanoutRate
-			res.FanoutsSent, fanErr = driveFanout(ctx, game, fan, base)
-		})
-		res.InputsSent, sendErr = driveInput(ctx, parts, cfg)
-		wg.Wait()
-		sendErr = errors.Join(sendErr, fanErr)
-		want := res.FanoutsSent * int64(len(parts))
-		waitFor(ctx, 10*time.Second, func() bool {
-			return game.inputs.Load()+participantErrors(parts) >= res.InputsSent && deliveries(parts) >= want
-		})
-	case ModeIdle:
-		select {
-		case <-time.After(cfg.Duration):
-		case <-ctx.Done():
-		}
-	}
+	sendErr := modes[cfg.Mode](r, ctx)
 	stopProfile()
-	if t.PID > 0 && len(parts) > 0 && before.rss >= 0 {
-		if rss, err := RSS(t.PID); err == nil {
-			res.RSSEndPerParticipant = float64(rss-before.rss) / float64(len(parts))
+	r.measureEnd(before, serverCPU0, driverCPU0)
+	// The readers still run: copy each one's samples under no lock is a
+	// race, so stop reading first (closeAll) and summarise after.
+	closeAll(r.game, r.parts)
+	closed = true
+	lats := make([]latencies, len(r.parts))
+	for i, p := range r.parts {
+		lats[i] = p.lat
+	}
+	r.res.Fanout = summarize(lats)
+	return r.res, sendErr
+}
+
+// loadRun is one load test under way.
+type loadRun struct {
+	t     Target
+	cfg   Config
+	o     Options
+	base  time.Time
+	game  *gameClient
+	parts []*participant
+	res   Result
+}
+
+func (r *loadRun) logf(format string, args ...any) {
+	if r.o.Log != nil {
+		fmt.Fprintf(r.o.Log, "loadtest: "+format+"\n", args...)
+	}
+}
+
+// startGame connects the game client, readies it and (unless asked to
+// keep it) lifts its bandwidth throttle.
+func (r *loadRun) startGame(ctx context.Context) (*gameClient, error) {
+	game, err := dialGame(ctx, r.t, r.base)
+	if err != nil {
+		return nil, err
+	}
+	err = game.call("ready", `{"isReady":true}`)
+	if err == nil && !r.cfg.KeepThrottle {
+		err = game.call("setBandwidthThrottle", `{"*":null}`)
+	}
+	if err != nil {
+		game.close()
+		return nil, err
+	}
+	return game, nil
+}
+
+// join waits until the game client heard of every participant and
+// measures the memory they cost (and a heap profile, when asked).
+func (r *loadRun) join(ctx context.Context, before memory) error {
+	start := time.Now()
+	if err := waitFor(ctx, 2*time.Minute, func() bool { return r.game.joined.Load() >= int64(len(r.parts)) }); err != nil {
+		return fmt.Errorf("joins: the game client heard of %d of %d participants: %w", r.game.joined.Load(), len(r.parts), err)
+	}
+	r.res.Join = time.Since(start)
+	r.logf("%d participants joined in %s", len(r.parts), r.res.Join.Round(time.Millisecond))
+	time.Sleep(time.Second) // let the arrival packets drain and writers exit
+	after := measureMemory(ctx, r.t)
+	r.res.RSSPerParticipant, r.res.HeapPerParticipant, r.res.GoroutinesPer = after.perParticipant(before, len(r.parts))
+	r.res.StackPerParticipant = float64(after.stack-before.stack) / float64(max(1, len(r.parts)))
+	if after.stack < 0 || before.stack < 0 {
+		r.res.StackPerParticipant = math.NaN()
+	}
+	if r.o.HeapProfile != nil {
+		if err := heapProfile(ctx, r.t, r.o.HeapProfile); err != nil {
+			r.logf("heap profile: %v", err)
 		}
 	}
-	if t.PID > 0 {
-		cpu, _ := ProcessCPU(t.PID)
+	return nil
+}
+
+// modes drive the traffic phase, one function per mode; each waits (10 s
+// at most) for what it sent to arrive.
+var modes = map[Mode]func(r *loadRun, ctx context.Context) error{
+	ModeInput:  (*loadRun).driveInput,
+	ModeFanout: (*loadRun).driveFanout,
+	ModeMixed:  (*loadRun).driveMixed,
+	ModeIdle:   (*loadRun).idle,
+}
+
+func (r *loadRun) driveInput(ctx context.Context) error {
+	var err error
+	r.res.InputsSent, err = driveInput(ctx, r.parts, r.cfg)
+	waitFor(ctx, 10*time.Second, r.inputsArrived)
+	return err
+}
+
+func (r *loadRun) driveFanout(ctx context.Context) error {
+	var err error
+	r.res.FanoutsSent, err = driveFanout(ctx, r.game, r.cfg, r.base)
+	waitFor(ctx, 10*time.Second, r.fanoutsArrived)
+	return err
+}
+
+// driveMixed sends inputs and fan-outs at once.
+func (r *loadRun) driveMixed(ctx context.Context) error {
+	var wg sync.WaitGroup
+	var fanErr error
+	wg.Go(func() {
+		fan := r.cfg
+		fan.Rate = r.cfg.FanoutRate
+		r.res.FanoutsSent, fanErr = driveFanout(ctx, r.game, fan, r.base)
+	})
+	var err error
+	r.res.InputsSent, err = driveInput(ctx, r.parts, r.cfg)
+	wg.Wait()
+	waitFor(ctx, 10*time.Second, func() bool { return r.inputsArrived() && r.fanoutsArrived() })
+	return errors.Join(err, fanErr)
+}
+
+func (r *loadRun) idle(ctx context.Context) error {
+	select {
+	case <-time.After(r.cfg.Duration):
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+func (r *loadRun) inputsArrived() bool {
+	return r.game.inputs.Load()+participantErrors(r.parts) >= r.res.InputsSent
+}
+
+func (r *loadRun) fanoutsArrived() bool {
+	return deliveries(r.parts) >= r.res.FanoutsSent*int64(len(r.parts))
+}
+
+// measureEnd fills in what the traffic phase cost and what arrived.
+func (r *loadRun) measureEnd(before memory, serverCPU0, driverCPU0 time.Duration) {
+	res := &r.res
+	if r.t.PID > 0 && len(r.parts) > 0 && before.rss >= 0 {
+		if rss, err := RSS(r.t.PID); err == nil {
+			res.RSSEndPerParticipant = float64(rss-before.rss) / float64(len(r.parts))
+		}
+	}
+	if r.t.PID > 0 {
+		cpu, _ := ProcessCPU(r.t.PID)
 		res.ServerCPU = cpu - serverCPU0
 	}
-	if !t.InProcess {
+	if !r.t.InProcess {
 		cpu, _ := ProcessCPU(os.Getpid())
 		res.DriverCPU = cpu - driverCPU0
 	}
 	res.Load = LoadAverage()
-	game.latMu.Lock()
-	res.InputsReceived = game.inputs.Load()
-	res.Input = summarize([]latencies{game.lat})
-	game.latMu.Unlock()
-	res.GameErrors = game.errors.Load()
-	if e := game.firstError.Load(); e != nil {
+	r.game.latMu.Lock()
+	res.InputsReceived = r.game.inputs.Load()
+	res.Input = summarize([]latencies{r.game.lat})
+	r.game.latMu.Unlock()
+	res.GameErrors = r.game.errors.Load()
+	if e := r.game.firstError.Load(); e != nil {
 		res.FirstError = *e
 	}
-	res.ParticipantErrors = participantErrors(parts)
-	if cfg.Mode == ModeInput || cfg.Mode == ModeMixed {
+	res.ParticipantErrors = participantErrors(r.parts)
+	if r.cfg.Mode == ModeInput || r.cfg.Mode == ModeMixed {
 		res.InputsRefused = res.ParticipantErrors
 	}
-	res.Deliveries = deliveries(parts)
-	res.WantDeliveries = res.FanoutsSent * int64(len(parts))
-	// The readers still run: copy each one's samples under no lock is a
-	// race, so stop reading first (closeAll) and summarise after.
-	closeAll(game, parts)
-	closed = true
-	lats := make([]latencies, len(parts))
-	for i, p := range parts {
-		lats[i] = p.lat
-	}
-	res.Fanout = summarize(lats)
-	return res, sendErr
+	res.Deliveries = deliveries(r.parts)
+	res.WantDeliveries = res.FanoutsSent * int64(len(r.parts))
 }
 
 func serverKind(t Target) string {

@@ -31,7 +31,7 @@ import (
 // benchSession is a ready session built from the test layout, without a
 // database (the benchmarks never charge).
 func benchSession(b *testing.B) (*Mediator, *session) {
-	m := New(nil, func() time.Time { return time.UnixMilli(1_700_000_000_000) }, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
+	m := New(nil, func() time.Time { return time.UnixMilli(1_700_000_000_000) }, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{InputRate: -1, SocketsPerAddress: -1}) // load, not people
 	s, err := m.newSession(studio.User{ID: 1, ChannelID: 1}, testLayout(), "http://bench")
 	if err != nil {
 		b.Fatal(err)
@@ -375,7 +375,7 @@ func benchServer(b *testing.B) (srv *httptest.Server, token string, channel int6
 	if err != nil {
 		b.Fatal(err)
 	}
-	m := New(db, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
+	m := New(db, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{InputRate: -1, SocketsPerAddress: -1}) // load, not people
 	srv = httptest.NewServer(m.Handler())
 	b.Cleanup(func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -61,6 +61,9 @@ type conn struct {
 
 	closeOnce sync.Once
 	done      chan struct{}
+	// addr is the client address holding one of its participant sockets
+	// (Options.SocketsPerAddress) until removeConn; empty: none held.
+	addr string
 }
 
 type timeouts struct {

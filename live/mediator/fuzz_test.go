@@ -19,7 +19,7 @@ func sinkConn() *conn {
 }
 
 func fuzzSession(t *testing.T) *session {
-	m := New(nil, func() time.Time { return time.UnixMilli(1_700_000_000_000) }, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
+	m := New(nil, func() time.Time { return time.UnixMilli(1_700_000_000_000) }, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{InputRate: -1, SocketsPerAddress: -1}) // load, not people
 	s, err := m.newSession(studio.User{ID: 1, ChannelID: 1}, testLayout(), "http://fuzz")
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,8 @@ func checkInvariants(t *testing.T, s *session) {
 			t.Fatal("participant: cached size out of step")
 		}
 	}
-	if !json.Valid(s.scenesJSON()) || !json.Valid(s.worldJSON()) || !json.Valid(groupsParams(s.groups)) {
+	scenes, _ := s.getScenes(nil)
+	if !json.Valid(scenes) || !json.Valid(s.worldJSON(s.scenes)) || !json.Valid(groupsParams(s.groups)) {
 		t.Fatal("invalid JSON in the state")
 	}
 }

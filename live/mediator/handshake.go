@@ -3,6 +3,7 @@ package mediator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -92,6 +93,7 @@ func (m *Mediator) ServeHosts(w http.ResponseWriter, r *http.Request) {
 // rejectAfterUpgrade completes the handshake and closes with code: that is
 // how clients see 4019, 4020, 4021 and 4022.
 func (m *Mediator) rejectAfterUpgrade(w http.ResponseWriter, r *http.Request, code int, reason string) {
+	m.logRefusal(r, code, reason)
 	ws, sock, err := m.upgrade(w, r)
 	if err != nil {
 		return
@@ -105,6 +107,19 @@ func (m *Mediator) rejectAfterUpgrade(w http.ResponseWriter, r *http.Request, co
 			return
 		}
 	}
+}
+
+// logRefusal records a refused handshake with its code (a close code, or
+// an HTTP status before the upgrade) and reason: a client that gives up
+// after a refusal leaves no other trace of why.
+func (m *Mediator) logRefusal(r *http.Request, code int, reason string) {
+	m.log.Warn("handshake refused", "path", r.URL.Path, "remote", r.RemoteAddr, "code", code, "reason", reason)
+}
+
+// refuseHTTP answers a handshake refused before the upgrade.
+func (m *Mediator) refuseHTTP(w http.ResponseWriter, r *http.Request, status int, reason string) {
+	m.logRefusal(r, status, reason)
+	http.Error(w, reason, status)
 }
 
 func (m *Mediator) timeouts() timeouts {
@@ -121,10 +136,10 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 	if !websocket.IsWebSocketUpgrade(r) {
 		// The Unity plugin checks its token with a plain GET.
 		if authErr != nil {
-			http.Error(w, "authentication failed", http.StatusUnauthorized)
+			m.refuseHTTP(w, r, http.StatusUnauthorized, "authentication failed")
 			return
 		}
-		http.Error(w, "this endpoint speaks WebSocket", http.StatusBadRequest)
+		m.refuseHTTP(w, r, http.StatusBadRequest, "this endpoint speaks WebSocket")
 		return
 	}
 	if m.isStopping() {
@@ -156,7 +171,7 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !protocolOK(param(r, "X-Protocol-Version")) {
-		http.Error(w, "unsupported X-Protocol-Version (this server speaks 2.0)", http.StatusBadRequest)
+		m.refuseHTTP(w, r, http.StatusBadRequest, "unsupported X-Protocol-Version (this server speaks 2.0)")
 		return
 	}
 	s, err := m.newSession(user, layout, m.baseURL(r, false))
@@ -186,9 +201,13 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 	// queued, so that nothing about a participant can come before hello.
 	if !m.claim(s, func() { s.game = c; s.toGame("hello", nil) }) {
 		if m.isStopping() {
+			m.logRefusal(r, wire.CodeRestart, "server restarting")
 			c.closeWith(wire.CodeRestart, "server restarting")
 		} else {
-			c.closeWith(wire.CodeAlreadyRunning, "A different interactive session is already running for the channel.")
+			// Lost the race with another game client of the channel.
+			const reason = "A different interactive session is already running for the channel."
+			m.logRefusal(r, wire.CodeAlreadyRunning, reason)
+			c.closeWith(wire.CodeAlreadyRunning, reason)
 		}
 		m.readLoop(c, 4<<10, func(*wire.Packet, *Error) {})
 		return
@@ -263,16 +282,32 @@ func (m *Mediator) sessionFor(channelID int64) *session {
 // optional key (or Authorization); no credential means anonymous.
 func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 	if v := param(r, "X-Protocol-Version"); v != "" && !protocolOK(v) {
-		http.Error(w, "unsupported X-Protocol-Version (this server speaks 2.0)", http.StatusBadRequest)
+		m.refuseHTTP(w, r, http.StatusBadRequest, "unsupported X-Protocol-Version (this server speaks 2.0)")
 		return
 	}
 	if !websocket.IsWebSocketUpgrade(r) {
-		http.Error(w, "this endpoint speaks WebSocket", http.StatusBadRequest)
+		m.refuseHTTP(w, r, http.StatusBadRequest, "this endpoint speaks WebSocket")
 		return
 	}
 	if m.isStopping() {
 		m.rejectAfterUpgrade(w, r, wire.CodeRestart, "server restarting")
 		return
+	}
+	// One address may hold only so many sockets: refused before the
+	// upgrade, so that a flood costs no socket state at all.
+	var addr string
+	if m.addrs != nil {
+		addr = m.opts.ClientAddr(r)
+		if !m.addrs.Enter(addr) {
+			w.Header().Set("Retry-After", "60")
+			http.Error(w, fmt.Sprintf("Too many participant sockets from your address: at most %d at once.", m.opts.SocketsPerAddress), http.StatusTooManyRequests)
+			return
+		}
+		defer func() {
+			if addr != "" { // not handed to a conn
+				m.addrs.Leave(addr)
+			}
+		}()
 	}
 	token := param(r, "key")
 	if token == "" {
@@ -339,6 +374,7 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 	if !standing.MutedUntil.IsZero() {
 		muted = standing.MutedUntil.UnixMilli()
 	}
+	c.addr, addr = addr, "" // removeConn gives it back
 	go m.serveParticipant(c, s, channelID, user, anonymous, viewer, muted)
 }
 
@@ -362,6 +398,8 @@ func (m *Mediator) serveParticipant(c *conn, s *session, channelID int64, user U
 	}
 	if s == nil || !s.join(p) {
 		defer m.removeConn(c)
+		m.log.Warn("handshake refused", "path", ParticipantPath, "channel", channelID,
+			"code", wire.CodeChannelOffline, "reason", "no game client came within the wait")
 		c.closeWith(wire.CodeChannelOffline, "The channel is not online.")
 		m.readLoop(c, 64<<10, func(*wire.Packet, *Error) {}) // until the peer's close
 		return

@@ -86,20 +86,83 @@ func TestInvalidInputIsRefusedWith4099AndNeverReachesTheGameClient(t *testing.T)
 	if in := g.expect("giveInput"); !strings.Contains(string(in.Params), `"event":"spin","speed":3`) {
 		t.Fatalf("custom input %s", in.Params)
 	}
-	// The cooldown passes; joystick moves faster than the sample rate don't.
+	// The cooldown passes; joystick moves faster than the sample rate
+	// (50 ms) don't, once the burst for bunched arrivals is spent.
 	e.clock.Advance(5 * time.Second)
 	p.call("giveInput", map[string]any{"controlID": "cool", "event": "mousedown"})
 	g.expect("giveInput")
-	p.call("giveInput", map[string]any{"controlID": "stick", "event": "move", "x": 0, "y": 0})
+	for range moveBurst {
+		p.call("giveInput", map[string]any{"controlID": "stick", "event": "move", "x": 0, "y": 0})
+	}
 	if got := p.callErr("giveInput", map[string]any{"controlID": "stick", "event": "move", "x": 0.1, "y": 0}); got != 4099 {
 		t.Fatalf("move within the sample rate: %d", got)
 	}
-	e.clock.Advance(50 * time.Millisecond)
+	e.clock.Advance(25 * time.Millisecond) // half the sample rate earns one move
 	p.call("giveInput", map[string]any{"controlID": "stick", "event": "move", "x": 0.1, "y": 0})
+	if got := p.callErr("giveInput", map[string]any{"controlID": "stick", "event": "move", "x": 0.2, "y": 0}); got != 4099 {
+		t.Fatalf("second move after half the sample rate: %d", got)
+	}
 	// A disabled participant gives no input.
 	g.call("updateParticipants", map[string]any{"participants": []any{map[string]any{"sessionID": sid, "disabled": true}}})
 	if got := p.callErr("giveInput", map[string]any{"controlID": "btn", "event": "mousedown"}); got != 4099 {
 		t.Fatalf("disabled participant: %d", got)
+	}
+}
+
+// A screen (the node SDK's IScreenInput) reports move, mousedown and
+// mouseup with x, y in [0, 1]; its properties decide which it sends.
+func TestScreenInputIsCheckedAgainstItsProperties(t *testing.T) {
+	e, g, p, sid := inputEnv(t)
+	g.call("createControls", map[string]any{"sceneID": "default", "controls": []any{
+		map[string]any{"controlID": "aim", "kind": "screen", "moveThrottle": 100},
+		map[string]any{"controlID": "tap", "kind": "screen", "sendMoveEvents": "never", "sendMouseUpEvent": false},
+	}})
+	for _, tc := range []struct{ params, want string }{
+		{`{"controlID":"aim","event":"mousedown","x":0.25,"y":0.75}`, `{"controlID":"aim","event":"mousedown","x":0.25,"y":0.75}`},
+		{`{"controlID":"aim","event":"move","x":0.5,"y":0.5}`, `{"controlID":"aim","event":"move","x":0.5,"y":0.5}`},
+		{`{"controlID":"aim","event":"mouseup","x":1,"y":0}`, `{"controlID":"aim","event":"mouseup","x":1,"y":0}`},
+		{`{"controlID":"tap","event":"mousedown","x":0,"y":1}`, `{"controlID":"tap","event":"mousedown","x":0,"y":1}`},
+	} {
+		p.call("giveInput", json.RawMessage(tc.params))
+		want := `{"participantID":"` + sid + `","input":` + tc.want + `}`
+		if in := g.expect("giveInput"); string(in.Params) != want {
+			t.Fatalf("giveInput %s\nwant %s", in.Params, want)
+		}
+	}
+	// Moves are paced like a joystick's: a burst for bunched arrivals,
+	// then two per moveThrottle on average.
+	for range moveBurst - 1 {
+		p.call("giveInput", json.RawMessage(`{"controlID":"aim","event":"move","x":0.5,"y":0.5}`))
+		g.expect("giveInput")
+	}
+	for _, tc := range []struct{ name, params string }{
+		{"move within the throttle", `{"controlID":"aim","event":"move","x":0.6,"y":0.5}`},
+		{"x past the area", `{"controlID":"aim","event":"mousedown","x":1.5,"y":0.5}`},
+		{"negative y", `{"controlID":"aim","event":"mousedown","x":0.5,"y":-0.1}`},
+		{"no coordinates", `{"controlID":"aim","event":"mousedown"}`},
+		{"a button's event", `{"controlID":"aim","event":"keydown","x":0.5,"y":0.5}`},
+		{"move on a screen that sends none", `{"controlID":"tap","event":"move","x":0.5,"y":0.5}`},
+		{"mouseup on a screen that sends none", `{"controlID":"tap","event":"mouseup","x":0.5,"y":0.5}`},
+	} {
+		if got := p.callErr("giveInput", json.RawMessage(tc.params)); got != 4099 {
+			t.Errorf("%s: %d, want 4099", tc.name, got)
+		}
+	}
+	g.none("giveInput")
+	e.clock.Advance(50 * time.Millisecond) // half of moveThrottle
+	p.call("giveInput", json.RawMessage(`{"controlID":"aim","event":"move","x":0.6,"y":0.5}`))
+	g.expect("giveInput")
+
+	// The properties are checked when set.
+	for _, tc := range []struct{ method, params, path string }{
+		{"createControls", `{"sceneID":"default","controls":[{"controlID":"s2","kind":"screen","sendMoveEvents":"sometimes"}]}`, "controls.0.sendMoveEvents"},
+		{"createControls", `{"sceneID":"default","controls":[{"controlID":"s2","kind":"screen","moveThrottle":"fast"}]}`, "controls.0.moveThrottle"},
+		{"updateControls", `{"sceneID":"default","controls":[{"controlID":"aim","sendMouseUpEvent":"yes"}]}`, "controls.0.sendMouseUpEvent"},
+	} {
+		r := g.reply(g.send(tc.method, json.RawMessage(tc.params)))
+		if r.Error == nil || r.Error.Code != 4004 || r.Error.Path != tc.path {
+			t.Errorf("%s %s: %s, want 4004 at %s", tc.method, tc.params, r.raw, tc.path)
+		}
 	}
 }
 
@@ -195,6 +258,62 @@ func TestCostlyButtonsChargeAndCaptureOnce(t *testing.T) {
 		t.Fatalf("anonymous on a costly button: %d, want 4026", got)
 	}
 	g.none("giveInput")
+}
+
+// A paid textbox is a paid button whose press is submit: charged once per
+// submit (typing, "change", is free), cooled down the same way.
+func TestPaidTextboxesChargeAndCoolDownLikeButtons(t *testing.T) {
+	e, g, p, _ := inputEnv(t)
+	ctx := context.Background()
+	viewer, err := e.store.UserByName(ctx, "viewer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.call("updateControls", map[string]any{"sceneID": "default", "controls": []any{map[string]any{"controlID": "box", "cost": 10}}})
+	if got := p.callErr("giveInput", map[string]any{"controlID": "box", "event": "submit", "value": "hi"}); got != 4007 {
+		t.Fatalf("no sparks: %d, want 4007", got)
+	}
+	g.none("giveInput")
+	if _, err := e.store.CreditSparks(ctx, viewer.ID, 15, "gift"); err != nil {
+		t.Fatal(err)
+	}
+	p.call("giveInput", map[string]any{"controlID": "box", "event": "change", "value": "h"})
+	if ch := g.expect("giveInput"); strings.Contains(string(ch.Params), "transactionID") {
+		t.Fatalf("change with a transaction: %s", ch.Params)
+	}
+	p.call("giveInput", map[string]any{"controlID": "box", "event": "submit", "value": "hello"})
+	tx := decodeJSON[struct {
+		TransactionID string `json:"transactionID"`
+		Input         struct {
+			Value string `json:"value"`
+		} `json:"input"`
+	}](t, g.expect("giveInput").Params)
+	if !uuidRE.MatchString(tx.TransactionID) || tx.Input.Value != "hello" {
+		t.Fatalf("paid submit %+v", tx)
+	}
+	g.call("capture", map[string]any{"transactionID": tx.TransactionID})
+	if b, _ := e.store.SparksBalance(ctx, viewer.ID); b != 5 {
+		t.Fatalf("balance after one paid submit %d, want 5", b)
+	}
+	if got := p.callErr("giveInput", map[string]any{"controlID": "box", "event": "submit", "value": "again"}); got != 4007 {
+		t.Fatalf("second submit with 5 left: %d, want 4007", got)
+	}
+	anon := e.participant("")
+	if got := anon.callErr("giveInput", map[string]any{"controlID": "box", "event": "submit", "value": "x"}); got != 4026 {
+		t.Fatalf("anonymous on a paid textbox: %d, want 4026", got)
+	}
+	// Cooldown: a server time ahead refuses every event until it passes.
+	until := e.clock.Now().Add(3 * time.Second).UnixMilli()
+	g.call("updateControls", map[string]any{"sceneID": "default", "controls": []any{map[string]any{"controlID": "box", "cost": 0, "cooldown": until}}})
+	for _, ev := range []string{"submit", "change"} {
+		if got := p.callErr("giveInput", map[string]any{"controlID": "box", "event": ev, "value": "x"}); got != 4099 {
+			t.Fatalf("%s on cooldown: %d, want 4099", ev, got)
+		}
+	}
+	g.none("giveInput")
+	e.clock.Advance(3 * time.Second)
+	p.call("giveInput", map[string]any{"controlID": "box", "event": "submit", "value": "x"})
+	g.expect("giveInput")
 }
 
 func TestInternalErrorsAre1011(t *testing.T) {
@@ -299,5 +418,46 @@ func TestInputFasterThanTheRateIsRefused(t *testing.T) {
 	}
 	if got != 15 {
 		t.Fatalf("%d inputs forwarded, want 15", got)
+	}
+}
+
+// TestJoystickMovesArrivingBunchedAreAccepted: a page sends a joystick's
+// moves one sampleRate (50 ms) apart, but a loaded machine delivers them
+// together. None is refused — least of all the release to (0, 0), whose
+// loss leaves the game's stick tilted — and a steady flood still is.
+func TestJoystickMovesArrivingBunchedAreAccepted(t *testing.T) {
+	e := newEnv(t, Options{})
+	g := e.game()
+	g.call("ready", map[string]any{"isReady": true})
+	p := e.participant("")
+	move := func(x float64) int {
+		return p.callErr("giveInput", map[string]any{"controlID": "stick", "event": "move", "x": x, "y": 0})
+	}
+	for i, x := range []float64{0.5, 1, 0} { // sent 50 ms apart, all arrive now
+		if got := move(x); got != 0 {
+			t.Fatalf("bunched move %d (x=%v) refused: %d", i, x, got)
+		}
+	}
+	// Paced at the sample rate with 40 ms of jitter either way: never refused.
+	for i := range 200 {
+		e.clock.Advance(time.Duration(50+40*(1-2*(i%2))) * time.Millisecond)
+		if got := move(float64(i%2) / 2); got != 0 {
+			t.Fatalf("paced move %d refused: %d", i, got)
+		}
+	}
+	// Four times the sample rate for a second: refused once the burst is
+	// spent, and at most two moves per sample rate pass on average.
+	passed := 0
+	for range 80 {
+		e.clock.Advance(12500 * time.Microsecond)
+		if move(0.3) == 0 {
+			passed++
+		}
+	}
+	if max := 1000/25 + moveBurst; passed > max || passed < 1000/25 {
+		t.Fatalf("%d of 80 moves at 4x the sample rate passed, want %d to %d", passed, 1000/25, max)
+	}
+	for range 3 + moveBurst + 200 + 1 {
+		g.expect("giveInput")
 	}
 }

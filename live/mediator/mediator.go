@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/mixstudio/mixstudio/internal/limits"
 	"github.com/mixstudio/mixstudio/live/wire"
 )
 
@@ -49,12 +50,19 @@ type Options struct {
 	PingInterval time.Duration
 	// WriteTimeout bounds one frame's write.
 	WriteTimeout time.Duration
-	// InputRate, when set, is how many inputs a second one participant may
-	// give on average (bursts of twice that pass); faster input is refused
-	// with 4099, so that one viewer cannot use up the game client's
-	// bandwidth. 0: no limit (load tools and benchmarks press far faster
-	// than people).
+	// InputRate is how many inputs a second one participant may give on
+	// average (bursts of twice that pass); faster input is refused with
+	// 4099, so that one viewer cannot use up the game client's bandwidth.
+	// 0: limits.InputPerSecond; negative: no limit (load tools and
+	// benchmarks press far faster than people).
 	InputRate float64
+	// SocketsPerAddress bounds the participant sockets one client address
+	// may hold open; past it the upgrade is refused with HTTP 429.
+	// 0: limits.ParticipantSocketsPerAddress; negative: no bound.
+	SocketsPerAddress int
+	// ClientAddr says which client a request comes from (a reverse proxy's
+	// X-Forwarded-For, see limits.Addresses); nil: the TCP peer.
+	ClientAddr func(*http.Request) string
 	// CompressionBudget is the memory all participants' compression
 	// streams may hold together; past it, setCompression picks a viewer's
 	// next preference that fits (none at worst). Game clients are exempt.
@@ -84,6 +92,15 @@ func (o *Options) defaults() {
 	if o.CompressionBudget == 0 {
 		o.CompressionBudget = 256 << 20 // ~250 gzip or ~1,300 lz4 viewers
 	}
+	if o.InputRate == 0 {
+		o.InputRate = limits.InputPerSecond
+	}
+	if o.SocketsPerAddress == 0 {
+		o.SocketsPerAddress = limits.ParticipantSocketsPerAddress
+	}
+	if o.ClientAddr == nil {
+		o.ClientAddr = limits.Addresses{}.Of
+	}
 	if o.ParticipantWait == 0 {
 		o.ParticipantWait = 15 * time.Second
 	}
@@ -110,6 +127,9 @@ type Mediator struct {
 
 	writers *writers
 	streams streamBudget // participants' compression streams
+	// addrs counts the participant sockets of each client address; nil
+	// when Options.SocketsPerAddress is negative.
+	addrs *limits.Gate
 
 	stopPing      chan struct{}
 	pingerRunning bool
@@ -139,6 +159,9 @@ func New(store Store, clock func() time.Time, logger *slog.Logger, opts Options)
 		writers:  newWriters(),
 	}
 	m.streams.limit = opts.CompressionBudget
+	if opts.SocketsPerAddress > 0 {
+		m.addrs = limits.NewGate(opts.SocketsPerAddress)
+	}
 	m.upgrader = websocket.Upgrader{
 		// Small: an idle participant should cost little. The handler
 		// returns after the upgrade, so net/http's own buffers are freed.
@@ -197,6 +220,9 @@ func (m *Mediator) removeConn(c *conn) {
 	delete(m.conns, c)
 	m.mu.Unlock()
 	m.streams.tryAdd(-c.streamCost)
+	if c.addr != "" {
+		m.addrs.Leave(c.addr)
+	}
 }
 
 // pingSlices is how many steps a ping round is spread over: pinging

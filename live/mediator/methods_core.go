@@ -176,14 +176,35 @@ func (s *session) updateWorld(r *request) ([]byte, *Error) {
 		return nil, perr(wire.CodeBadArguments, "world", "world must be an object.")
 	}
 	s.setWorld(next)
-	params := s.worldJSON()
-	s.everywhere(s.allParticipants(), "onWorldUpdate", params)
+	params := s.worldJSON(s.scenes)
+	s.toGame("onWorldUpdate", params)
+	// A participant sees only its group's scene, here as everywhere: the
+	// other scenes may be a surprise, or paid for. One encoding per scene.
+	byScene := map[string][]*participant{}
+	var order []string
+	for _, p := range s.parts {
+		id := s.sceneOf(p)
+		if byScene[id] == nil {
+			order = append(order, id)
+		}
+		byScene[id] = append(byScene[id], p)
+	}
+	for _, id := range order {
+		var scs []*scene
+		if sc := s.sceneIdx[id]; sc != nil {
+			scs = []*scene{sc}
+		}
+		s.toParticipants(byScene[id], "onWorldUpdate", s.worldJSON(scs))
+	}
 	return params, nil
 }
 
 // worldJSON is {"scenes": [...], ...world properties}.
-func (s *session) worldJSON() []byte {
-	b := append([]byte(`{"scenes":`), s.scenesJSON()...)
+func (s *session) worldJSON(scs []*scene) []byte {
+	if scs == nil {
+		scs = []*scene{}
+	}
+	b := append([]byte(`{"scenes":`), mustJSON(scs)...)
 	b = appendMembers(b, s.world, func(k string) bool { return k == "scenes" })
 	return append(b, '}')
 }

@@ -135,7 +135,9 @@ func (s *session) deleteGroup(r *request) ([]byte, *Error) {
 	}
 	g := s.groupIdx[p.GroupID]
 	if g == nil {
-		return nil, nil // the spec lets a missing group pass
+		// The spec lets a server pass; Mixer's answered 4008 and SDKs' tests
+		// assert it.
+		return nil, perr(wire.CodeUnknownGroup, "groupID", "Unknown group ID specified.")
 	}
 	members := s.inGroup(g.id)
 	delete(s.groupIdx, g.id)

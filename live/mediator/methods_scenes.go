@@ -16,6 +16,7 @@ const (
 	kindJoystick = "joystick"
 	kindLabel    = "label"
 	kindTextbox  = "textbox"
+	kindScreen   = "screen"
 )
 
 // validKind accepts the built-ins and custom kinds: 1-64 characters of
@@ -65,6 +66,33 @@ func checkControlProps(o *state.Object, path string) *Error {
 	return nil
 }
 
+// checkScreenProps validates a screen's properties that input checks read
+// (the node SDK's IScreenData).
+func checkScreenProps(o *state.Object, path string) *Error {
+	set := func(k string) bool {
+		raw, ok := o.Get(k)
+		return ok && string(raw) != "null"
+	}
+	if set("sendMoveEvents") {
+		if v, _ := o.String("sendMoveEvents"); v != "always" && v != "mousedown" && v != "never" {
+			return perr(wire.CodeBadArguments, path+".sendMoveEvents", "sendMoveEvents must be always, mousedown or never.")
+		}
+	}
+	if set("moveThrottle") {
+		if f, ok := o.Float64("moveThrottle"); !ok || f < 0 {
+			return perr(wire.CodeBadArguments, path+".moveThrottle", "moveThrottle must be a non-negative number.")
+		}
+	}
+	for _, k := range []string{"sendMouseDownEvent", "sendMouseUpEvent"} {
+		if set(k) {
+			if _, ok := o.Bool(k); !ok {
+				return perr(wire.CodeBadArguments, path+"."+k, "%s must be a boolean.", k)
+			}
+		}
+	}
+	return nil
+}
+
 func parseControl(raw json.RawMessage, t state.Tag, path string) (*control, *Error) {
 	o, err := state.NewObject(raw, t)
 	if err != nil {
@@ -80,6 +108,11 @@ func parseControl(raw json.RawMessage, t state.Tag, path string) (*control, *Err
 	}
 	if e := checkControlProps(o, path); e != nil {
 		return nil, e
+	}
+	if kind == kindScreen {
+		if e := checkScreenProps(o, path); e != nil {
+			return nil, e
+		}
 	}
 	c := &control{id: id, kind: kind}
 	c.setProps(o)
@@ -113,7 +146,7 @@ func parseScene(raw json.RawMessage, t state.Tag, path string) (*scene, *Error) 
 			sc.ctrlIdx[c.id] = c
 		}
 	}
-	sc.setProps(o.Delete("controls", t))
+	sc.setProps(o.Delete("controls", t).Delete("groups", t)) // reserved: see isReservedSceneKey
 	return sc, nil
 }
 
@@ -189,13 +222,21 @@ func (s *session) createScenes(r *request) ([]byte, *Error) {
 	return params, nil
 }
 
+// getScenes lists every scene with its controls and groups.
 func (s *session) getScenes(*request) ([]byte, *Error) {
-	return scenesParams(s.scenes), nil
+	b := []byte(`{"scenes":[`)
+	for i, sc := range s.scenes {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = sc.appendJSONWith(b, s.groupsOn(sc.id))
+	}
+	return append(b, "]}"...), nil
 }
 
 // updateScenes patches scenes' own properties, all or nothing. Controls
-// change through createControls/updateControls; a "controls" member here
-// is ignored.
+// change through createControls/updateControls, groups through
+// updateGroups; a "controls" or "groups" member here is ignored.
 func (s *session) updateScenes(r *request) ([]byte, *Error) {
 	var p struct {
 		Priority int64             `json:"priority"`
@@ -205,7 +246,7 @@ func (s *session) updateScenes(r *request) ([]byte, *Error) {
 		return nil, e
 	}
 	t := changeTag(p.Priority, r.seq)
-	rules := state.Rules{Fixed: []string{"sceneID"}, Ignored: func(k string) bool { return k == "controls" }}
+	rules := state.Rules{Fixed: []string{"sceneID"}, Ignored: func(k string) bool { return k == "controls" || k == "groups" }}
 	var pending patches[*scene]
 	for i, raw := range p.Scenes {
 		path := fmt.Sprintf("scenes.%d", i)
@@ -257,7 +298,9 @@ func (s *session) deleteScene(r *request) ([]byte, *Error) {
 	}
 	sc := s.sceneIdx[p.SceneID]
 	if sc == nil {
-		return nil, nil // the spec lets a missing scene pass
+		// The spec lets a server pass; Mixer's answered 4010 and SDKs' tests
+		// assert it.
+		return nil, perr(wire.CodeUnknownScene, "sceneID", "Unknown scene ID specified.")
 	}
 	delete(s.sceneIdx, sc.id)
 	for i, x := range s.scenes {
@@ -352,6 +395,11 @@ func (s *session) updateControls(r *request) ([]byte, *Error) {
 		}
 		if e := checkControlProps(patch, path); e != nil {
 			return nil, e
+		}
+		if c.kind == kindScreen {
+			if e := checkScreenProps(patch, path); e != nil {
+				return nil, e
+			}
 		}
 		next, changed, err := pending.base(c, c.props).PatchWith(raw, t, rules)
 		if isFixedError(err) {

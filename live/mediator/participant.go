@@ -5,6 +5,7 @@ import (
 
 	"github.com/mixstudio/mixstudio/live/state"
 	"github.com/mixstudio/mixstudio/live/wire"
+	"golang.org/x/time/rate"
 )
 
 // participant is a viewer connected to the session.
@@ -25,11 +26,10 @@ type participant struct {
 	isDisabled bool   // props' disabled
 	size       int64  // estimated memory (see participantSize)
 	conn       *conn
-	// lastMove is when each joystick last moved, for sampleRate.
-	lastMove map[string]int64
-	// inputLevel and inputAt are a leaky bucket over the inputs given.
-	inputLevel float64
-	inputAt    int64
+	// movePace paces each joystick's and screen's moves (see moveBurst).
+	movePace map[string]*movePace
+	// input limits p's inputs (Options.InputRate); nil until the first.
+	input *rate.Limiter
 }
 
 // isFixedParticipantKey names the properties updateParticipants cannot

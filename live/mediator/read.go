@@ -6,6 +6,7 @@ import (
 	"net"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -57,6 +58,12 @@ func (m *Mediator) readLoop(c *conn, limit int64, handle func(*wire.Packet, *Err
 		c.ws.SetReadDeadline(time.Now().Add(pong))
 		if c.isClosing() {
 			continue // closing: wait for the peer's close, run nothing more
+		}
+		if mt == websocket.TextMessage && !utf8.Valid(frame) {
+			// RFC 6455 8.1: an endpoint that receives invalid UTF-8 in a
+			// text message fails the connection with 1007.
+			c.closeWith(wire.CodeInvalidPayload, "A text frame must be UTF-8.")
+			continue
 		}
 		data, derr := c.dec.Decode(frame, mt == websocket.BinaryMessage)
 		if derr != nil {

@@ -173,9 +173,15 @@ func (s *session) sceneOf(p *participant) string {
 
 const defaultID = "default"
 
-// sceneJSON is a scene as the protocol shows it: sceneID, controls, then
-// custom properties.
-func (sc *scene) appendJSON(b []byte) []byte {
+// appendJSON writes a scene as the protocol shows it: sceneID, controls,
+// then custom properties.
+func (sc *scene) appendJSON(b []byte) []byte { return sc.appendJSONWith(b, nil) }
+
+// appendJSONWith writes the scene with its groups after controls when
+// groups is not nil: getScenes "returns a list of scenes and their
+// controls and groups", and SDKs look for a moved group under its scene.
+// "controls" and "groups" are reserved: never custom properties.
+func (sc *scene) appendJSONWith(b []byte, groups []*group) []byte {
 	b = append(b, `{"sceneID":`...)
 	b = append(b, mustJSON(sc.id)...)
 	b = append(b, `,"controls":[`...)
@@ -186,8 +192,35 @@ func (sc *scene) appendJSON(b []byte) []byte {
 		b = c.props.AppendJSON(b)
 	}
 	b = append(b, ']')
-	b = appendMembers(b, sc.props, func(k string) bool { return k == "sceneID" || k == "controls" })
+	if groups != nil {
+		b = append(b, `,"groups":[`...)
+		for i, g := range groups {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = g.props.AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	b = appendMembers(b, sc.props, isReservedSceneKey)
 	return append(b, '}')
+}
+
+// isReservedSceneKey names the members of a scene that the server writes
+// itself and that create/updateScenes ignore.
+func isReservedSceneKey(k string) bool {
+	return k == "sceneID" || k == "controls" || k == "groups"
+}
+
+// groupsOn lists the groups showing sceneID, never nil.
+func (s *session) groupsOn(sceneID string) []*group {
+	out := []*group{}
+	for _, g := range s.groups {
+		if g.sceneID() == sceneID {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func (sc *scene) MarshalJSON() ([]byte, error) { return sc.appendJSON(nil), nil }
@@ -195,11 +228,6 @@ func (sc *scene) MarshalJSON() ([]byte, error) { return sc.appendJSON(nil), nil 
 func (g *group) MarshalJSON() ([]byte, error) { return g.props.AppendJSON(nil), nil }
 
 func (c *control) MarshalJSON() ([]byte, error) { return c.props.AppendJSON(nil), nil }
-
-// scenesJSON is the list of every scene.
-func (s *session) scenesJSON() []byte {
-	return mustJSON(s.scenes)
-}
 
 func (s *session) memoryUsed() int64 {
 	return s.memoryStats().UsedBytes

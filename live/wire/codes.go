@@ -9,6 +9,7 @@ import (
 // Codes below 4000 are WebSocket close codes that may also appear in replies;
 // 4005 is not assigned by the specification.
 const (
+	CodeInvalidPayload      = 1007 // RFC 6455: a text frame that is not UTF-8 (close)
 	CodeInternal            = 1011 // unknown internal error (close or reply)
 	CodeRestart             = 1012 // server restarting: clients should reconnect (close)
 	CodeParse               = 4000 // payload is not JSON (reply id is 0)

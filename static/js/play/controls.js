@@ -6,6 +6,7 @@
 import { ButtonView } from "./button.js";
 import { JoystickView } from "./joystick.js";
 import { LabelView } from "./label.js";
+import { ScreenView } from "./screen.js";
 import { TextboxView } from "./textbox.js";
 
 export function createControl(control, ctx) {
@@ -18,6 +19,8 @@ export function createControl(control, ctx) {
       return new LabelView(control, ctx);
     case "textbox":
       return new TextboxView(control, ctx);
+    case "screen":
+      return new ScreenView(control, ctx);
   }
   return new UnknownView(control);
 }

@@ -1,22 +1,30 @@
 // The grid: picks the grid that fits the viewport (spec: Control
-// Positioning), places each control of the current scene on it at 12 px a
-// unit, and reconciles the DOM with the scene by controlID so that a
-// control being pressed or dragged survives updates of other controls.
+// Positioning), places each control of the current scene on it, and
+// reconciles the DOM with the scene by controlID so that a control being
+// pressed or dragged survives updates of other controls.
+//
+// The grid table and the pixel unit are the server's (studio.Grids and
+// studio.UnitPx), read from the play root's data-grids and data-unit:
+// they are defined once, in Go, never retyped here.
 
 import { createControl } from "./controls.js";
 
-export const UNIT = 12;
+// pageGrids reads the grid table and unit from the element carrying them.
+export function pageGrids(el) {
+  const root = el.closest("[data-grids]");
+  let grids = [];
+  try {
+    grids = JSON.parse(root.getAttribute("data-grids"));
+  } catch {
+    grids = [];
+  }
+  return { grids: Array.isArray(grids) ? grids : [], unit: Number(root.getAttribute("data-unit")) || 0 };
+}
 
-// GRIDS from the largest down: the first whose minimum width the viewport
-// reaches is used.
-export const GRIDS = [
-  { name: "large", width: 80, height: 20, min: 900 },
-  { name: "medium", width: 45, height: 25, min: 540 },
-  { name: "small", width: 30, height: 40, min: 0 },
-];
-
-export function gridFor(viewportPx) {
-  return GRIDS.find((g) => viewportPx >= g.min) || GRIDS[GRIDS.length - 1];
+// gridFor picks from grids (the largest first) the first whose minimum
+// width the viewport reaches.
+export function gridFor(grids, viewportPx) {
+  return grids.find((g) => viewportPx >= g.minViewportPx) || grids[grids.length - 1];
 }
 
 function positionOn(control, gridName) {
@@ -35,6 +43,7 @@ export class Grid {
     this.controls = new Map(); // controlID -> control view
     this.sceneID = "";
     this.grid = null;
+    ({ grids: this.grids, unit: this.unit } = pageGrids(el));
   }
 
   // show makes the DOM match scene (null: nothing to show yet).
@@ -71,7 +80,8 @@ export class Grid {
 
   // layout places the controls on the grid the viewport uses now.
   layout() {
-    const g = gridFor(window.innerWidth);
+    const g = gridFor(this.grids, window.innerWidth);
+    const UNIT = this.unit;
     if (this.grid !== g) {
       this.grid = g;
       this.el.setAttribute("data-grid", g.name);

@@ -1,0 +1,89 @@
+package web
+
+import (
+	"fmt"
+	"log"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/mixstudio/mixstudio/internal/limits"
+	"github.com/mixstudio/mixstudio/templates"
+)
+
+// The middleware that applies internal/limits to every request. Which
+// route gets which figure is decided in routes.go (bodyCap, longLived).
+
+// NewHTTPServer is the http.Server `mixstudio serve` runs h in: a whole
+// request must be read within limits.ReadTimeout and an idle keep-alive
+// connection is closed after limits.IdleTimeout, so that slow clients
+// cannot hold descriptors. There is no WriteTimeout: it would cut the
+// long-lived routes, which clear their read deadline and keep their own
+// liveness (WebSockets: pings; SSE: heartbeats).
+func NewHTTPServer(h http.Handler, errorLog *log.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: limits.ReadHeaderTimeout,
+		ReadTimeout:       limits.ReadTimeout,
+		IdleTimeout:       limits.IdleTimeout,
+		ErrorLog:          errorLog,
+	}
+}
+
+// gateRequests lets one address have at most limits.RequestsPerAddress
+// plain requests in progress (reading a body counts); the next is refused
+// with 429. Long-lived routes have caps of their own.
+func (s *Server) gateRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if longLived(c.Path()) {
+			return next(c)
+		}
+		addr := s.clientAddr(c)
+		if !s.requests.Enter(addr) {
+			c.Response().Header().Set("Retry-After", "1")
+			return echo.NewHTTPError(http.StatusTooManyRequests,
+				fmt.Sprintf("Too many requests from your address at once: at most %d.", limits.RequestsPerAddress))
+		}
+		defer s.requests.Leave(addr)
+		return next(c)
+	}
+}
+
+// capBody bounds the request body to the route's bodyCap before anything
+// parses it (a form, a multipart upload, the CSRF token in a form).
+func (s *Server) capBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		max := bodyCap(c.Path())
+		r := c.Request()
+		if max > 0 && r.Body != nil && r.Body != http.NoBody {
+			if r.ContentLength > max {
+				return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
+					fmt.Sprintf("The request is %d bytes; at most %d are accepted here.", r.ContentLength, max))
+			}
+			r.Body = http.MaxBytesReader(c.Response(), r.Body, max)
+		}
+		return next(c)
+	}
+}
+
+// importSlot lets limits.ConcurrentImports imports be read at once: each
+// holds its file and its decoding in memory. Past that the import is
+// refused on the projects page rather than queued.
+func (s *Server) importSlot(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		select {
+		case s.imports <- struct{}{}:
+			defer func() { <-s.imports }()
+			return next(c)
+		default:
+		}
+		u, err := s.studioUser(c)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set("Retry-After", "5")
+		return s.renderProjects(c, http.StatusTooManyRequests, u, func(v *templates.ProjectsView) {
+			v.ImportErrors = []string{"Other imports are being read right now; try again in a moment."}
+		})
+	}
+}
