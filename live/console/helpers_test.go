@@ -60,7 +60,9 @@ func newRig(t testing.TB, cfg Config) *rig {
 		t.Fatal(err)
 	}
 	version := importLayout(t, db, owner.ID, testLayout)
-	med := mediator.New(db, time.Now, quietLogger(), mediator.Options{})
+	// The console's tests press faster than one viewer may; the
+	// per-viewer input rate is the mediator's and tested there.
+	med := mediator.New(db, time.Now, quietLogger(), mediator.Options{InputRate: -1})
 	srv := httptest.NewServer(med.Handler())
 	t.Cleanup(func() {
 		med.Shutdown(context.Background())
