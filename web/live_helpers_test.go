@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -70,6 +71,7 @@ func newLiveRig(t testing.TB, cc console.Config, configure ...func(*http.Server)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	m := mediator.New(db, time.Now, logger, mediator.Options{})
 	cc.DB, cc.EmbeddedURL, cc.Logger = db, "http://"+srv.Listener.Addr().String(), logger
+	cc.Mediator = m // as app.go wires it
 	cm := console.New(cc)
 	s := New(Config{Logger: logger, Mediator: m, Console: cm}, db)
 	srv.Config = NewHTTPServer(s.Handler(), nil)
@@ -194,6 +196,10 @@ type liveViewer struct {
 	conn *websocket.Conn
 	mu   sync.Mutex
 	id   int
+	// gone is closed when the socket has closed; closeCode is then the
+	// server's close code (-1: no close frame).
+	gone      chan struct{}
+	closeCode int
 }
 
 func (r *liveRig) join(t testing.TB, username string) *liveViewer {
@@ -212,15 +218,22 @@ func (r *liveRig) join(t testing.TB, username string) *liveViewer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	v := &liveViewer{conn: conn, gone: make(chan struct{})}
 	go func() {
+		defer close(v.gone)
 		for {
 			if _, _, err := conn.ReadMessage(); err != nil {
+				v.closeCode = -1
+				var ce *websocket.CloseError
+				if errors.As(err, &ce) {
+					v.closeCode = ce.Code
+				}
 				return
 			}
 		}
 	}()
 	t.Cleanup(func() { conn.Close() })
-	return &liveViewer{conn: conn}
+	return v
 }
 
 func (v *liveViewer) press(t testing.TB, control string) {

@@ -138,6 +138,8 @@ func (ch *Channel) goLive(ctx context.Context, owner studio.User, opts LiveOptio
 		return fmt.Errorf("go live: %w", err)
 	}
 	ch.restore(ctx, s, restore)
+	// A page that took its snapshot while connecting learns the list now.
+	ch.feed.publish(TypeNotice, ch.m.cfg.Now(), noticeData{Action: "liveChanges", Detail: ch.LiveChanges()})
 	if err := s.c.Ready(ctx, true); err != nil {
 		ch.stop(context.WithoutCancel(ctx), "could not go live: "+err.Error())
 		return fmt.Errorf("go live: %w", err)
