@@ -38,9 +38,16 @@ func (ch *Channel) viewerOf(s *session, sessionID string) (mediator.Viewer, erro
 	}
 	v := mediator.Viewer{SessionID: sessionID, Username: p.Username, Anonymous: p.Anonymous}
 	if !p.Anonymous {
-		v.UserID = int64(p.UserID)
+		v.ViewerID = remoteViewer(s.remote, p.UserID)
 	}
 	return v, nil
+}
+
+// remoteViewer names a remote mediator's user in this studio's ban list:
+// its user ids are not ours, so they are kept apart from our users (and
+// from browser ids, which are hex) and only the console compares them.
+func remoteViewer(remote string, userID uint64) string {
+	return "remote:" + userKey(userID) + "@" + remote
 }
 
 func (ch *Channel) embedded(s *session) bool { return s.remote == "" && ch.m.cfg.Mediator != nil }
@@ -232,7 +239,7 @@ func (ch *Channel) onJoin(s *session, joined []ParticipantInfo) {
 		if ch.embedded(s) {
 			continue
 		}
-		st, err := ch.m.cfg.DB.ModerationStanding(ctx, ch.id, int64(p.UserID), "", ch.m.cfg.Now())
+		st, err := ch.m.cfg.DB.ModerationStanding(ctx, ch.id, 0, remoteViewer(s.remote, p.UserID), ch.m.cfg.Now())
 		if err != nil || (!st.Banned && st.MutedUntil.IsZero()) {
 			continue
 		}

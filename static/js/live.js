@@ -133,7 +133,8 @@ function drawModeration(list) {
     li.dataset.moderation = String(m.id);
     li.dataset.kind = m.kind;
     const what = m.kind === "ban" ? "banned" : "muted until " + new Date(m.until).toLocaleTimeString();
-    li.append((m.username || "anonymous viewer") + (m.userID ? "" : " (anonymous, this browser)") + " · " + what + " ");
+    const who = m.userID ? "" : (m.viewerID || "").startsWith("remote:") ? " (on the remote mediator)" : " (anonymous, this browser)";
+    li.append((m.username || "anonymous viewer") + who + " · " + what + " ");
     const b = document.createElement("button");
     b.type = "button"; b.textContent = "Lift"; b.dataset.testid = "live-lift";
     b.addEventListener("click", async () => {
