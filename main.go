@@ -24,8 +24,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "serve [--addr 127.0.0.1:8080] [--db mixstudio.db] [--public-url URL]", "run the studio, the embedded mediator and the play pages (the default)", runServe},
-		{"mediator", "mediator [--addr] [--db]", "run the mediator alone, for a public host", runMediator},
+		{"serve", "serve [--addr 127.0.0.1:8080] [--db mixstudio.db] [--public-url URL] [--trusted-proxy CIDR,...] [--input-rate N] [--sockets-per-address N]", "run the studio, the embedded mediator and the play pages (the default)", runServe},
+		{"mediator", "mediator [--addr] [--db] [--trusted-proxy] [--input-rate] [--sockets-per-address]", "run the mediator alone, for a public host", runMediator},
 		{"import", "import FILE.json [--db]", "create a project from an exported layout; prints the new version ID", runImport},
 		{"export", "export VERSION_ID [--db] [-o FILE]", "write a version's layout JSON", runExport},
 		{"token", "token [--db] [--user NAME]", "print a new OAuth access token (interactive:robot:self)", runToken},

@@ -33,7 +33,9 @@ var binary string
 var moduleRoot string
 
 func TestMain(m *testing.M) {
-	os.Exit(buildAndRun(m))
+	code := buildAndRun(m)
+	reportSkips()
+	os.Exit(code)
 }
 
 func buildAndRun(m *testing.M) int {
@@ -95,7 +97,40 @@ func skipOrFail(t testing.TB, format string, args ...any) {
 	if inCI() {
 		t.Fatalf("%s (CI=true: required)", msg)
 	}
+	// Messages starting "interop" are the SDK's; the rest need chromium.
+	kind := &skipped.browser
+	if strings.HasPrefix(msg, "interop") {
+		kind = &skipped.sdk
+	}
+	skipped.Lock()
+	*kind++
+	skipped.Unlock()
 	t.Skip(msg)
+}
+
+// skipped counts the tests skipped for a missing tool.
+var skipped struct {
+	sync.Mutex
+	browser, sdk int
+}
+
+// reportSkips prints one line naming what was skipped and how to run it.
+// `go test ./...` shows a passing package's output only with -v, so the
+// line also goes to the terminal (/dev/tty) when there is one: a new user
+// on a machine without chromium or npm should not read "ok" as "all ran".
+func reportSkips() {
+	skipped.Lock()
+	defer skipped.Unlock()
+	if skipped.browser+skipped.sdk == 0 {
+		return
+	}
+	line := fmt.Sprintf("e2e: skipped %d browser tests (no chromium) and %d SDK tests (no node or e2e/interop/node_modules); `bash .ci/run` installs both and runs everything\n",
+		skipped.browser, skipped.sdk)
+	fmt.Print(line)
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		tty.WriteString(line)
+		tty.Close()
+	}
 }
 
 // server is one running `mixstudio serve` process.

@@ -197,7 +197,9 @@ func interopRun(t testing.TB, dir, script string, env map[string]string, want []
 // refusals as the official SDK sees them: a close after the upgrade with
 // 4019 (bad token), 4020 (unknown version) and 4021 (a second game client
 // on the channel), each an 'error' event with that code and no reconnect;
-// the first game client keeps working.
+// the first game client keeps working. Another user's SDK game client is
+// refused (4020) without the version's share code and runs it on its own
+// channel with it (the SDK's sharecode option).
 func TestNodeSDKSeesRefusalsAsCloseCodes(t *testing.T) {
 	dir := interopDir(t)
 	srv := startServer(t)
@@ -205,10 +207,13 @@ func TestNodeSDKSeesRefusalsAsCloseCodes(t *testing.T) {
 	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
 
 	interopRun(t, dir, "rejects.js", map[string]string{
-		"MIXSTUDIO_URL":        srv.URL,
-		"MIXSTUDIO_TOKEN":      token,
-		"MIXSTUDIO_VERSION_ID": versionID,
-	}, []string{"bad-token", "unknown-version", "participant-key-as-game-token", "second-game-client", "first-client-unaffected"})
+		"MIXSTUDIO_URL":         srv.URL,
+		"MIXSTUDIO_TOKEN":       token,
+		"MIXSTUDIO_VERSION_ID":  versionID,
+		"MIXSTUDIO_GUEST_TOKEN": srv.cli(t, "token", "--user", "guest"),
+		"MIXSTUDIO_SHARECODE":   srv.cli(t, "sharecode", versionID),
+	}, []string{"bad-token", "unknown-version", "participant-key-as-game-token", "second-game-client", "first-client-unaffected",
+		"guest-without-sharecode", "guest-with-wrong-sharecode", "guest-with-sharecode"})
 }
 
 // TestNodeSDKCrowdOfParticipants connects 150 anonymous SDK participants at
@@ -218,7 +223,9 @@ func TestNodeSDKSeesRefusalsAsCloseCodes(t *testing.T) {
 // update; every leave arrives.
 func TestNodeSDKCrowdOfParticipants(t *testing.T) {
 	dir := interopDir(t)
-	srv := startServer(t)
+	// 150 viewers from one address: more than one address may hold by
+	// default (docs/security.md).
+	srv := startServer(t, "--sockets-per-address", "200")
 	token := srv.cli(t, "token")
 	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
 

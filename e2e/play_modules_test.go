@@ -23,6 +23,7 @@ import (
 const playModuleChecks = `(async (GRIDS) => {
 	const {World, mergePatch} = await import("/static/js/play/world.js");
 	const {clampUnit} = await import("/static/js/play/joystick.js");
+	const {fraction} = await import("/static/js/play/screen.js");
 	const {backoffMs} = await import("/static/js/play/protocol.js");
 	const {gridFor} = await import("/static/js/play/grid.js");
 	const {eventText} = await import("/static/js/play/ui.js");
@@ -118,6 +119,9 @@ const playModuleChecks = `(async (GRIDS) => {
 	if (Math.hypot(d.x, d.y) > 1) fails.push("clamp (5, 5) gave " + JSON.stringify(d) + ", off the disc");
 	eq("clamp keeps small values", clampUnit(-0.25, 0.5), {x: -0.25, y: 0.5});
 	eq("no negative zero", Object.is(clampUnit(-0.0001, 0).x, 0), true);
+	// A screen's x, y: fractions of its box, kept in [0, 1].
+	eq("screen fraction", [fraction(150, 100, 200), fraction(99, 100, 200), fraction(301, 100, 200), fraction(5, 0, 0)], [0.25, 0, 1, 0]);
+	eq("screen fraction truncates", fraction(1, 0, 3), 0.3333);
 
 	eq("backoff 0 without jitter", [backoffMs(0, 15000, () => 0.5), backoffMs(3, 15000, () => 0.5)], [500, 4000]);
 	eq("backoff is capped", backoffMs(30, 15000, () => 0.5), 15000);

@@ -76,6 +76,19 @@ func (db *DB) FindScene(ctx context.Context, versionID int64, sceneID string) (s
 	return scenes[0], nil
 }
 
+// nextSceneOrd is the place of a scene added to the version, refused when
+// the version already holds studio.MaxScenes.
+func nextSceneOrd(ctx context.Context, tx *sql.Tx, versionID int64) (int, error) {
+	var n, ord int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(ord), -1) + 1 FROM scenes WHERE version_id = ?`, versionID).Scan(&n, &ord); err != nil {
+		return 0, err
+	}
+	if n >= studio.MaxScenes {
+		return 0, studio.Errorf(studio.EINVALID, "a version holds at most %d scenes", studio.MaxScenes)
+	}
+	return ord, nil
+}
+
 // CreateScene adds an empty scene to a draft.
 func (db *DB) CreateScene(ctx context.Context, versionID int64, sceneID string) (studio.Scene, error) {
 	s := studio.Scene{SceneID: sceneID}
@@ -86,12 +99,9 @@ func (db *DB) CreateScene(ctx context.Context, versionID int64, sceneID string) 
 		if _, err := editable(ctx, tx, versionID); err != nil {
 			return err
 		}
-		var n, ord int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(ord), -1) + 1 FROM scenes WHERE version_id = ?`, versionID).Scan(&n, &ord); err != nil {
+		ord, err := nextSceneOrd(ctx, tx, versionID)
+		if err != nil {
 			return err
-		}
-		if n >= studio.MaxScenes {
-			return studio.Errorf(studio.EINVALID, "a version holds at most %d scenes", studio.MaxScenes)
 		}
 		if _, err := insertScene(ctx, tx, versionID, &s, ord); err != nil {
 			return err
@@ -224,12 +234,9 @@ func (db *DB) RestoreScene(ctx context.Context, versionID int64, s studio.Scene,
 		if _, err := editable(ctx, tx, versionID); err != nil {
 			return err
 		}
-		var n, ord int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(ord), -1) + 1 FROM scenes WHERE version_id = ?`, versionID).Scan(&n, &ord); err != nil {
+		ord, err := nextSceneOrd(ctx, tx, versionID)
+		if err != nil {
 			return err
-		}
-		if n >= studio.MaxScenes {
-			return studio.Errorf(studio.EINVALID, "a version holds at most %d scenes", studio.MaxScenes)
 		}
 		if err := checkControlCount(ctx, tx, versionID, len(s.Controls)); err != nil {
 			return err

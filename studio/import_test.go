@@ -174,6 +174,26 @@ func TestImportMixerLayoutWithAScreen(t *testing.T) {
 	}
 }
 
+// A layout made from a getScenes reply lists groups under each scene:
+// they are left out with a warning, never kept as a custom property.
+func TestImportLeavesOutGroupsListedUnderAScene(t *testing.T) {
+	l, rep, err := Import([]byte(`{"scenes":[{"sceneID":"default","controls":[],"groups":[{"groupID":"default","sceneID":"default"}],"mood":"calm"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := l.Scene("default")
+	if _, kept := sc.Custom["groups"]; kept || string(sc.Custom["mood"]) != `"calm"` {
+		t.Fatalf("scene custom properties %s", sc.Custom)
+	}
+	if !containsSub(rep.Warnings, "groups listed under it") {
+		t.Fatalf("no warning about the groups: %q", rep.Warnings)
+	}
+	sc.Custom["groups"] = []byte(`[]`)
+	if err := sc.Validate(); err == nil || !strings.Contains(err.Error(), "groups is a built-in name") {
+		t.Fatalf("a scene with a custom groups property validated: %v", err)
+	}
+}
+
 func TestImportFirebotProject(t *testing.T) {
 	data, err := os.ReadFile("testdata/firebot-v5-project.json")
 	if err != nil {

@@ -337,6 +337,10 @@ func (d *decoder) scene(raw json.RawMessage, index int) (Scene, bool) {
 					s.Controls = append(s.Controls, c)
 				}
 			}
+		case "groups":
+			// A getScenes reply lists each scene's groups; a layout keeps
+			// them in its own "groups", and "groups" is no scene property.
+			d.warnf("scene %q: the groups listed under it are not carried over (a layout lists groups apart)", s.SceneID)
 		case "meta":
 			d.meta(&s.Custom, raw, at, fmt.Sprintf("scene %q", s.SceneID))
 		default:

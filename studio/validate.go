@@ -92,7 +92,8 @@ func (s *Scene) Validate() error {
 func (s *Scene) validate(ps *problems) {
 	at := Problem{SceneID: s.SceneID, Field: "sceneID"}
 	checkID(ps, at, "scene", s.SceneID)
-	checkCustom(ps, Problem{SceneID: s.SceneID}, s.Custom, "sceneID", "controls")
+	// groups: what getScenes lists under a scene, reserved like controls.
+	checkCustom(ps, Problem{SceneID: s.SceneID}, s.Custom, "sceneID", "controls", "groups")
 	ids := make(map[string]bool, len(s.Controls))
 	for i := range s.Controls {
 		c := &s.Controls[i]

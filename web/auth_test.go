@@ -2,44 +2,31 @@ package web
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/mixstudio/mixstudio/internal/testkit"
 	"github.com/mixstudio/mixstudio/persistence"
 )
 
-// testClock is a settable clock shared by the server and its database.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+// testClock is the kit's settable clock, shared by the server and its
+// database.
+type testClock = testkit.Clock
 
 // identityServer builds the real server on a fresh SQLite file with a fake
 // clock; cfg's Logger, Now are filled in when empty.
 func identityServer(tb testing.TB, cfg Config) (*Server, *persistence.DB, *testClock) {
 	tb.Helper()
-	db, err := persistence.Open(context.Background(), filepath.Join(tb.TempDir(), "id.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	clock := &testClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	db := testkit.MustOpenDB(tb)
+	clock := testkit.NewClock()
 	db.SetClock(clock.Now)
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		cfg.Logger = testkit.QuietLogger()
 	}
 	cfg.Now = clock.Now
 	return New(cfg, db), db, clock

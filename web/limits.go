@@ -1,9 +1,11 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -66,8 +68,28 @@ func (s *Server) capBody(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// importSlot lets limits.ConcurrentImports imports be read at once: each
-// holds its file and its decoding in memory. Past that the import is
+// spoolUpload reads a signed-in user's multipart upload before anything
+// else does (the CSRF check would parse it with 32 MB in memory): at most
+// limits.UploadInMemory in memory, files to disk, within
+// limits.ImportReadTimeout rather than ReadTimeout.
+func (s *Server) spoolUpload(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		_ = http.NewResponseController(c.Response().Writer).SetReadDeadline(time.Now().Add(limits.ImportReadTimeout))
+		if err := r.ParseMultipartForm(limits.UploadInMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
+					fmt.Sprintf("The request is over %d bytes; at most %d are accepted here.", tooBig.Limit, tooBig.Limit))
+			}
+			return echo.NewHTTPError(http.StatusBadRequest, "The upload could not be read: "+err.Error())
+		}
+		return next(c)
+	}
+}
+
+// importSlot lets limits.ConcurrentImports imports be decoded at once:
+// each holds its file and its decoding in memory. Past that the import is
 // refused on the projects page rather than queued.
 func (s *Server) importSlot(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {

@@ -3,21 +3,15 @@ package web
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
+	"github.com/mixstudio/mixstudio/internal/testkit"
 	"github.com/mixstudio/mixstudio/live/console"
 	"github.com/mixstudio/mixstudio/live/mediator"
 	"github.com/mixstudio/mixstudio/persistence"
@@ -45,30 +39,11 @@ type liveRig struct {
 // configure may change it (shorter timeouts) before it starts.
 func newLiveRig(t testing.TB, cc console.Config, configure ...func(*http.Server)) *liveRig {
 	t.Helper()
-	ctx := context.Background()
-	db, err := persistence.Open(ctx, filepath.Join(t.TempDir(), "live.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	owner, err := db.EnsureOwner(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, _, err := studio.Import([]byte(liveTestLayout))
-	if err != nil {
-		t.Fatal(err)
-	}
-	version, err := db.ImportLayout(ctx, owner.ID, l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := db.CreateAccessToken(ctx, persistence.NewToken{UserID: owner.ID, Scope: studio.ScopeRobotSelf, TTL: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := testkit.MustOpenDB(t)
+	st := testkit.NewStreamer(t, db, "", liveTestLayout) // the studio's owner
+	owner, version, token := st.User, st.Version, st.Token
 	srv := httptest.NewUnstartedServer(nil)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := testkit.QuietLogger()
 	m := mediator.New(db, time.Now, logger, mediator.Options{})
 	cc.DB, cc.EmbeddedURL, cc.Logger = db, "http://"+srv.Listener.Addr().String(), logger
 	cc.Mediator = m // as app.go wires it
@@ -191,58 +166,19 @@ func (s *sseStream) next(t testing.TB, what string, ok func(sseEvent) bool) sseE
 
 func isInput(ev sseEvent) bool { return strings.Contains(ev.Data, `"type":"input"`) }
 
-// participant joins the owner's channel as username.
-type liveViewer struct {
-	conn *websocket.Conn
-	mu   sync.Mutex
-	id   int
-	// gone is closed when the socket has closed; closeCode is then the
-	// server's close code (-1: no close frame).
-	gone      chan struct{}
-	closeCode int
-}
+// liveViewer is a participant on the owner's channel (the kit's).
+type liveViewer struct{ *testkit.Participant }
 
+// join connects a participant as username (created if missing).
 func (r *liveRig) join(t testing.TB, username string) *liveViewer {
 	t.Helper()
-	ctx := context.Background()
-	u, err := r.db.EnsureUser(ctx, username)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _, err := r.db.CreateAccessToken(ctx, persistence.NewToken{UserID: u.ID, Scope: studio.ScopeParticipant, TTL: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, key := testkit.ViewerKey(t, r.db, username)
 	q := url.Values{"channel": {fmt.Sprint(r.owner.ChannelID)}, "key": {key}, "x-protocol-version": {"2.0"}}
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(r.srv.URL, "http")+"/participant?"+q.Encode(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := &liveViewer{conn: conn, gone: make(chan struct{})}
-	go func() {
-		defer close(v.gone)
-		for {
-			if _, _, err := conn.ReadMessage(); err != nil {
-				v.closeCode = -1
-				var ce *websocket.CloseError
-				if errors.As(err, &ce) {
-					v.closeCode = ce.Code
-				}
-				return
-			}
-		}
-	}()
-	t.Cleanup(func() { conn.Close() })
-	return v
+	return &liveViewer{testkit.MustDial(t, testkit.WSURL(r.srv.URL, "/participant", q), nil)}
 }
 
+// press sends a mousedown on control without waiting for its reply.
 func (v *liveViewer) press(t testing.TB, control string) {
 	t.Helper()
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.id++
-	msg := fmt.Sprintf(`{"type":"method","id":%d,"method":"giveInput","params":{"controlID":%q,"event":"mousedown","button":0},"discard":true}`, v.id, control)
-	if err := v.conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
-		t.Fatal(err)
-	}
+	v.Send("giveInput", map[string]any{"controlID": control, "event": "mousedown", "button": 0})
 }

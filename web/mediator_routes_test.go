@@ -3,30 +3,24 @@ package web
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/mixstudio/mixstudio/internal/testkit"
 	"github.com/mixstudio/mixstudio/live/mediator"
-	"github.com/mixstudio/mixstudio/persistence"
 )
 
 // TestMediatorRoutesAreMountedAndStoppedWithTheServer checks the wiring:
 // the live endpoints answer through Echo, and Server.Shutdown closes the
 // mediator (new sockets then get 1012).
 func TestMediatorRoutesAreMountedAndStoppedWithTheServer(t *testing.T) {
-	db, err := persistence.Open(context.Background(), filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db := testkit.MustOpenDB(t)
+	logger := testkit.QuietLogger()
 	m := mediator.New(db, time.Now, logger, mediator.Options{})
 	s := New(Config{Logger: logger, Mediator: m}, db)
 	srv := httptest.NewServer(s.Handler())

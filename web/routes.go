@@ -102,9 +102,10 @@ func (s *Server) routes(e *echo.Echo) {
 	g.POST("/projects/:project/rename", s.handleRenameProject)
 	g.POST("/projects/:project/duplicate", s.handleDuplicateProject)
 	g.POST("/projects/:project/delete", s.handleDeleteProject)
-	// An import is signed in and holds a slot before its body is parsed
-	// (the CSRF token may sit in the multipart form).
-	e.POST("/studio/import", s.handleImport, s.pageHeaders, s.requireStudioUser, s.importSlot, s.csrf)
+	// An import is signed in before its body is read, then spooled to
+	// disk (the CSRF token may sit in the multipart form), then decoded
+	// in one of limits.ConcurrentImports slots.
+	e.POST("/studio/import", s.handleImport, s.pageHeaders, s.requireStudioUser, s.spoolUpload, s.csrf, s.importSlot)
 
 	v := g.Group("/versions/:version")
 	v.GET("", s.handleEditor)

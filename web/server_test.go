@@ -4,29 +4,22 @@ import (
 	"context"
 	"io"
 	"io/fs"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
-	"github.com/mixstudio/mixstudio/persistence"
+	"github.com/mixstudio/mixstudio/internal/testkit"
 	"github.com/mixstudio/mixstudio/static"
 )
 
 // newTestServer builds the real server on a fresh SQLite file.
 func newTestServer(tb testing.TB) *Server {
 	tb.Helper()
-	db, err := persistence.Open(context.Background(), filepath.Join(tb.TempDir(), "web.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return New(Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, db)
+	return New(Config{Logger: testkit.QuietLogger()}, testkit.MustOpenDB(tb))
 }
 
 func get(tb testing.TB, h http.Handler, path string, header ...string) *httptest.ResponseRecorder {

@@ -7,7 +7,9 @@
 // stderr; exit 1 at the first case that does not behave.
 //
 // Environment: MIXSTUDIO_URL, MIXSTUDIO_TOKEN, MIXSTUDIO_VERSION_ID (as for
-// flow.js), MIXSTUDIO_TIMEOUT_MS (default 25000).
+// flow.js), MIXSTUDIO_GUEST_TOKEN (another user's token) and
+// MIXSTUDIO_SHARECODE (the version's share code), MIXSTUDIO_TIMEOUT_MS
+// (default 25000).
 'use strict';
 
 const { interactive, state, baseURL, emit, fail, env, step, withTimeout, getJSON } = require('./common');
@@ -74,6 +76,28 @@ async function main() {
   state.current = 'first-client-unaffected';
   const time = await withTimeout(first.getTime(), 5000, 'first client getTime after the refusal');
   emit({ step: state.current, ok: true, time });
+
+  // Another user's game runs the version on its own channel with the
+  // project's share code (the SDK's sharecode option sends
+  // X-Interactive-Sharecode), beside the owner's session; without the
+  // code it is refused with 4020.
+  const guestToken = env('MIXSTUDIO_GUEST_TOKEN');
+  const sharecode = env('MIXSTUDIO_SHARECODE');
+  await expectClose('guest-without-sharecode', { authToken: guestToken, versionId }, 4020);
+  await expectClose('guest-with-wrong-sharecode', { authToken: guestToken, versionId, sharecode: 'not-the-code' }, 4020);
+  await step('guest-with-sharecode', async () => {
+    const guest = newGame('guest');
+    guest.on('error', (err) => fail(state.current, err));
+    await guest.open({ authToken: guestToken, versionId, sharecode, discoveryUrl: `${baseURL}/api/v1/interactive/hosts` });
+    await guest.synchronizeState();
+    const scenes = Array.from(guest.state.getScenes().keys());
+    if (!guest.state.getScene('default')) throw new Error(`the guest's session has scenes ${scenes}`);
+    const owner = (await getJSON('/api/v1/users/current', token)).channel.id;
+    const own = (await getJSON('/api/v1/users/current', guestToken)).channel.id;
+    if (own === owner) throw new Error('the guest has the owner\'s channel');
+    guest.close();
+    return { scenes, channel: own };
+  });
   first.close();
   process.exit(0);
 }

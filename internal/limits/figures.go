@@ -26,9 +26,19 @@ const (
 )
 
 // ConcurrentImports is how many imports the whole server decodes at once;
-// more are refused with 429 rather than queued, each costing a small
-// multiple of its file size while decoding.
+// more are refused with 429 rather than queued, each costing about what
+// the largest accepted layout costs while decoding (~150 MB at most).
 const ConcurrentImports = 2
+
+// ImportReadTimeout replaces ReadTimeout for a signed-in user's import
+// upload (16 MB at half a megabit a second), which is spooled to disk
+// while it arrives: a slow upload holds a connection, never memory or an
+// import slot.
+const ImportReadTimeout = 5 * time.Minute
+
+// UploadInMemory is how much of a multipart upload is kept in memory; the
+// rest of a file goes to a temporary file until the request ends.
+const UploadInMemory = 64 << 10
 
 // Per address (see Addresses for what "address" means behind a proxy).
 const (

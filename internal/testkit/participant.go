@@ -55,6 +55,7 @@ type Participant struct {
 	mu      sync.Mutex
 	dec     *wire.Decoder
 	pending []*Packet
+	all     []*Packet // everything received, for Seen and History
 	arrived chan struct{} // closed and replaced on every arrival
 	frames  [][]byte
 	binary  int
@@ -156,6 +157,7 @@ func (p *Participant) add(raw []byte) {
 		return
 	}
 	p.pending = append(p.pending, m)
+	p.all = append(p.all, m)
 	if m.Type == "reply" && m.ID == p.switchAt && m.ID != 0 {
 		var res struct{ Scheme wire.Scheme }
 		json.Unmarshal(m.Result, &res)
@@ -195,6 +197,51 @@ func (p *Participant) Take(what string, f func(*Packet) bool) *Packet {
 			p.tb.Fatalf("no %s within %v; %d other packets queued", what, Timeout, n)
 		}
 	}
+}
+
+// Seen waits until some packet received so far (taken or not) satisfies
+// f and returns the first that does, leaving the queue as it is.
+func (p *Participant) Seen(what string, f func(*Packet) bool) *Packet {
+	p.tb.Helper()
+	timeout := time.NewTimer(Timeout)
+	defer timeout.Stop()
+	for {
+		p.mu.Lock()
+		for _, m := range p.all {
+			if f(m) {
+				p.mu.Unlock()
+				return m
+			}
+		}
+		arrived, err := p.arrived, p.readErr
+		var got []string
+		if err != nil {
+			for _, m := range p.all {
+				got = append(got, string(m.Raw))
+			}
+		}
+		p.mu.Unlock()
+		if err != nil {
+			p.tb.Fatalf("waiting for %s: %v; got:\n%s", what, err, strings.Join(got, "\n"))
+		}
+		select {
+		case <-arrived:
+		case <-timeout.C:
+			p.mu.Lock()
+			for _, m := range p.all {
+				got = append(got, string(m.Raw))
+			}
+			p.mu.Unlock()
+			p.tb.Fatalf("no %s within %v; got:\n%s", what, Timeout, strings.Join(got, "\n"))
+		}
+	}
+}
+
+// History returns every packet received so far, in order.
+func (p *Participant) History() []*Packet {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]*Packet(nil), p.all...)
 }
 
 // Expect returns the next method packet named method (skipping, but

@@ -178,6 +178,11 @@ func (c *conn) call(ctx context.Context, method string, params any, discard bool
 		c.compressMu.Lock()
 		defer c.compressMu.Unlock()
 	}
+	if err := ctx.Err(); err != nil {
+		// Never sent: a select below with both cases ready picks either,
+		// so an expired call could otherwise go out and even succeed.
+		return nil, fmt.Errorf("%s: %w", method, err)
+	}
 	id := c.newID()
 	pc := &pendingCall{method: method, reply: make(chan callResult, 1)}
 	c.mu.Lock()

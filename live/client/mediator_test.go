@@ -4,31 +4,28 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
-	"github.com/mixstudio/mixstudio/live/mediator"
+	"github.com/mixstudio/mixstudio/internal/testkit"
+	kitrig "github.com/mixstudio/mixstudio/internal/testkit/rig"
 	"github.com/mixstudio/mixstudio/live/wire"
 	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/studio"
 )
 
-// mediatorEnv is our real mediator on 127.0.0.1 over a real SQLite file.
-// The handler can be swapped for a new Mediator to play a restart.
+// mediatorEnv is our real mediator on 127.0.0.1 over a real SQLite file
+// (the kit's rig); Restart swaps in a new Mediator, as a deploy does.
 type mediatorEnv struct {
-	t       *testing.T
+	*kitrig.Rig
+	t *testing.T
+	// The names tests used before the kit.
 	db      *persistence.DB
 	srv     *httptest.Server
-	current atomic.Pointer[mediator.Mediator]
 	user    studio.User
 	token   string
 	version int64
@@ -43,75 +40,24 @@ const mediatorLayout = `{"format":"mixstudio/1","name":"client test","scenes":[
 
 func newMediatorEnv(t *testing.T) *mediatorEnv {
 	t.Helper()
-	ctx := context.Background()
-	db, err := persistence.Open(ctx, filepath.Join(t.TempDir(), "mixstudio.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &mediatorEnv{t: t, db: db}
-	e.user, err = db.CreateUser(ctx, "streamer")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.token, _, err = db.CreateAccessToken(ctx, persistence.NewToken{UserID: e.user.ID, Scope: studio.ScopeRobotSelf, TTL: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var l studio.Layout
-	if err := json.Unmarshal([]byte(mediatorLayout), &l); err != nil {
-		t.Fatal(err)
-	}
-	if e.version, err = db.ImportLayout(ctx, e.user.ID, l); err != nil {
-		t.Fatal(err)
-	}
-	e.current.Store(e.newMediator())
-	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		e.current.Load().Handler().ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() {
-		e.shutdown(e.current.Load())
-		e.srv.Close()
-		db.Close()
-	})
-	return e
+	r := kitrig.Start(t, kitrig.Options{Streamer: "streamer", Layout: mediatorLayout})
+	return &mediatorEnv{Rig: r, t: t, db: r.DB, srv: r.Server, user: r.User, token: r.Token, version: r.Version}
 }
 
-func (e *mediatorEnv) newMediator() *mediator.Mediator {
-	return mediator.New(e.db, time.Now, quietLogger(), mediator.Options{})
-}
-
-func (e *mediatorEnv) shutdown(m *mediator.Mediator) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	m.Shutdown(ctx)
-}
-
-// restart swaps in a fresh mediator, then shuts the old one down (its
-// sockets close with 1012), as a deploy does.
-func (e *mediatorEnv) restart() {
-	old := e.current.Swap(e.newMediator())
-	e.shutdown(old)
-}
+func (e *mediatorEnv) restart() { e.Restart() }
 
 func (e *mediatorEnv) config() Config {
 	cfg := testConfig()
-	cfg.DiscoveryURL = e.srv.URL
-	cfg.Token = e.token
-	cfg.VersionID = strconv.FormatInt(e.version, 10)
+	cfg.DiscoveryURL = e.Server.URL
+	cfg.Token = e.Token
+	cfg.VersionID = strconv.FormatInt(e.Version, 10)
 	return cfg
 }
 
-// participant joins the channel as a viewer with the streamer's token.
-func (e *mediatorEnv) participant() *websocket.Conn {
+// participant joins the channel as a viewer named after the streamer.
+func (e *mediatorEnv) participant() *testkit.Participant {
 	e.t.Helper()
-	u := "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/participant?channel=" +
-		strconv.FormatInt(e.user.ChannelID, 10) + "&key=" + e.token + "&x-protocol-version=2.0"
-	ws, _, err := websocket.DefaultDialer.Dial(u, nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { ws.Close() })
-	return ws
+	return e.Join(e.t, "streamer")
 }
 
 func TestMediatorPushDesignAndRelayInput(t *testing.T) {
@@ -144,9 +90,7 @@ func TestMediatorPushDesignAndRelayInput(t *testing.T) {
 		t.Fatalf("join %+v %v", pj, err)
 	}
 	msg := wire.Method(1, "giveInput", json.RawMessage(`{"controlID":"fire","event":"mousedown","button":0}`), false)
-	if err := ws.WriteMessage(websocket.TextMessage, msg.AppendJSON(nil)); err != nil {
-		t.Fatal(err)
-	}
+	ws.Write(msg.AppendJSON(nil))
 	in, err := nextEvent(t, c, "giveInput").Input()
 	if err != nil || in.ParticipantID != pj[0].SessionID || in.Input.ControlID != "fire" || in.Input.Event != "mousedown" {
 		t.Errorf("input %+v %v", in, err)
@@ -185,7 +129,7 @@ func TestMediatorRestartRestoresState(t *testing.T) {
 	}
 	before := liveState(t, c)
 
-	e.restart()
+	e.Restart()
 	waitFor(t, c, "reconnecting", func(s Status) bool { return s.State == Reconnecting })
 	if st := c.Status(); st.Code != wire.CodeRestart {
 		t.Errorf("status %+v, want close code 1012", st)
@@ -250,7 +194,7 @@ func TestMediatorFallbackToSecondHost(t *testing.T) {
 	refused := freeAddr(t)
 	cfg := e.config()
 	cfg.DiscoveryURL = ""
-	cfg.Hosts = []string{refused, "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/gameClient"}
+	cfg.Hosts = []string{refused, "ws" + strings.TrimPrefix(e.Server.URL, "http") + "/gameClient"}
 	c, err := Dial(ctxT(t), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -308,7 +252,7 @@ func TestMediatorTimeoutKeepsConnection(t *testing.T) {
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Microsecond)
 	defer cancel()
-	time.Sleep(time.Millisecond)
+	<-ctx.Done()
 	if _, err := c.GetScenes(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v", err)
 	}
@@ -364,9 +308,9 @@ func TestMediatorEveryMethod(t *testing.T) {
 	}
 	_, err = c.GetActiveParticipants(ctx, 0)
 	must("getActiveParticipants", err)
-	byUser, err := c.GetParticipantsByMixerID(ctx, []uint64{uint64(e.user.ID), 999})
+	byUser, err := c.GetParticipantsByMixerID(ctx, []uint64{uint64(e.User.ID), 999})
 	must("getParticipantsByMixerID", err)
-	if p := byUser[strconv.FormatInt(e.user.ID, 10)]; p == nil || p.SessionID != sid {
+	if p := byUser[strconv.FormatInt(e.User.ID, 10)]; p == nil || p.SessionID != sid {
 		t.Errorf("by mixer id %+v", byUser)
 	}
 	if p, ok := byUser["999"]; !ok || p != nil {

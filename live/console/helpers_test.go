@@ -3,21 +3,19 @@ package console
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
+	"github.com/mixstudio/mixstudio/internal/testkit"
+	kitrig "github.com/mixstudio/mixstudio/internal/testkit/rig"
 	"github.com/mixstudio/mixstudio/live/mediator"
 	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/studio"
@@ -34,8 +32,9 @@ const testLayout = `{"format":"mixstudio/1","name":"console test","scenes":[
   {"controlID":"b2","kind":"button","text":"Two","position":[{"size":"large","width":4,"height":4,"x":0,"y":0}]}]}],
  "groups":[{"groupID":"red","sceneID":"default"}]}`
 
-// rig is a real mediator on 127.0.0.1 over a real SQLite file, with a
-// console manager pointed at it.
+// rig is a real mediator on 127.0.0.1 over a real SQLite file (the
+// kit's rig, the studio's owner streaming testLayout), with a console
+// manager pointed at it.
 type rig struct {
 	db      *persistence.DB
 	srv     *httptest.Server
@@ -45,185 +44,82 @@ type rig struct {
 	ch      *Channel
 }
 
-func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func quietLogger() *slog.Logger { return testkit.QuietLogger() }
 
 func newRig(t testing.TB, cfg Config) *rig {
 	t.Helper()
-	ctx := context.Background()
-	db, err := persistence.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	owner, err := db.EnsureOwner(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	version := importLayout(t, db, owner.ID, testLayout)
 	// The console's tests press faster than one viewer may; the
 	// per-viewer input rate is the mediator's and tested there.
-	med := mediator.New(db, time.Now, quietLogger(), mediator.Options{InputRate: -1})
-	srv := httptest.NewServer(med.Handler())
-	t.Cleanup(func() {
-		med.Shutdown(context.Background())
-		srv.Close()
-	})
-	cfg.DB, cfg.EmbeddedURL, cfg.Logger = db, srv.URL, quietLogger()
+	live := kitrig.Start(t, kitrig.Options{Layout: testLayout, Mediator: mediator.Options{InputRate: -1}})
+	cfg.DB, cfg.EmbeddedURL, cfg.Logger = live.DB, live.Server.URL, quietLogger()
 	m := New(cfg)
 	t.Cleanup(func() { m.Shutdown(context.Background()) })
-	return &rig{db: db, srv: srv, m: m, owner: owner, version: version, ch: m.Channel(owner.ChannelID)}
+	return &rig{db: live.DB, srv: live.Server, m: m, owner: live.User, version: live.Version, ch: m.Channel(live.User.ChannelID)}
 }
 
 func importLayout(t testing.TB, db *persistence.DB, ownerID int64, layout string) int64 {
 	t.Helper()
-	l, _, err := studio.Import([]byte(layout))
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := db.ImportLayout(context.Background(), ownerID, l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return testkit.ImportLayout(t, db, ownerID, layout)
 }
 
 func (r *rig) goLive(t testing.TB) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Timeout)
 	defer cancel()
 	if err := r.ch.GoLive(ctx, r.owner, LiveOptions{VersionID: r.version}); err != nil {
 		t.Fatalf("go live: %v", err)
 	}
 }
 
-// viewer is a participant on a bare WebSocket that records every frame.
-type viewer struct {
-	conn   *websocket.Conn
-	mu     sync.Mutex
-	frames []frame
-	nextID int
-	wmu    sync.Mutex
-	// gone is closed when the socket has closed; closeCode is then the
-	// server's close code (0 if it sent none).
-	gone      chan struct{}
-	closeCode int
-}
+// viewer is a participant (the kit's) that keeps every packet.
+type viewer struct{ *testkit.Participant }
 
-type frame struct {
-	Type   string          `json:"type"`
-	ID     int             `json:"id"`
-	Method string          `json:"method"`
-	Params json.RawMessage `json:"params"`
-	Result json.RawMessage `json:"result"`
-	Error  *struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
+// frame is one packet a viewer received.
+type frame = testkit.Packet
 
 // join connects a participant as the named user (created if missing).
 func (r *rig) join(t testing.TB, srvURL string, channelID int64, username string) *viewer {
 	t.Helper()
-	ctx := context.Background()
-	u, err := r.db.EnsureUser(ctx, username)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _, err := r.db.CreateAccessToken(ctx, persistence.NewToken{UserID: u.ID, Scope: studio.ScopeParticipant, TTL: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, key := testkit.ViewerKey(t, r.db, username)
 	q := url.Values{"channel": {fmt.Sprint(channelID)}, "key": {key}, "x-protocol-version": {"2.0"}}
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srvURL, "http")+"/participant?"+q.Encode(), nil)
-	if err != nil {
-		t.Fatalf("participant %s: %v", username, err)
-	}
-	v := &viewer{conn: conn, gone: make(chan struct{})}
-	go v.read()
-	t.Cleanup(func() { conn.Close() })
-	return v
-}
-
-func (v *viewer) read() {
-	defer close(v.gone)
-	for {
-		_, data, err := v.conn.ReadMessage()
-		if err != nil {
-			var ce *websocket.CloseError
-			if errors.As(err, &ce) {
-				v.mu.Lock()
-				v.closeCode = ce.Code
-				v.mu.Unlock()
-			}
-			return
-		}
-		var f frame
-		if json.Unmarshal(data, &f) == nil {
-			v.mu.Lock()
-			v.frames = append(v.frames, f)
-			v.mu.Unlock()
-		}
-	}
+	return &viewer{testkit.MustDial(t, testkit.WSURL(srvURL, "/participant", q), nil)}
 }
 
 // send writes a method and returns its id.
 func (v *viewer) send(t testing.TB, method, params string) int {
 	t.Helper()
-	v.wmu.Lock()
-	defer v.wmu.Unlock()
-	v.nextID++
-	msg := fmt.Sprintf(`{"type":"method","id":%d,"method":%q,"params":%s,"discard":false}`, v.nextID, method, params)
-	if err := v.conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
-		t.Fatal(err)
-	}
-	return v.nextID
+	return int(v.Send(method, json.RawMessage(params)))
 }
 
-// waitFrame waits until a frame matches.
+// waitFrame waits until a frame (any received so far) matches.
 func (v *viewer) waitFrame(t testing.TB, what string, ok func(frame) bool) frame {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		v.mu.Lock()
-		for _, f := range v.frames {
-			if ok(f) {
-				v.mu.Unlock()
-				return f
-			}
-		}
-		v.mu.Unlock()
-		time.Sleep(5 * time.Millisecond)
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	var got []string
-	for _, f := range v.frames {
-		got = append(got, f.Type+" "+f.Method+" "+string(f.Params)+string(f.Result))
-	}
-	t.Fatalf("participant never saw %s; got:\n%s", what, strings.Join(got, "\n"))
-	return frame{}
+	return *v.Seen(what, func(p *testkit.Packet) bool { return ok(*p) })
 }
 
 // reply waits for the reply to id.
 func (v *viewer) reply(t testing.TB, id int) frame {
 	t.Helper()
-	return v.waitFrame(t, fmt.Sprintf("reply %d", id), func(f frame) bool { return f.Type == "reply" && f.ID == id })
+	return v.waitFrame(t, fmt.Sprintf("reply %d", id), func(f frame) bool { return f.Type == "reply" && f.ID == uint32(id) })
 }
 
 // collector reads a subscription into a slice.
 type collector struct {
-	mu     sync.Mutex
-	events []Event
-	done   chan struct{}
+	mu      sync.Mutex
+	events  []Event
+	arrived chan struct{} // closed and replaced on every event
+	done    chan struct{}
 }
 
 func collect(sub *Subscription) *collector {
-	c := &collector{done: make(chan struct{})}
+	c := &collector{done: make(chan struct{}), arrived: make(chan struct{})}
 	go func() {
 		defer close(c.done)
 		for ev := range sub.C() {
 			c.mu.Lock()
 			c.events = append(c.events, ev)
+			close(c.arrived)
+			c.arrived = make(chan struct{})
 			c.mu.Unlock()
 		}
 	}()
@@ -249,26 +145,56 @@ func decode(t testing.TB, ev Event) decoded {
 // wait waits until some collected event matches.
 func (c *collector) wait(t testing.TB, what string, ok func(decoded) bool) decoded {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
+	timeout := time.After(testkit.Timeout)
+	ended := false
+	for {
 		c.mu.Lock()
-		evs := append([]Event(nil), c.events...)
+		evs, arrived := append([]Event(nil), c.events...), c.arrived
 		c.mu.Unlock()
 		for _, ev := range evs {
 			if d := decode(t, ev); ok(d) {
 				return d
 			}
 		}
-		time.Sleep(5 * time.Millisecond)
+		select {
+		case <-arrived:
+			continue
+		case <-c.done:
+			if !ended { // look once more at what came before the end
+				ended = true
+				continue
+			}
+		case <-timeout:
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		var got []string
+		for _, ev := range c.events {
+			got = append(got, string(ev.Data))
+		}
+		t.Fatalf("console never published %s; got:\n%s", what, strings.Join(got, "\n"))
+		return decoded{}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var got []string
-	for _, ev := range c.events {
-		got = append(got, string(ev.Data))
+}
+
+// until waits until done reports true, looking again after each event
+// (done may read c's events under c.mu).
+func (c *collector) until(t testing.TB, what string, done func() bool) {
+	t.Helper()
+	timeout := time.After(testkit.Timeout)
+	for {
+		c.mu.Lock()
+		arrived := c.arrived
+		c.mu.Unlock()
+		if done() {
+			return
+		}
+		select {
+		case <-arrived:
+		case <-timeout:
+			t.Fatalf("no %s within %v", what, testkit.Timeout)
+		}
 	}
-	t.Fatalf("console never published %s; got:\n%s", what, strings.Join(got, "\n"))
-	return decoded{}
 }
 
 func hasType(typ string, sub string) func(decoded) bool {

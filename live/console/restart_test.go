@@ -72,7 +72,7 @@ func TestLiveShowResumesAfterARestart(t *testing.T) {
 	v.waitFrame(t, "onReady", func(f frame) bool { return f.Method == "onReady" })
 
 	first.stop()
-	closed := closeCode(t, v)
+	closed := v.CloseCode()
 	if closed != 1012 {
 		t.Fatalf("the viewer's socket closed with %d at shutdown, want 1012 (reconnect)", closed)
 	}
@@ -144,17 +144,4 @@ func TestEventIDsOfANewRunComeAfterTheOldRun(t *testing.T) {
 	if _, res := ch2.Subscribe(old, true); !res.Reset {
 		t.Fatalf("id %d of the old run resumed in the new one (head %d) instead of resetting", old, res.Head)
 	}
-}
-
-// closeCode waits for the viewer's socket to close and returns the code.
-func closeCode(t testing.TB, v *viewer) int {
-	t.Helper()
-	select {
-	case <-v.gone:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the viewer's socket did not close")
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.closeCode
 }

@@ -93,18 +93,25 @@ func parseRequest(p *wire.Packet) (*request, *Error) {
 	return r, nil
 }
 
-// handleGame runs one packet from the game client.
-func (s *session) handleGame(c *conn, p *wire.Packet, parseErr *Error) {
+// request is the method call a packet carries; nil when there is none to
+// run (a reply, or a packet that did not parse, already answered).
+func (s *session) request(c *conn, p *wire.Packet, parseErr *Error) *request {
 	if parseErr != nil {
 		s.replyLocked(c, 0, nil, parseErr)
-		return
+		return nil
 	}
 	r, e := parseRequest(p)
-	if r == nil && e == nil {
-		return
-	}
 	if e != nil {
 		s.replyLocked(c, r.id, nil, e)
+		return nil
+	}
+	return r
+}
+
+// handleGame runs one packet from the game client.
+func (s *session) handleGame(c *conn, p *wire.Packet, parseErr *Error) {
+	r := s.request(c, p, parseErr)
+	if r == nil {
 		return
 	}
 	switch r.method {
@@ -147,7 +154,7 @@ func (s *session) respond(c *conn, r *request, result []byte, e *Error) {
 		return
 	}
 	if e != nil && isFatal(e.Code) {
-		c.closeWith(e.Code, e.Message)
+		c.CloseWith(e.Code, e.Message)
 		return
 	}
 	s.reply(c, r.id, result, e)
@@ -166,16 +173,8 @@ func (s *session) replyLocked(c *conn, id uint32, result []byte, e *Error) {
 // handleParticipant runs one packet from a participant.
 func (s *session) handleParticipant(p *participant, pk *wire.Packet, parseErr *Error) {
 	c := p.conn
-	if parseErr != nil {
-		s.replyLocked(c, 0, nil, parseErr)
-		return
-	}
-	r, e := parseRequest(pk)
-	if r == nil && e == nil {
-		return
-	}
-	if e != nil {
-		s.replyLocked(c, r.id, nil, e)
+	r := s.request(c, pk, parseErr)
+	if r == nil {
 		return
 	}
 	// A participant may call only these; anything else is refused with

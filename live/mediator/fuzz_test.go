@@ -7,15 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mixstudio/mixstudio/live/mediator/internal/transport"
 	"github.com/mixstudio/mixstudio/studio"
 )
 
 // sinkConn queues without ever writing (no socket): enough for methods
 // that send events.
 func sinkConn() *conn {
-	c := newConn(nil, nil, nil, false, 1<<30, 1<<40, timeouts{})
-	c.writing = true // no writer goroutine is started
-	return c
+	return newConn(nil, nil, nil, transport.Options{MaxItems: 1 << 30, MaxBytes: 1 << 40})
 }
 
 func fuzzSession(t *testing.T) *session {
@@ -159,7 +158,7 @@ func FuzzGiveInput(f *testing.F) {
 			t.Fatalf("accepted input for %q, not on the scene", id)
 		}
 		s.forwardInput(p, in, "", s.m.now())
-		last := s.game.queue[len(s.game.queue)-1].data
+		last := s.game.LastQueued()
 		if !json.Valid(last) {
 			t.Fatalf("forwarded invalid JSON %s", last)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
 
+	"github.com/mixstudio/mixstudio/live/mediator/internal/transport"
 	"github.com/mixstudio/mixstudio/live/wire"
 	"github.com/mixstudio/mixstudio/studio"
 )
@@ -98,12 +99,12 @@ func (m *Mediator) rejectAfterUpgrade(w http.ResponseWriter, r *http.Request, co
 	if err != nil {
 		return
 	}
-	c := newConn(ws, sock, m.writers, false, 4, 1<<16, m.timeouts())
-	c.closeWith(code, reason)
+	c := newConn(ws, sock, m.writers, transport.Options{MaxItems: 4, MaxBytes: 1 << 16, Timeouts: m.timeouts()})
+	c.CloseWith(code, reason)
 	// Read until the peer answers the close (or the timeout cuts it off).
 	for {
 		if _, _, err := ws.NextReader(); err != nil {
-			c.kill()
+			c.Kill()
 			return
 		}
 	}
@@ -122,8 +123,8 @@ func (m *Mediator) refuseHTTP(w http.ResponseWriter, r *http.Request, status int
 	http.Error(w, reason, status)
 }
 
-func (m *Mediator) timeouts() timeouts {
-	return timeouts{write: m.opts.WriteTimeout, pong: 2 * m.opts.PingInterval, close: 2 * 1e9}
+func (m *Mediator) timeouts() transport.Timeouts {
+	return transport.Timeouts{Write: m.opts.WriteTimeout, Pong: 2 * m.opts.PingInterval, Close: 2 * 1e9}
 }
 
 // ServeGameClient is the game client's socket. The checks run in the
@@ -188,12 +189,12 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	c := newConn(ws, sock, m.writers, param(r, "batch") == "1", m.opts.GameClientQueue, 256<<20, m.timeouts())
+	c := newConn(ws, sock, m.writers, transport.Options{Urgent: true, Batch: param(r, "batch") == "1",
+		MaxItems: m.opts.GameClientQueue, MaxBytes: 256 << 20, Timeouts: m.timeouts()})
 	// The streamer's game hears input and replies while a fan-out to
 	// 10,000 viewers is still being written.
-	c.urgent = true
 	if !m.addConn(c) {
-		c.abort(wire.CodeRestart, "server restarting")
+		c.Abort(wire.CodeRestart, "server restarting")
 		return
 	}
 	defer m.removeConn(c)
@@ -202,18 +203,18 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 	if !m.claim(s, func() { s.game = c; s.toGame("hello", nil) }) {
 		if m.isStopping() {
 			m.logRefusal(r, wire.CodeRestart, "server restarting")
-			c.closeWith(wire.CodeRestart, "server restarting")
+			c.CloseWith(wire.CodeRestart, "server restarting")
 		} else {
 			// Lost the race with another game client of the channel.
 			const reason = "A different interactive session is already running for the channel."
 			m.logRefusal(r, wire.CodeAlreadyRunning, reason)
-			c.closeWith(wire.CodeAlreadyRunning, reason)
+			c.CloseWith(wire.CodeAlreadyRunning, reason)
 		}
-		m.readLoop(c, 4<<10, func(*wire.Packet, *Error) {})
+		c.ReadLoop(4<<10, func(*wire.Packet, *Error) {})
 		return
 	}
 	m.log.Info("game client connected", "channel", s.channelID, "user", user.Username, "version", versionID)
-	m.readLoop(c, 4<<20, func(p *wire.Packet, e *Error) { s.handleGame(c, p, e) })
+	c.ReadLoop(4<<20, func(p *wire.Packet, e *Error) { s.handleGame(c, p, e) })
 	s.end()
 	m.release(s)
 	m.log.Info("game client disconnected", "channel", s.channelID)
@@ -300,7 +301,7 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 		addr = m.opts.ClientAddr(r)
 		if !m.addrs.Enter(addr) {
 			w.Header().Set("Retry-After", "60")
-			http.Error(w, fmt.Sprintf("Too many participant sockets from your address: at most %d at once.", m.opts.SocketsPerAddress), http.StatusTooManyRequests)
+			m.refuseHTTP(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many participant sockets from your address: at most %d at once.", m.opts.SocketsPerAddress))
 			return
 		}
 		defer func() {
@@ -365,9 +366,10 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	c := newConn(ws, sock, m.writers, param(r, "batch") == "1", m.opts.ParticipantQueue, 4<<20, m.timeouts())
+	c := newConn(ws, sock, m.writers, transport.Options{Batch: param(r, "batch") == "1",
+		MaxItems: m.opts.ParticipantQueue, MaxBytes: 4 << 20, Timeouts: m.timeouts()})
 	if !m.addConn(c) {
-		c.abort(wire.CodeRestart, "server restarting")
+		c.Abort(wire.CodeRestart, "server restarting")
 		return
 	}
 	var muted int64
@@ -381,7 +383,7 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 // serveParticipant joins c to the channel's session, waiting up to
 // Options.ParticipantWait for one to start, then reads until c closes.
 // The reader is a goroutine of its own: waiting for input, its stack then
-// holds only readLoop's frames, and the GC can halve it (see readLoop).
+// holds only ReadLoop's frames, and the GC can halve it (see transport.Conn.ReadLoop).
 func (m *Mediator) serveParticipant(c *conn, s *session, channelID int64, user User, anonymous bool, viewer string, mutedUntil int64) {
 	if s == nil {
 		s = m.waitForSession(channelID, m.opts.ParticipantWait)
@@ -400,13 +402,13 @@ func (m *Mediator) serveParticipant(c *conn, s *session, channelID int64, user U
 		defer m.removeConn(c)
 		m.log.Warn("handshake refused", "path", ParticipantPath, "channel", channelID,
 			"code", wire.CodeChannelOffline, "reason", "no game client came within the wait")
-		c.closeWith(wire.CodeChannelOffline, "The channel is not online.")
-		m.readLoop(c, 64<<10, func(*wire.Packet, *Error) {}) // until the peer's close
+		c.CloseWith(wire.CodeChannelOffline, "The channel is not online.")
+		c.ReadLoop(64<<10, func(*wire.Packet, *Error) {}) // until the peer's close
 		return
 	}
 	go func() {
 		defer m.removeConn(c)
-		m.readLoop(c, 64<<10, func(pk *wire.Packet, e *Error) { s.handleParticipant(p, pk, e) })
+		c.ReadLoop(64<<10, func(pk *wire.Packet, e *Error) { s.handleParticipant(p, pk, e) })
 		s.leave(p)
 	}()
 }

@@ -383,6 +383,7 @@ func TestConcurrentGameClientsOnlyOneWins(t *testing.T) {
 		code  int
 	}
 	results := make(chan result, 6)
+	counted := make(chan struct{})
 	for range 6 {
 		go func() {
 			ws, _, err := websocket.DefaultDialer.Dial(e.wsURL(GameClientPath, nil), h)
@@ -395,8 +396,8 @@ func TestConcurrentGameClientsOnlyOneWins(t *testing.T) {
 			_, data, err := ws.ReadMessage()
 			if err == nil && strings.Contains(string(data), `"method":"hello"`) {
 				results <- result{hello: true}
-				// stay connected until the others are refused
-				time.Sleep(500 * time.Millisecond)
+				<-counted // stay connected until the others are refused
+
 				return
 			}
 			var ce *websocket.CloseError
@@ -419,6 +420,7 @@ func TestConcurrentGameClientsOnlyOneWins(t *testing.T) {
 			t.Errorf("unexpected result %+v", r)
 		}
 	}
+	close(counted)
 	if hellos != 1 || refused != 5 {
 		t.Fatalf("%d sessions started, %d refused with 4021", hellos, refused)
 	}

@@ -6,41 +6,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/mixstudio/mixstudio/internal/testkit"
 	"github.com/mixstudio/mixstudio/live/wire"
 	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/studio"
 )
 
-// clock is a settable time source.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+// clock is the kit's settable time source.
+type clock = testkit.Clock
 
 // env is a mediator served on 127.0.0.1 with a real database.
 type env struct {
@@ -57,15 +39,9 @@ type env struct {
 
 func newEnv(t testing.TB, opts Options) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := persistence.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	st := db
-	clk := &clock{now: time.UnixMilli(1_700_000_000_000)}
-	m := New(st, clk.Now, slog.New(slog.NewTextHandler(io.Discard, nil)), opts)
+	st := testkit.MustOpenDB(t)
+	clk := testkit.ClockAt(time.UnixMilli(1_700_000_000_000))
+	m := New(st, clk.Now, testkit.QuietLogger(), opts)
 	srv := httptest.NewServer(m.Handler())
 	t.Cleanup(func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -130,7 +106,11 @@ func (e *env) wsURL(path string, q url.Values) string {
 	return u
 }
 
-// tclient is a test WebSocket client that keeps what it has read.
+// tclient is a test WebSocket client that keeps what it has read. Unlike
+// the kit's Participant it reads only when a test asks (take, expect...):
+// the mediator's tests play peers that do not read (slow consumers) and
+// count the server's own goroutines and stacks, which a reader goroutine
+// per client would blur.
 type tclient struct {
 	t       testing.TB
 	ws      *websocket.Conn
@@ -189,6 +169,19 @@ func (e *env) game(extra ...string) *tclient {
 	}
 	c.expect("hello")
 	return c
+}
+
+// readingGame connects the streamer's game client as the kit's
+// participant: its reader runs all the time, answering pings.
+func (e *env) readingGame() *testkit.Participant {
+	e.t.Helper()
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+e.streamerToken)
+	h.Set("X-Interactive-Version", fmt.Sprint(e.version))
+	h.Set("X-Protocol-Version", "2.0")
+	g := testkit.MustDial(e.t, e.wsURL(GameClientPath, nil), h)
+	g.Expect("hello")
+	return g
 }
 
 // participant joins the streamer's channel with key (empty: anonymous)

@@ -102,7 +102,7 @@ func (s *session) join(p *participant) bool {
 			s.removeLocked(old)
 			// 4025, not 1000: the SDKs reconnect after 1000-1999, and two tabs
 			// of one viewer would then replace each other forever.
-			old.conn.closeWith(wire.CodeAccessRevoked, "replaced by a newer connection of the same user")
+			old.conn.CloseWith(wire.CodeAccessRevoked, "replaced by a newer connection of the same user")
 		}
 		s.byUser[p.userID] = p
 	}
@@ -222,7 +222,7 @@ func (s *session) end() {
 	}
 	s.ended = true
 	for _, p := range s.parts {
-		p.conn.closeWith(code, reason)
+		p.conn.CloseWith(code, reason)
 	}
 	s.parts = map[string]*participant{}
 	s.byUser = map[int64]*participant{}

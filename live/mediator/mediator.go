@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/mixstudio/mixstudio/internal/limits"
+	"github.com/mixstudio/mixstudio/live/mediator/internal/transport"
 	"github.com/mixstudio/mixstudio/live/wire"
 )
 
@@ -125,7 +126,7 @@ type Mediator struct {
 	conns    map[*conn]struct{}
 	stopping bool
 
-	writers *writers
+	writers *transport.Writers
 	streams streamBudget // participants' compression streams
 	// addrs counts the participant sockets of each client address; nil
 	// when Options.SocketsPerAddress is negative.
@@ -156,7 +157,7 @@ func New(store Store, clock func() time.Time, logger *slog.Logger, opts Options)
 		started:  map[int64]chan struct{}{},
 		conns:    map[*conn]struct{}{},
 		stopPing: make(chan struct{}),
-		writers:  newWriters(),
+		writers:  transport.NewWriters(),
 	}
 	m.streams.limit = opts.CompressionBudget
 	if opts.SocketsPerAddress > 0 {
@@ -165,7 +166,7 @@ func New(store Store, clock func() time.Time, logger *slog.Logger, opts Options)
 	m.upgrader = websocket.Upgrader{
 		// Small: an idle participant should cost little. The handler
 		// returns after the upgrade, so net/http's own buffers are freed.
-		// Frames are written by the writers (conn.flush), never through
+		// Frames are written by the transport's writers (Conn.flush), never through
 		// gorilla's message writer: the pool keeps gorilla from holding a
 		// write buffer per socket for the handshake.
 		ReadBufferSize:  512,
@@ -190,13 +191,13 @@ func (m *Mediator) Shutdown(ctx context.Context) {
 	m.mu.Unlock()
 	m.pingOnce.Do(func() { close(m.stopPing) })
 	for _, c := range conns {
-		c.closeWith(wire.CodeRestart, "server restarting")
+		c.CloseWith(wire.CodeRestart, "server restarting")
 	}
 	for _, c := range conns {
 		select {
-		case <-c.done:
+		case <-c.Done():
 		case <-ctx.Done():
-			c.kill()
+			c.Kill()
 		}
 	}
 }
@@ -261,7 +262,7 @@ func (m *Mediator) startPinger() {
 			}
 			n := min(per, len(round))
 			for _, c := range round[:n] {
-				c.enqueue(outItem{kind: itemPing})
+				c.Ping()
 			}
 			round = round[n:]
 		}

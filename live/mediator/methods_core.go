@@ -63,12 +63,12 @@ func (s *session) setCompression(c *conn, r *request, budget *streamBudget) {
 		c.streamCost = scheme.StreamCost()
 	}
 	s.mu.Lock()
-	c.enqueue(outItem{kind: itemSwitch, scheme: wire.None})
+	c.SwitchScheme(wire.None)
 	s.reply(c, r.id, mustJSON(map[string]string{"scheme": string(scheme)}), nil)
-	c.enqueue(outItem{kind: itemSwitch, scheme: scheme})
+	c.SwitchScheme(scheme)
 	s.mu.Unlock()
 	// Only this goroutine reads, so the next frame is decoded with it.
-	c.dec = wire.NewDecoder(scheme)
+	c.SetDecoder(scheme)
 }
 
 // streamBudget bounds the memory that participants' compression streams
@@ -145,7 +145,7 @@ func (s *session) checkMemory() bool {
 	used := s.memoryUsed()
 	switch {
 	case used > s.memoryLimit:
-		s.game.closeWith(wire.CodeMemoryLimit, fmt.Sprintf("memory limit exceeded: %d of %d bytes", used, s.memoryLimit))
+		s.game.CloseWith(wire.CodeMemoryLimit, fmt.Sprintf("memory limit exceeded: %d of %d bytes", used, s.memoryLimit))
 		return true
 	case used*5 >= s.memoryLimit*4:
 		if !s.memWarned {

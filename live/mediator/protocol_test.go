@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/mixstudio/mixstudio/live/mediator/internal/transport"
 	"github.com/mixstudio/mixstudio/live/wire"
 )
 
@@ -260,7 +261,7 @@ func TestBatches(t *testing.T) {
 var _ = json.Valid
 
 func TestClosePayloadFitsAControlFrame(t *testing.T) {
-	b := closePayload(4017, strings.Repeat("é", 200))
+	b := transport.ClosePayload(4017, strings.Repeat("é", 200))
 	if len(b) > 125 || !utf8.Valid(b[2:]) || int(b[0])<<8|int(b[1]) != 4017 {
 		t.Fatalf("close payload of %d bytes: %q", len(b), b)
 	}

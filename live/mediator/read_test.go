@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/mixstudio/mixstudio/internal/testkit"
 )
 
 // clientFrame is a masked client frame (zero mask: the payload reads as is).
@@ -36,7 +39,7 @@ func TestFramesInOneSegmentAreAllRead(t *testing.T) {
 	g := e.game()
 	var seg []byte
 	for id := 101; id <= 103; id++ {
-		seg = append(seg, clientFrame(true, opText, getTime(id))...)
+		seg = append(seg, clientFrame(true, websocket.TextMessage, getTime(id))...)
 	}
 	if _, err := g.ws.UnderlyingConn().Write(seg); err != nil {
 		t.Fatal(err)
@@ -45,9 +48,9 @@ func TestFramesInOneSegmentAreAllRead(t *testing.T) {
 		g.reply(id)
 	}
 	m := getTime(104)
-	seg = append(clientFrame(false, opText, m[:20]), clientFrame(true, 0, m[20:])...)
+	seg = append(clientFrame(false, websocket.TextMessage, m[:20]), clientFrame(true, 0, m[20:])...)
 	seg = append(seg, clientFrame(true, 9, "hi")...) // a ping between messages
-	seg = append(seg, clientFrame(true, opText, getTime(105))...)
+	seg = append(seg, clientFrame(true, websocket.TextMessage, getTime(105))...)
 	if _, err := g.ws.UnderlyingConn().Write(seg); err != nil {
 		t.Fatal(err)
 	}
@@ -126,13 +129,29 @@ func TestIdleReaderParksOnASmallStack(t *testing.T) {
 // peer has closed it.
 func FuzzParticipantStream(f *testing.F) {
 	e := newEnv(f, Options{})
-	e.game()
+	// The game client hears every viewer join and leave: read it, or its
+	// full queue ends the session and every later viewer waits for one.
+	g := e.game()
+	g.ws.SetReadDeadline(time.Time{}) // expect("hello") left one
+	go func() {
+		for {
+			if _, _, err := g.ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	var game *conn
+	e.m.mu.Lock()
+	for c := range e.m.conns {
+		game = c
+	}
+	e.m.mu.Unlock()
 	u := e.wsURL(ParticipantPath, url.Values{"channel": {fmt.Sprint(e.streamer.ChannelID)}})
-	ping := clientFrame(true, opPing, "x")
+	ping := clientFrame(true, websocket.PingMessage, "x")
 	f.Add(ping)
-	f.Add(clientFrame(true, opPong, ""))
-	f.Add(append(clientFrame(false, opText, `{"type":"me`), clientFrame(true, 0, `thod"}`)...))
-	f.Add(append(ping, clientFrame(true, opText, getTime(1))...))
+	f.Add(clientFrame(true, websocket.PongMessage, ""))
+	f.Add(append(clientFrame(false, websocket.TextMessage, `{"type":"me`), clientFrame(true, 0, `thod"}`)...))
+	f.Add(append(ping, clientFrame(true, websocket.TextMessage, getTime(1))...))
 	f.Add([]byte{0x89, 0xfe, 0, 200, 0, 0, 0, 0}) // a ping with a 16-bit length
 	f.Add([]byte{0x8a, 0xfd})                     // a pong cut short
 	f.Add(append(clientFrame(true, 8, "\x03\xe8"), ping...))
@@ -141,24 +160,37 @@ func FuzzParticipantStream(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		nc := ws.UnderlyingConn()
+		nc := ws.UnderlyingConn().(*net.TCPConn)
 		nc.Write(data)
-		// Read what comes back for a moment (replies, pongs, a close).
-		nc.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
-		io.Copy(io.Discard, nc)
+		// Half-close: the server reads data, then end of stream, and must
+		// close the socket. Waiting for that (not for a fixed moment) is
+		// what makes an exec cheap; a peer that never gets closed is a
+		// finding, reported after testkit.Timeout.
+		nc.CloseWrite()
+		nc.SetReadDeadline(time.Now().Add(testkit.Timeout))
+		// A reset is a close too (the server dropped unread bytes).
+		var ne net.Error
+		_, err = io.Copy(io.Discard, nc)
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("the server kept the socket open after the peer's end of stream: %v", err)
+		}
+		nc.SetLinger(0) // no TIME_WAIT: thousands of execs would use up the ports
 		nc.Close()
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			e.m.mu.Lock()
-			n := len(e.m.conns)
-			e.m.mu.Unlock()
-			if n == 1 { // the game client's
-				break
+		// Its reader forgets it last: wait for every viewer's conn to end.
+		e.m.mu.Lock()
+		var left []*conn
+		for c := range e.m.conns {
+			if c != game {
+				left = append(left, c)
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d sockets still open after the peer closed", n-1)
+		}
+		e.m.mu.Unlock()
+		for _, c := range left {
+			select {
+			case <-c.Done():
+			case <-time.After(testkit.Timeout):
+				t.Fatal("a socket is still open after the peer closed")
 			}
-			time.Sleep(time.Millisecond)
 		}
 	})
 }

@@ -107,7 +107,7 @@ func (s *session) toGame(name string, params []byte) {
 	if !s.throttle.allow(name, len(b), s.m.now()) {
 		return
 	}
-	s.game.send(b)
+	s.game.Send(b)
 }
 
 // toParticipants sends one event to many participants, encoded once.
@@ -117,7 +117,7 @@ func (s *session) toParticipants(ps []*participant, name string, params []byte) 
 	}
 	b := s.method(name, params)
 	for _, p := range ps {
-		p.conn.send(b)
+		p.conn.Send(b)
 	}
 }
 
@@ -129,7 +129,7 @@ func (s *session) everywhere(ps []*participant, name string, params []byte) {
 
 // reply answers a client's method.
 func (s *session) reply(c *conn, id uint32, result []byte, e *Error) {
-	c.send(appendReply(make([]byte, 0, len(result)+64), id, result, e, s.nextSeq()))
+	c.Send(appendReply(make([]byte, 0, len(result)+64), id, result, e, s.nextSeq()))
 }
 
 // allParticipants lists the connected participants.

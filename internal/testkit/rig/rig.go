@@ -20,7 +20,7 @@ import (
 	"github.com/mixstudio/mixstudio/persistence"
 )
 
-// Options shape a rig; the zero value is a streamer "streamer" with
+// Options shape a rig; the zero value is the studio's owner streaming
 // testkit.Layout on a mediator with default options and the wall clock.
 type Options struct {
 	Streamer string // the channel owner's name; "" is the studio's owner
@@ -48,8 +48,7 @@ func Start(tb testing.TB, opts Options) *Rig {
 	if opts.Clock != nil {
 		r.now = opts.Clock.Now
 	}
-	name := opts.Streamer
-	r.Streamer = testkit.NewStreamer(tb, db, name, opts.Layout)
+	r.Streamer = testkit.NewStreamer(tb, db, opts.Streamer, opts.Layout)
 	r.cur.Store(r.newMediator())
 	// The handler looks the mediator up per request so Restart can swap it.
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {

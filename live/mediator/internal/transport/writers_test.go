@@ -1,4 +1,4 @@
-package mediator
+package transport
 
 import "testing"
 
@@ -7,13 +7,13 @@ import "testing"
 func TestWritersPutTheGameClientFirst(t *testing.T) {
 	// No writer goroutines: the queue is only read here. 3,000 viewers:
 	// past 1024, next compacts the queue on the way.
-	w := &writers{max: 0}
-	viewers := make([]*conn, 3000)
+	w := &Writers{max: 0}
+	viewers := make([]*Conn, 3000)
 	for i := range viewers {
-		viewers[i] = &conn{}
+		viewers[i] = &Conn{}
 		w.schedule(viewers[i])
 	}
-	game := &conn{urgent: true}
+	game := &Conn{urgent: true}
 	w.schedule(game)
 	if got := w.next(); got != game {
 		t.Fatal("the game client waited behind the viewers")

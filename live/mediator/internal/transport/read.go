@@ -1,4 +1,4 @@
-package mediator
+package transport
 
 import (
 	"errors"
@@ -13,12 +13,12 @@ import (
 	"github.com/mixstudio/mixstudio/live/wire"
 )
 
-// readLoop reads c's frames until the socket closes, decoding the current
+// ReadLoop reads c's frames until the socket closes, decoding the current
 // compression scheme and splitting batches; handle runs for each packet,
 // on this goroutine, in order, or with a frame-level error to answer.
-func (m *Mediator) readLoop(c *conn, limit int64, handle func(*wire.Packet, *Error)) {
+func (c *Conn) ReadLoop(limit int64, handle func(*wire.Packet, *wire.Error)) {
 	c.ws.SetReadLimit(limit)
-	pong := c.timeouts.pong
+	pong := c.timeouts.Pong
 	c.ws.SetReadDeadline(time.Now().Add(pong))
 	// parsed is a lower bound of the bytes gorilla has consumed: each frame
 	// counted at its smallest header. When it equals what the socket has
@@ -41,7 +41,7 @@ func (m *Mediator) readLoop(c *conn, limit int64, handle func(*wire.Packet, *Err
 		}
 		return err
 	})
-	defer c.kill()
+	defer c.Kill()
 	var packets []wire.Packet
 	for {
 		if c.sock != nil && parsed == c.sock.received {
@@ -56,22 +56,22 @@ func (m *Mediator) readLoop(c *conn, limit int64, handle func(*wire.Packet, *Err
 		}
 		parsed += frameSize(len(frame))
 		c.ws.SetReadDeadline(time.Now().Add(pong))
-		if c.isClosing() {
+		if c.IsClosing() {
 			continue // closing: wait for the peer's close, run nothing more
 		}
 		if mt == websocket.TextMessage && !utf8.Valid(frame) {
 			// RFC 6455 8.1: an endpoint that receives invalid UTF-8 in a
 			// text message fails the connection with 1007.
-			c.closeWith(wire.CodeInvalidPayload, "A text frame must be UTF-8.")
+			c.CloseWith(wire.CodeInvalidPayload, "A text frame must be UTF-8.")
 			continue
 		}
 		data, derr := c.dec.Decode(frame, mt == websocket.BinaryMessage)
 		if derr != nil {
 			// The stream is out of step: nothing after this can be read.
-			c.closeWith(derr.Code, derr.CloseReason())
+			c.CloseWith(derr.Code, derr.CloseReason())
 			continue
 		}
-		var ferr *Error
+		var ferr *wire.Error
 		packets, _, ferr = wire.AppendPackets(packets[:0], data)
 		if ferr != nil {
 			handle(nil, ferr)
@@ -83,7 +83,7 @@ func (m *Mediator) readLoop(c *conn, limit int64, handle func(*wire.Packet, *Err
 	}
 }
 
-func (s *socket) Read(p []byte) (int, error) {
+func (s *Socket) Read(p []byte) (int, error) {
 	n, err := s.Conn.Read(p)
 	s.received += int64(n)
 	return n, err
@@ -96,7 +96,7 @@ func (s *socket) Read(p []byte) (int, error) {
 // arrive whole are taken here (pong is called; a ping is answered), so
 // that a ping round does not leave every reader waiting deep in gorilla.
 // Only call it when gorilla holds nothing buffered.
-func (s *socket) awaitData(pong func()) {
+func (s *Socket) awaitData(pong func()) {
 	if s.raw == nil {
 		return
 	}
@@ -131,7 +131,7 @@ func (s *socket) awaitData(pong func()) {
 
 // recv is one recvfrom on the socket; with wait, it first parks until
 // there is something to read.
-func (s *socket) recv(b []byte, flags int, wait bool) (n int, err error) {
+func (s *Socket) recv(b []byte, flags int, wait bool) (n int, err error) {
 	rerr := s.raw.Read(func(fd uintptr) bool {
 		n, _, err = syscall.Recvfrom(int(fd), b, flags|syscall.MSG_DONTWAIT)
 		return !wait || !errors.Is(err, syscall.EAGAIN)
@@ -158,7 +158,7 @@ func frameSize(n int) int64 {
 // frame was refused as too big (gorilla has sent close 1009), for a short
 // while, so that closing does not reset the connection before the peer
 // has read that close frame.
-func lingerDrain(c *conn) {
+func lingerDrain(c *Conn) {
 	nc := c.ws.UnderlyingConn()
 	nc.SetReadDeadline(time.Now().Add(time.Second))
 	io.Copy(io.Discard, io.LimitReader(nc, 8<<20))

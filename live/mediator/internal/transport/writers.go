@@ -1,4 +1,4 @@
-package mediator
+package transport
 
 import (
 	"encoding/binary"
@@ -6,26 +6,27 @@ import (
 	"sync"
 )
 
-// writers is a small set of goroutines that write every socket's queued
+// Writers is a small set of goroutines that write every socket's queued
 // packets. A broadcast to 10,000 viewers schedules 10,000 sockets, not
 // 10,000 goroutines, and an idle mediator runs none: a writer exits when
 // nothing is ready and schedule starts one again, up to max.
-type writers struct {
+type Writers struct {
 	max int
 
 	mu      sync.Mutex
-	ready   []*conn // FIFO from head
+	ready   []*Conn // FIFO from head
 	head    int
-	urgent  []*conn // game clients: ahead of any fan-out to viewers
+	urgent  []*Conn // game clients: ahead of any fan-out to viewers
 	running int
 }
 
-func newWriters() *writers {
-	return &writers{max: max(2, runtime.GOMAXPROCS(0))}
+// NewWriters makes the set, at most GOMAXPROCS writers (2 at least).
+func NewWriters() *Writers {
+	return &Writers{max: max(2, runtime.GOMAXPROCS(0))}
 }
 
 // schedule hands c, which has packets queued, to a writer.
-func (w *writers) schedule(c *conn) {
+func (w *Writers) schedule(c *Conn) {
 	w.mu.Lock()
 	if c.urgent {
 		w.urgent = append(w.urgent, c)
@@ -42,7 +43,7 @@ func (w *writers) schedule(c *conn) {
 	}
 }
 
-func (w *writers) next() *conn {
+func (w *Writers) next() *Conn {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.urgent) > 0 {
@@ -68,7 +69,7 @@ func (w *writers) next() *conn {
 	return c
 }
 
-func (w *writers) run() {
+func (w *Writers) run() {
 	var buf []byte // frames of one pass, reused across sockets
 	n := 0
 	for c := w.next(); c != nil; c = w.next() {

@@ -1,4 +1,4 @@
-package mediator
+package transport
 
 import (
 	"bufio"
@@ -12,15 +12,15 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// socket is the connection under gorilla's websocket.Conn. Every write —
+// Socket is the connection under gorilla's websocket.Conn. Every write —
 // the frames a writer builds and gorilla's own control frames (pongs,
 // close) — is first tried without blocking. What the kernel will not take
 // now waits in pending, and a goroutine that exists only while the socket
 // is backed up writes it out under the write timeout. So a writer never
 // waits on a slow viewer, and a socket that keeps up costs no goroutine
 // and no deadline timer. Its read side (counting, waiting shallow) is in
-// read.go, beside readLoop.
-type socket struct {
+// read.go, beside ReadLoop.
+type Socket struct {
 	net.Conn
 	raw          syscall.RawConn // nil: every write goes through the drainer
 	writeTimeout time.Duration
@@ -35,8 +35,8 @@ type socket struct {
 	err      error
 }
 
-func newSocket(c net.Conn, writeTimeout time.Duration) *socket {
-	s := &socket{Conn: c, writeTimeout: writeTimeout}
+func newSocket(c net.Conn, writeTimeout time.Duration) *Socket {
+	s := &Socket{Conn: c, writeTimeout: writeTimeout}
 	if sc, ok := c.(syscall.Conn); ok {
 		s.raw, _ = sc.SyscallConn()
 	}
@@ -44,7 +44,7 @@ func newSocket(c net.Conn, writeTimeout time.Duration) *socket {
 }
 
 // Write is gorilla's: it never blocks, so gorilla's deadlines don't matter.
-func (s *socket) Write(p []byte) (int, error) {
+func (s *Socket) Write(p []byte) (int, error) {
 	if err := s.write(p); err != nil {
 		return 0, err
 	}
@@ -53,10 +53,10 @@ func (s *socket) Write(p []byte) (int, error) {
 
 // SetWriteDeadline ignores gorilla's deadlines: a write here never blocks,
 // and the drainer sets its own.
-func (s *socket) SetWriteDeadline(time.Time) error { return nil }
+func (s *Socket) SetWriteDeadline(time.Time) error { return nil }
 
 // write sends p in order after anything pending, without blocking.
-func (s *socket) write(p []byte) error {
+func (s *Socket) write(p []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
@@ -80,7 +80,7 @@ func (s *socket) write(p []byte) error {
 }
 
 // tryWrite writes what the kernel takes now.
-func (s *socket) tryWrite(p []byte) (int, error) {
+func (s *Socket) tryWrite(p []byte) (int, error) {
 	if s.raw == nil {
 		return 0, nil
 	}
@@ -110,7 +110,7 @@ func (s *socket) tryWrite(p []byte) (int, error) {
 }
 
 // drain writes pending out, blocking, until it is empty.
-func (s *socket) drain() {
+func (s *Socket) drain() {
 	for {
 		s.mu.Lock()
 		buf := s.pending
@@ -136,7 +136,7 @@ func (s *socket) drain() {
 }
 
 // busy reports whether the socket is backed up (writes only queue).
-func (s *socket) busy() bool {
+func (s *Socket) busy() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.draining
@@ -160,11 +160,11 @@ func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return h.wrap(c), rw, nil
 }
 
-// upgrade completes the WebSocket handshake over a socket.
-func (m *Mediator) upgrade(w http.ResponseWriter, r *http.Request) (*websocket.Conn, *socket, error) {
-	var sock *socket
-	ws, err := m.upgrader.Upgrade(hijacker{w, func(c net.Conn) net.Conn {
-		sock = newSocket(c, m.opts.WriteTimeout)
+// Upgrade completes the WebSocket handshake over a Socket.
+func Upgrade(up *websocket.Upgrader, w http.ResponseWriter, r *http.Request, writeTimeout time.Duration) (*websocket.Conn, *Socket, error) {
+	var sock *Socket
+	ws, err := up.Upgrade(hijacker{w, func(c net.Conn) net.Conn {
+		sock = newSocket(c, writeTimeout)
 		return sock
 	}}, r, nil)
 	return ws, sock, err
