@@ -72,6 +72,25 @@ func TestLiveModerationAndDiscardActions(t *testing.T) {
 		}
 	}
 
+	// A kick closes the socket with 4025 ("removed: ...") and bans nobody.
+	guest := r.join(t, "guest")
+	gs := ""
+	for deadline := time.Now().Add(10 * time.Second); gs == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, p := range ch.Participants(10) {
+			if p.Username == "guest" {
+				gs = p.SessionID
+			}
+		}
+	}
+	if code, body := r.post(t, "/moderate", url.Values{"participant": {gs}, "action": {"kick"}}); code != http.StatusOK || !strings.Contains(body, "they may come back") {
+		t.Fatalf("kick: %d %s", code, body)
+	}
+	if code := guest.CloseCode(); code != 4025 || !strings.HasPrefix(guest.CloseError().Text, "removed:") {
+		t.Fatalf("kicked: close %d %+v, want 4025 removed", code, guest.CloseError())
+	}
+	back := r.join(t, "guest")
+	back.Expect("onReady")
+
 	if code, body := r.post(t, "/discard", url.Values{"scene": {"default"}, "control": {"b"}}); code != http.StatusNotFound || !strings.Contains(body, "no live-only change") {
 		t.Errorf("discard without a change: %d %s", code, body)
 	}
