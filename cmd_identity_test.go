@@ -218,3 +218,32 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestOverlayCommandPrintsTheURLAndRotates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "o.db")
+	first, err := runCmd(t, "overlay", "--db", path, "--url", "https://stream.example/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := runCmd(t, "overlay", "--db", path, "--url", "https://stream.example")
+	rotated, err := runCmd(t, "overlay", "--rotate", "--db", path, "--url", "https://stream.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(first, "https://stream.example/overlay/") || !strings.Contains(first, "?key=") || first != again || rotated == first {
+		t.Fatalf("urls %q %q %q", first, again, rotated)
+	}
+	db := openTestDB(t, path)
+	owner, _ := db.EnsureOwner(context.Background())
+	key := rotated[strings.Index(rotated, "key=")+4:]
+	oldKey := first[strings.Index(first, "key=")+4:]
+	if ok, _ := db.OverlayKeyMatches(context.Background(), owner.ChannelID, key); !ok {
+		t.Fatalf("the printed key is not the channel's")
+	}
+	if ok, _ := db.OverlayKeyMatches(context.Background(), owner.ChannelID, oldKey); ok {
+		t.Fatalf("the old key still works after --rotate")
+	}
+	if _, err := runCmd(t, "overlay", "--db", path, "--user", "nobody"); err == nil {
+		t.Fatalf("an unknown user got an overlay URL")
+	}
+}

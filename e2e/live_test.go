@@ -107,8 +107,13 @@ func TestLiveConsoleInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=live-go]`)),
 	)
 	studioWait(t, ctx, `document.getElementById("live").dataset.stream === "open"`)
+	if studioEval[bool](t, ctx, `document.querySelector("[data-testid=live-stop]").disabled`) != true {
+		t.Fatal("Stop is offered while stopped")
+	}
 	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=live-go]`)))
 	studioWait(t, ctx, `document.querySelector("[data-testid=live-state]").dataset.state === "live"`)
+	// While live, Go live is not offered again (it would only be refused).
+	studioWait(t, ctx, `document.querySelector("[data-testid=live-go]").disabled && !document.querySelector("[data-testid=live-stop]").disabled`)
 
 	conn := dialViewer(t, srv, ownerToken, viewerToken)
 	v := &liveViewer{conn: conn, closed: make(chan struct{})}
@@ -168,7 +173,7 @@ func TestLiveConsoleInChromium(t *testing.T) {
 
 	// Stop: the state says so and the participant's session ends.
 	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=live-stop]`)))
-	studioWait(t, ctx, `document.querySelector("[data-testid=live-state]").dataset.state === "stopped"`)
+	studioWait(t, ctx, `document.querySelector("[data-testid=live-state]").dataset.state === "stopped" && !document.querySelector("[data-testid=live-go]").disabled`)
 	if st := studioEval[string](t, ctx, `document.querySelector("[data-testid=live-state]").textContent`); !strings.Contains(st, "stopped by the streamer") {
 		t.Fatalf("state after stop %q", st)
 	}
@@ -229,8 +234,13 @@ func TestLiveConsoleCapturesInChromium(t *testing.T) {
 	ctx := newBrowser(t)
 	studioDo(t, ctx, chromedp.Navigate(srv.URL+"/studio/versions/"+version+"/live"))
 	studioWait(t, ctx, `document.getElementById("live").dataset.stream === "open"`)
+	if studioEval[bool](t, ctx, `document.querySelector("[data-testid=live-stop]").disabled`) != true {
+		t.Fatal("Stop is offered while stopped")
+	}
 	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=live-go]`)))
 	studioWait(t, ctx, `document.querySelector("[data-testid=live-state]").dataset.state === "live"`)
+	// While live, Go live is not offered again (it would only be refused).
+	studioWait(t, ctx, `document.querySelector("[data-testid=live-go]").disabled && !document.querySelector("[data-testid=live-stop]").disabled`)
 
 	conn := dialViewer(t, srv, ownerToken, viewerToken)
 	v := &liveViewer{conn: conn, closed: make(chan struct{})}

@@ -100,8 +100,9 @@ func TestStudioEditorEndToEnd(t *testing.T) {
 	studioWait(t, ctx, `document.querySelectorAll('[data-testid=canvas] [data-testid=control]').length === 2 && !document.querySelector('[data-testid=missing-panel]')`)
 	studioShot(t, ctx, "editor-small")
 
-	// Properties, back on large: a refused value is shown beside its field
-	// and nothing of the form is saved.
+	// Properties, back on large: a refused value is shown beside its field,
+	// in view, as typed; the valid field of the same form is saved, and the
+	// form says which was and which was not.
 	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=grid-large]`)))
 	studioWait(t, ctx, `!!document.querySelector('[data-testid=canvas][data-grid=large]')`)
 	studioDo(t, ctx, chromedp.Click(chromedp.CSS(button)))
@@ -110,12 +111,17 @@ func TestStudioEditorEndToEnd(t *testing.T) {
 	studioSetField(t, ctx, "prop-cost", "-5")
 	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=props-save]`)))
 	studioWait(t, ctx, `!!document.querySelector('[data-testid=error-cost]')`)
-	if v := studioEval[string](t, ctx, `document.querySelector('[data-testid=prop-text]').value`); v != "Fire" {
-		t.Fatalf("the refused form lost what was typed: text = %q", v)
+	if v := studioEval[string](t, ctx, `document.querySelector('[data-testid=prop-text]').value + '|' + document.querySelector('[data-testid=prop-cost]').value`); v != "Fire|-5" {
+		t.Fatalf("the form lost what was typed: %q", v)
+	}
+	// The message is where the streamer looks: on screen, beside its field.
+	studioWait(t, ctx, `(() => { const r = document.querySelector('[data-testid=error-cost]').getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; })()`)
+	if got := studioEval[string](t, ctx, `document.querySelector('[data-testid=props-saved]').textContent + ' / ' + document.querySelector('[data-testid=props-error]').textContent`); !strings.HasPrefix(got, "Saved: text. / Not saved: cost (") {
+		t.Fatalf("the form does not say what was saved: %q", got)
 	}
 	layout := studioExport(t, srv.URL+editorURL+"/export")
-	if strings.Contains(string(layout), "Fire") {
-		t.Fatalf("a refused form saved its text: %s", layout)
+	if !strings.Contains(string(layout), `"text": "Fire"`) || strings.Contains(string(layout), `"cost"`) {
+		t.Fatalf("saved: %s", layout)
 	}
 	studioSetField(t, ctx, "prop-text", hostileText)
 	studioSetField(t, ctx, "prop-cost", "25")
@@ -184,6 +190,8 @@ func TestStudioEditorEndToEnd(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=import-file]`), []string{named}),
 		chromedp.Click(chromedp.CSS(`[data-testid=import-submit]`)),
 	)
+	studioWait(t, ctx, `!!document.querySelector('[data-testid=import-summary]')`)
+	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=open-imported]`)))
 	studioWaitNavigation(t, ctx, fmt.Sprintf(`location.pathname.startsWith('/studio/versions/') && location.pathname !== %q && !!document.querySelector('[data-testid=canvas]')`, editorURL))
 	importedURL := studioEval[string](t, ctx, `location.pathname`)
 	studioDo(t, ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=projects]`)))

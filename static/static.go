@@ -5,5 +5,5 @@ package static
 
 import "embed"
 
-//go:embed css js vendor
+//go:embed css img js vendor
 var FS embed.FS

@@ -119,7 +119,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 			msg = http.StatusText(code)
 		}
 	}
-	attrs := []any{"method", c.Request().Method, "path", c.Path(), "status", code, "err", err}
+	// The request's path: c.Path() is the route's pattern, empty when no
+	// route matched (a 404 must still say what was asked for).
+	attrs := []any{"method", c.Request().Method, "path", c.Request().URL.Path, "status", code, "err", err}
 	if code >= 500 {
 		s.log.Error("request failed", attrs...)
 	} else {

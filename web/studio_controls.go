@@ -137,19 +137,37 @@ func (s *Server) handleSaveProperties(c echo.Context) error {
 	bad = readPropsCustom(c, &form, target) || bad
 	// The domain's rules over the whole scene (ranges, bounds, sizes,
 	// overlaps), also when a field did not parse, so that every problem of
-	// the form shows at once, each beside its field. A field that did not
-	// parse kept its saved value, which passes.
-	if err := edited.Validate(); err != nil {
-		bad = placeProblems(&form, id, r.grid, err)
+	// the form shows at once, each beside its field. A refused field goes
+	// back to its saved value and the rest is checked again: the valid
+	// changes are saved, the refused ones stay in the form as typed.
+	for round := 0; ; round++ {
+		err := edited.Validate()
+		if err == nil {
+			break
+		}
+		placeProblems(&form, id, r.grid, err)
+		if form.General != "" || round == 3 || !revertRefused(target, ctl, &form, r.grid) {
+			// A problem no field of this form can fix: nothing is saved.
+			if form.General == "" {
+				form.General = "Not saved: " + problemText(err)
+			}
+			return s.renderEditError(c, r, studio.Errorf(studio.EINVALID, "%s", form.General), editorState{props: &form, selected: []string{id}})
+		}
 	}
 	if bad {
-		if form.General == "" {
-			form.General = "Not saved: fix the fields marked below."
+		revertRefused(target, ctl, &form, r.grid)
+	}
+	saved, refused := formOutcome(&form, ctl, r.grid)
+	form.Saved, form.General = savedText(saved), refusedText(refused)
+	if len(saved) == 0 {
+		if len(refused) == 0 {
+			form.Saved = "Nothing to save: no field was changed."
+			return s.renderEditor(c, http.StatusOK, r, editorState{props: &form, selected: []string{id}})
 		}
 		return s.renderEditError(c, r, studio.Errorf(studio.EINVALID, "%s", form.General), editorState{props: &form, selected: []string{id}})
 	}
 	return s.saveEdit(c, r, "Edit "+id, "edit",
-		studio.ControlChanges{{ControlID: id, Expect: rev, After: target}}, editorState{selected: []string{id}})
+		studio.ControlChanges{{ControlID: id, Expect: rev, After: target}}, editorState{selected: []string{id}, props: &form, propsSaved: true})
 }
 
 // readPropsFields sets the posted built-in properties on target; it

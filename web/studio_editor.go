@@ -147,6 +147,7 @@ func (s *Server) renderEditor(c echo.Context, status int, r *editorRequest, st e
 // handler for anything else. The version is read again so the page shows
 // what is saved.
 func (s *Server) renderEditError(c echo.Context, r *editorRequest, err error, st editorState) error {
+	st.propsSaved = false // nothing was saved: the form keeps its revision
 	status := studioStatus(err)
 	switch status {
 	case http.StatusConflict:

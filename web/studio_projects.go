@@ -222,10 +222,13 @@ func (s *Server) handleImport(c echo.Context) error {
 		}
 		return err
 	}
-	if strings.TrimSpace(layout.Name) == "" {
-		layout.Name = strings.TrimSuffix(fh.Filename, ".json")
+	// A file that names no layout (a Dev Lab version) is named after the
+	// file; a named one keeps its name, marked as imported.
+	name := layout.Name + " (imported)"
+	if report.Unnamed {
+		name = fileTitle(fh.Filename)
 	}
-	if layout.Name, err = checkProjectName(layout.Name + " (imported)"); err != nil {
+	if layout.Name, err = checkProjectName(name); err != nil {
 		layout.Name = "Imported layout"
 	}
 	versionID, err := s.storeImport(c.Request().Context(), u, layout)
@@ -235,13 +238,43 @@ func (s *Server) handleImport(c echo.Context) error {
 		}
 		return studioHTTPError(err)
 	}
-	if len(report.Warnings) > 0 {
-		// Saved, but something was not carried over: say what before
-		// opening the editor.
-		return s.renderProjects(c, http.StatusOK, u, func(v *templates.ProjectsView) {
-			v.Flash = "Imported “" + layout.Name + "”."
-			v.ImportWarnings, v.ImportedURL = report.Warnings, templates.EditorURL(versionID)
-		})
+	// Every import ends the same way: what was imported, what was not
+	// carried over, and a button to open it.
+	return s.renderProjects(c, http.StatusOK, u, func(v *templates.ProjectsView) {
+		v.Imported = &templates.ImportSummary{Name: layout.Name, Format: formatName(report.Format), Counts: layoutCounts(layout),
+			Warnings: report.Warnings, URL: templates.EditorURL(versionID)}
+	})
+}
+
+// fileTitle is an uploaded file's name without its folder and extension.
+func fileTitle(name string) string {
+	name = name[strings.LastIndexAny(name, `/\`)+1:]
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		name = name[:i]
 	}
-	return redirect(c, templates.EditorURL(versionID))
+	return strings.TrimSpace(name)
+}
+
+// formatName says which kind of file an import was.
+func formatName(format string) string {
+	switch format {
+	case studio.FormatMixstudio:
+		return "a mixstudio layout"
+	case studio.FormatBare:
+		return "a list of scenes"
+	case studio.FormatMixerLab:
+		return "a Mixer Developer Lab version"
+	case studio.FormatFirebot:
+		return "a Firebot MixPlay project"
+	}
+	return format
+}
+
+// layoutCounts says what an imported layout holds.
+func layoutCounts(l studio.Layout) string {
+	controls := 0
+	for _, sc := range l.Scenes {
+		controls += len(sc.Controls)
+	}
+	return fmt.Sprintf("%d scene%s, %d control%s, %d group%s", len(l.Scenes), plural(len(l.Scenes)), controls, plural(controls), len(l.Groups), plural(len(l.Groups)))
 }

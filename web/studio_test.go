@@ -188,7 +188,9 @@ func propsForm(c studio.Control, grid string, set map[string]string) url.Values 
 	return f
 }
 
-func TestStudioPropertiesErrorsInlineAndNothingSaved(t *testing.T) {
+// A form with one refused field saves the valid ones, keeps the refused
+// value as typed beside its message, and says what was and was not saved.
+func TestStudioPropertiesSavesValidFieldsAndKeepsRefusedOnesAsTyped(t *testing.T) {
 	s := newTestServer(t)
 	h := s.Handler()
 	base := newProject(t, s, "Props")
@@ -196,21 +198,23 @@ func TestStudioPropertiesErrorsInlineAndNothingSaved(t *testing.T) {
 	addControl(t, s, base, "joystick")
 
 	for _, tc := range []struct {
-		name, field string
-		set         map[string]string
+		name, field, typed string
 	}{
-		{"negative cost", "cost", map[string]string{"text": "Fire", "cost": "-5"}},
-		{"not a number", "cost", map[string]string{"text": "Fire", "cost": "ten"}},
-		{"progress above 1", "progress", map[string]string{"text": "Fire", "progress": "1.5"}},
-		{"bad colour", "textColor", map[string]string{"text": "Fire", "textColor": "url(javascript:x)"}},
-		{"position off the grid", "x", map[string]string{"text": "Fire", "x": "79"}},
-		{"position not a number", "y", map[string]string{"text": "Fire", "y": "up"}},
-		{"custom not an object", "custom", map[string]string{"text": "Fire", "custom": "[1,2]"}},
+		{"negative cost", "cost", "-5"},
+		{"not a number", "cost", "ten"},
+		{"progress above 1", "progress", "1.5"},
+		{"bad colour", "textColor", "url(javascript:x)"},
+		{"key code above 255", "keyCode", "300"},
+		{"position off the grid", "x", "79"},
+		{"position not a number", "y", "up"},
+		{"custom not an object", "custom", "[1,2]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := studioPost(t, h, base+"/properties", propsForm(btn, "large", tc.set))
+			cur := savedControl(t, s, base, btn.ControlID)
+			text := "Fire " + tc.name
+			rec := studioPost(t, h, base+"/properties", propsForm(cur, "large", map[string]string{"text": text, tc.field: tc.typed}))
 			d := doc(t, rec)
-			if rec.Code != http.StatusUnprocessableEntity {
+			if rec.Code != http.StatusOK {
 				t.Fatalf("%d %s", rec.Code, rec.Body.String())
 			}
 			errEl := d.Find(testid("error-" + tc.field))
@@ -218,21 +222,52 @@ func TestStudioPropertiesErrorsInlineAndNothingSaved(t *testing.T) {
 				t.Fatalf("no error beside %s: %s", tc.field, d.Find(testid("props")).Text())
 			}
 			// The error sits in the field's own box, next to its input.
-			if errEl.Parent().Find(testid("prop-"+tc.field)).Length() != 1 {
+			field := errEl.Parent().Find(testid("prop-" + tc.field))
+			if field.Length() != 1 {
 				t.Fatalf("the %s error is not beside its input", tc.field)
 			}
-			if v, _ := d.Find(testid("prop-text")).Attr("value"); v != "Fire" {
-				t.Fatalf("the refused form lost the typed text: %q", v)
+			typed, _ := field.Attr("value")
+			if tc.field == "custom" {
+				typed = field.Text()
 			}
-			sc := savedScene(t, s, base, "default")
-			saved := sc.Control(btn.ControlID)
-			if txt, ok := saved.Get("text"); ok || txt != "" || saved.Revision != btn.Revision {
-				t.Fatalf("a refused form saved: text %q rev %d", txt, saved.Revision)
+			if typed != tc.typed {
+				t.Fatalf("the refused %s lost what was typed: %q", tc.field, typed)
+			}
+			saved := savedControl(t, s, base, btn.ControlID)
+			if txt, _ := saved.Get("text"); txt != text {
+				t.Fatalf("the valid text was not saved: %q", txt)
+			}
+			if string(mustJSON(t, withText(saved, ""))) != string(mustJSON(t, withText(cur, ""))) {
+				t.Fatalf("the refused %s was saved: %s", tc.field, mustJSON(t, saved))
+			}
+			if got := d.Find(testid("props-saved")).Text(); got != "Saved: text." {
+				t.Fatalf("saved summary %q", got)
+			}
+			if got := d.Find(testid("props-error")).Text(); !strings.HasPrefix(got, "Not saved: ") || !strings.Contains(got, "(") {
+				t.Fatalf("not-saved summary %q", got)
+			}
+			// The form carries the new revision: saving again works.
+			if rev, _ := d.Find(testid("props-revision")).Attr("value"); rev != strconv.FormatInt(saved.Revision, 10) {
+				t.Fatalf("form revision %s, saved %d", rev, saved.Revision)
 			}
 		})
 	}
 
-	rec := studioPost(t, h, base+"/properties", propsForm(btn, "large", map[string]string{"text": "Fire", "cost": "25", "custom": `{"glow":{"color":"#f00"}}`}))
+	// Only a refused field changed: nothing is saved, 422.
+	cur := savedControl(t, s, base, btn.ControlID)
+	rec := studioPost(t, h, base+"/properties", propsForm(cur, "large", map[string]string{"cost": "-1"}))
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("only a refused field: %d", rec.Code)
+	}
+	if after := savedControl(t, s, base, btn.ControlID); after.Revision != cur.Revision {
+		t.Fatalf("a form with nothing valid saved something")
+	}
+	if got := doc(t, rec).Find(testid("props-saved")).Length(); got != 0 {
+		t.Fatalf("a refused form says it saved something")
+	}
+
+	btn = savedControl(t, s, base, btn.ControlID)
+	rec = studioPost(t, h, base+"/properties", propsForm(btn, "large", map[string]string{"text": "Fire", "cost": "25", "custom": `{"glow":{"color":"#f00"}}`}))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("valid form: %d %s", rec.Code, rec.Body.String())
 	}
@@ -247,8 +282,14 @@ func TestStudioPropertiesErrorsInlineAndNothingSaved(t *testing.T) {
 
 	// The same form again, built on the old revision: 409, nothing saved.
 	rec = studioPost(t, h, base+"/properties", propsForm(btn, "large", map[string]string{"text": "Other tab"}))
-	if d := doc(t, rec); rec.Code != http.StatusConflict || d.Find(testid("stale-message")).Length() != 1 {
+	d := doc(t, rec)
+	if rec.Code != http.StatusConflict || d.Find(testid("stale-message")).Length() != 1 {
 		t.Fatalf("stale form: %d %s", rec.Code, rec.Body.String())
+	}
+	// The refused form keeps the revision it was built on: saving it again
+	// must not overwrite the other change either.
+	if rev := d.Find(testid("props-revision")).AttrOr("value", ""); rev != strconv.FormatInt(btn.Revision, 10) {
+		t.Fatalf("a stale form took the new revision %s (built on %d)", rev, btn.Revision)
 	}
 	sc = savedScene(t, s, base, "default")
 	if txt, _ := sc.Control(btn.ControlID).Get("text"); txt != "Fire" {
@@ -270,8 +311,8 @@ func TestStudioHostileTextIsShownAsText(t *testing.T) {
 		if d.Find(`main img, main svg, main script:not([src^="/static/"])`).Length() != 0 {
 			t.Fatalf("%s: hostile text became markup", path)
 		}
-		if path == base && d.Find(testid("control-text")).Text() != hostile {
-			t.Fatalf("control text shows %q", d.Find(testid("control-text")).Text())
+		if path == base && controlText(t, d.Find(testid("control"))) != hostile {
+			t.Fatalf("control text shows %q", controlText(t, d.Find(testid("control"))))
 		}
 	}
 }
@@ -419,9 +460,14 @@ func TestStudioExportImportRoundTripAndRefusedImport(t *testing.T) {
 	}
 	exported := rec.Body.Bytes()
 	rec = studioUpload(t, h, "/studio/import", "layout", "round.json", exported)
-	loc := rec.Header().Get("HX-Redirect")
-	if rec.Code != http.StatusNoContent || loc == base || !strings.HasPrefix(loc, "/studio/versions/") {
+	// Every import ends on its summary, with a button to open it.
+	d := doc(t, rec)
+	loc := d.Find(testid("open-imported")).AttrOr("href", "")
+	if rec.Code != http.StatusOK || loc == base || !strings.HasPrefix(loc, "/studio/versions/") {
 		t.Fatalf("import: %d %q %s", rec.Code, loc, rec.Body.String())
+	}
+	if got := d.Find(testid("imported-counts")).Text(); !strings.HasPrefix(got, "1 scene, ") {
+		t.Fatalf("import summary counts %q", got)
 	}
 	again := get(t, h, loc+"/export").Body.Bytes()
 	var a, b map[string]any
@@ -442,7 +488,7 @@ func TestStudioExportImportRoundTripAndRefusedImport(t *testing.T) {
 		{"controlID":"c","kind":"slider","position":[]}]}]}`
 	before, _ := s.db.FindProjects(context.Background(), mustOwner(t, s).ID)
 	rec = studioUpload(t, h, "/studio/import", "layout", "bad.json", []byte(bad))
-	d := doc(t, rec)
+	d = doc(t, rec)
 	if rec.Code != http.StatusUnprocessableEntity || d.Find(testid("import-error")).Length() < 2 {
 		t.Fatalf("bad import: %d %s", rec.Code, d.Find(testid("import-errors")).Text())
 	}
@@ -817,5 +863,54 @@ func TestStudioDeleteControlsAndUndoBringsThemBack(t *testing.T) {
 	}
 	if txt, _ := sc.Control(btn.ControlID).Get("text"); txt != "keep me" || len(studio.MissingGrids(*sc.Control(btn.ControlID))) != 0 {
 		t.Fatalf("the restored button lost its text or positions: %q", txt)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// withText is a copy of c with its text set to text ("" unsets it).
+func withText(c studio.Control, text string) studio.Control {
+	c = c.Clone()
+	_ = c.Set("text", text)
+	c.Revision = 0
+	return c
+}
+
+// savedControl reads a control of the default scene as saved.
+func savedControl(t *testing.T, s *Server, base, id string) studio.Control {
+	t.Helper()
+	sc := savedScene(t, s, base, "default")
+	c := sc.Control(id)
+	if c == nil {
+		t.Fatalf("no control %q", id)
+	}
+	return *c
+}
+
+// A Dev Lab version names no layout: the project is named after the file,
+// and it ends on the same summary as every import.
+func TestStudioImportOfAnUnnamedLayoutTakesTheFilesName(t *testing.T) {
+	s := newTestServer(t)
+	data, err := os.ReadFile("../studio/testdata/mixer-lab-version.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := studioUpload(t, s.Handler(), "/studio/import", "layout", "My stream board.json", data)
+	d := doc(t, rec)
+	if rec.Code != http.StatusOK || d.Find(testid("import-summary")).Length() != 1 {
+		t.Fatalf("%d %s", rec.Code, rec.Body.String())
+	}
+	if got := d.Find(testid("imported-name")).Text(); got != "Imported “My stream board”" {
+		t.Fatalf("imported as %q", got)
+	}
+	if !strings.Contains(d.Find(testid("projects")).Text(), "My stream board") {
+		t.Fatal("the project list does not show the file's name")
 	}
 }

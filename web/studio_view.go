@@ -2,25 +2,13 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strconv"
 
 	"github.com/mixstudio/mixstudio/studio"
 	"github.com/mixstudio/mixstudio/templates"
 )
-
-// editorUnitPx is the editor's zoom per grid: large as wide as fits beside
-// the side panel, the taller grids bigger so their controls stay easy to
-// grab. The preview shows the real 12 px.
-func editorUnitPx(grid string) int {
-	switch grid {
-	case studio.Medium:
-		return 18
-	case studio.Small:
-		return 14
-	}
-	return 11
-}
 
 // editorState is what one editor answer shows, beyond the version itself.
 type editorState struct {
@@ -30,11 +18,17 @@ type editorState struct {
 	flash    templates.Flash
 	// props, when set, replaces the selected control's form (a refused
 	// save keeps what was typed and shows its errors).
-	props      *templates.PropsView
+	props *templates.PropsView
+	// propsSaved: props was (partly) saved, so the form takes the saved
+	// control's new revision and warning.
+	propsSaved bool
 	sceneError string
 	groupError string
 	selectIDs  []string // the selection the page should take
-	history    *templates.HistoryEntry
+	// arrange, when set, shows an arrangement of the grid that is not
+	// saved yet (the scene holds it), with Apply and Cancel.
+	arrange *templates.ArrangePreview
+	history *templates.HistoryEntry
 }
 
 // editorView builds the editor's view model from a version.
@@ -56,11 +50,12 @@ func editorView(v *studio.Version, projectVersions []studio.VersionSummary, tabs
 		VersionID:     v.ID,
 		VersionNumber: v.Number,
 		ReadOnly:      !v.Editable(),
-		Grid:          templates.GridView{Name: g.Name, Width: g.Width, Height: g.Height, UnitPx: editorUnitPx(g.Name), MinViewportPx: g.MinViewportPx},
+		Grid:          templates.GridView{Name: g.Name, Width: g.Width, Height: g.Height, UnitPx: studio.UnitPx, MinViewportPx: g.MinViewportPx},
 		Flash:         st.flash,
 		SceneError:    st.sceneError,
 		GroupError:    st.groupError,
 		History:       st.history,
+		Arrange:       st.arrange,
 	}
 	for _, pv := range projectVersions {
 		out.Versions = append(out.Versions, templates.VersionLink{ID: pv.ID, Number: pv.Number, State: pv.State})
@@ -89,12 +84,8 @@ func editorView(v *studio.Version, projectVersions []studio.VersionSummary, tabs
 			out.Offgrid = append(out.Offgrid, templates.OffgridControl{ID: c.ControlID, Kind: c.Kind, Revision: c.Revision})
 		} else {
 			l := studio.Limits(c.Kind, g)
-			text, _ := c.Get("text")
-			if text == "" && c.Kind == studio.KindTextbox {
-				text, _ = c.Get("placeholder")
-			}
 			out.Controls = append(out.Controls, templates.ControlBox{
-				ID: c.ControlID, Kind: c.Kind, Text: text,
+				ID: c.ControlID, Kind: c.Kind, JSON: controlJSON(c), Warning: studio.NothingToShow(c),
 				X: p.X, Y: p.Y, W: p.Width, H: p.Height, Revision: c.Revision,
 				MinW: l.MinWidth, MinH: l.MinHeight, MaxW: l.MaxWidth, MaxH: l.MaxHeight, Square: l.Square,
 			})
@@ -106,10 +97,21 @@ func editorView(v *studio.Version, projectVersions []studio.VersionSummary, tabs
 	switch {
 	case st.props != nil:
 		out.Props = *st.props
+		if c := scene.Control(out.Props.ControlID); c != nil && st.propsSaved {
+			if out.Props.General == "" {
+				// All saved: the form shows the values as saved.
+				out.Props = propsView(out.Base(), c, g.Name, out.ReadOnly)
+				out.Props.Saved = st.props.Saved
+			}
+			out.Props.Revision, out.Props.Warning = c.Revision, studio.NothingToShow(c)
+		}
 	case len(st.selected) == 1:
 		if c := scene.Control(st.selected[0]); c != nil {
 			out.Props = propsView(out.Base(), c, g.Name, out.ReadOnly)
 		}
+	}
+	if st.arrange != nil {
+		out.Props.ReadOnly = true // nothing is edited while an arrangement waits
 	}
 	return out
 }
@@ -119,7 +121,8 @@ var positionFields = [...]struct{ name, label string }{{"x", "x"}, {"y", "y"}, {
 
 // propsView is the properties form of a control as saved.
 func propsView(base string, c *studio.Control, grid string, readOnly bool) templates.PropsView {
-	pv := templates.PropsView{Base: base, ControlID: c.ControlID, Kind: c.Kind, Revision: c.Revision, Grid: grid, ReadOnly: readOnly}
+	pv := templates.PropsView{Base: base, ControlID: c.ControlID, Kind: c.Kind, Revision: c.Revision, Grid: grid, ReadOnly: readOnly,
+		Warning: studio.NothingToShow(c)}
 	if p, ok := c.PositionOn(grid); ok {
 		pv.OnGrid = true
 		vals := [...]int{p.X, p.Y, p.Width, p.Height}
@@ -129,7 +132,8 @@ func propsView(base string, c *studio.Control, grid string, readOnly bool) templ
 	}
 	for _, prop := range studio.PropertiesOf(c.Kind) {
 		val, _ := c.Get(prop.Name)
-		pv.Fields = append(pv.Fields, templates.PropField{Name: prop.Name, Label: prop.Name, Type: string(prop.Type), Help: prop.Help, Value: val})
+		pv.Fields = append(pv.Fields, templates.PropField{Name: prop.Name, Label: prop.Name, Type: string(prop.Type), Help: prop.Help, Value: val,
+			Options: propOptions(prop.Name)})
 	}
 	pv.Custom = templates.PropField{Name: "custom", Label: "custom", Type: "json"}
 	if len(c.Custom) > 0 {
@@ -140,11 +144,21 @@ func propsView(base string, c *studio.Control, grid string, readOnly bool) templ
 	return pv
 }
 
+// controlJSON is a control as the protocol sends it: what the page's
+// modules draw, in the editor as on the play page.
+func controlJSON(c *studio.Control) string {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
 // previewView lays a scene out on each grid at real size.
 func previewView(v *studio.Version, scene *studio.Scene) templates.PreviewView {
 	out := templates.PreviewView{SceneID: scene.SceneID, EditorURL: templates.EditorURL(v.ID) + "?scene=" + url.QueryEscape(scene.SceneID)}
 	for _, g := range studio.Grids {
-		pg := templates.PreviewGrid{Name: g.Name, Width: g.Width, Height: g.Height, MinViewportPx: g.MinViewportPx}
+		pg := templates.PreviewGrid{Name: g.Name, Width: g.Width, Height: g.Height, MinViewportPx: g.MinViewportPx, UnitPx: studio.UnitPx}
 		for i := range scene.Controls {
 			c := &scene.Controls[i]
 			p, ok := c.PositionOn(g.Name)
@@ -152,20 +166,28 @@ func previewView(v *studio.Version, scene *studio.Scene) templates.PreviewView {
 				pg.Hidden = append(pg.Hidden, c.ControlID)
 				continue
 			}
-			pc := templates.PreviewControl{ID: c.ControlID, Kind: c.Kind, X: p.X, Y: p.Y, W: p.Width, H: p.Height}
-			pc.Text, _ = c.Get("text")
-			pc.Placeholder, _ = c.Get("placeholder")
-			if c.Kind == studio.KindTextbox {
-				if has, _ := c.Get("hasSubmit"); has == "true" {
-					pc.SubmitText, _ = c.Get("submitText")
-					if pc.SubmitText == "" {
-						pc.SubmitText = "Submit"
-					}
-				}
-			}
-			pg.Controls = append(pg.Controls, pc)
+			pg.Controls = append(pg.Controls, templates.PreviewControl{ID: c.ControlID, JSON: controlJSON(c), X: p.X, Y: p.Y, W: p.Width, H: p.Height})
 		}
 		out.Grids = append(out.Grids, pg)
+	}
+	return out
+}
+
+// propOptions names the values of the fields that take a number standing
+// for something (a gamepad button): the form offers the names.
+func propOptions(name string) []templates.PropOption {
+	var names []string
+	switch name {
+	case "gamepadButton":
+		names = studio.GamepadButtonNames[:]
+	case "gamepadJoystick":
+		names = studio.GamepadJoystickNames[:]
+	default:
+		return nil
+	}
+	out := make([]templates.PropOption, len(names))
+	for i, n := range names {
+		out[i] = templates.PropOption{Value: strconv.Itoa(i), Label: fmt.Sprintf("%s (%d)", n, i)}
 	}
 	return out
 }

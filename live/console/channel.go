@@ -60,6 +60,9 @@ type Channel struct {
 	// state is what the streamer changed live in this session, saved with
 	// the channel's live row (livestate.go).
 	state liveState
+
+	overlayOnce sync.Once
+	overlay     *feed // the overlay's events (reactions_overlay.go)
 }
 
 // ID is the channel's id.
@@ -84,6 +87,7 @@ type session struct {
 	stopReason string
 	captures   chan client.GiveInput
 	done       chan struct{} // closed when the event loop and its helpers have returned
+	rx         *reactor      // the version's reactions; nil when it has none
 }
 
 // LiveOptions say what to run and where.
@@ -125,7 +129,8 @@ func (ch *Channel) goLive(ctx context.Context, owner studio.User, opts LiveOptio
 	if err != nil {
 		return err
 	}
-	s := &session{versionID: v.ID, userID: owner.ID, remote: opts.RemoteURL, captures: make(chan client.GiveInput, 1024), done: make(chan struct{})}
+	s := &session{versionID: v.ID, userID: owner.ID, remote: opts.RemoteURL, captures: make(chan client.GiveInput, 1024), done: make(chan struct{}),
+		rx: newReactor(ch, v)}
 	cfg, err := ch.clientConfig(ctx, s, opts)
 	if err != nil {
 		return err
@@ -226,6 +231,7 @@ func (ch *Channel) dial(ctx context.Context, s *session, cfg client.Config, remo
 		return fmt.Errorf("go live: %w", err)
 	}
 	s.c = c
+	ch.publishOverlay(ch.m.cfg.Now(), overlayClear{Kind: OverlayClear, VersionID: s.versionID})
 	ch.stats.reset()
 	ch.mu.Lock()
 	ch.live = s

@@ -18,15 +18,8 @@
     redo: [],
   };
 
-  // htmx leaves 4xx answers unswapped by default; ours carry the workspace
-  // with inline errors (422) or the stale-edit message (409).
-  htmx.config.responseHandling = [
-    { code: "204", swap: false },
-    { code: "[23]..", swap: true },
-    { code: "409", swap: true, error: false },
-    { code: "422", swap: true, error: false },
-    { code: "[45]..", swap: false, error: true },
-  ];
+  // 409 (stale edit) and 422 (inline errors) answers carry the workspace
+  // and are swapped: static/js/refusals.js sets that for every page.
 
   // Back and forward between scenes and grids load the page afresh: a
   // cached snapshot would carry old revisions and make the next save stale.
@@ -60,12 +53,15 @@
   const overlaps = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
   // ---- history (server-backed undo/redo) -------------------------------
+  // Every entry is a real save's inverse with the revisions it expects, so
+  // it is kept per version in localStorage: it survives a reload and a
+  // closed tab, and a stale entry is refused with the stale message.
 
   const historyKey = () => `mixstudio-history-${workspace()?.dataset.version}`;
 
   function loadHistory() {
     try {
-      const h = JSON.parse(sessionStorage.getItem(historyKey()) || "{}");
+      const h = JSON.parse(localStorage.getItem(historyKey()) || "{}");
       state.undo = Array.isArray(h.undo) ? h.undo : [];
       state.redo = Array.isArray(h.redo) ? h.redo : [];
     } catch {
@@ -76,9 +72,9 @@
 
   function saveHistory() {
     try {
-      sessionStorage.setItem(historyKey(), JSON.stringify({ undo: state.undo.slice(-100), redo: state.redo.slice(-100) }));
+      localStorage.setItem(historyKey(), JSON.stringify({ undo: state.undo.slice(-100), redo: state.redo.slice(-100) }));
     } catch {
-      /* a full sessionStorage only costs the history across reloads */
+      /* a full localStorage only costs the history across reloads */
     }
   }
 
@@ -155,6 +151,10 @@
     const ws = workspace();
     if (!ws || !e.detail.path.startsWith(ws.dataset.base)) return;
     const p = e.detail.parameters;
+    // A tab's link names its scene and grid, and htmx pushes that URL to
+    // the address bar: adding anything to it would pile up there (the
+    // selection survives the switch in this page anyway).
+    if (new URL(e.detail.path, location.href).searchParams.has("scene")) return;
     const set = (k, v) => {
       if (p instanceof FormData) {
         if (!p.has(k)) p.set(k, v);
@@ -213,9 +213,32 @@
 
   // ---- drag and resize -------------------------------------------------
 
+  // gridSize is the grid in units, and unit the screen pixels one grid
+  // unit takes now (fitCanvas keeps data-unit up to date).
   function gridSize() {
     const c = canvas();
     return { w: +c.dataset.width, h: +c.dataset.height, unit: +c.dataset.unit };
+  }
+
+  // fitCanvas scales the canvas, drawn at the viewers' real 12 px a unit,
+  // to the width beside the side panel (and to the window's height, for
+  // the tall small grid): the controls stay exactly as viewers see them,
+  // only larger or smaller.
+  function fitCanvas() {
+    const c = canvas();
+    const wrap = $("[data-canvas-wrap]");
+    const box = $("[data-canvas-box]");
+    if (!c || !wrap || !box) return;
+    const real = parseFloat(getComputedStyle(c).getPropertyValue("--unit")) || 12;
+    const w = +c.dataset.width * real, h = +c.dataset.height * real;
+    const roomW = wrap.clientWidth - 4;
+    const roomH = Math.max(240, window.innerHeight - wrap.getBoundingClientRect().top - 70);
+    const scale = Math.max(0.5, Math.min(3, roomW / w, Math.max(1, roomH / h)));
+    c.style.setProperty("--scale", String(scale));
+    box.style.width = `${w * scale}px`;
+    box.style.height = `${h * scale}px`;
+    c.dataset.unit = String(real * scale);
+    c.dataset.scale = String(scale);
   }
 
   function limitsOf(el) {
@@ -278,7 +301,8 @@
   function onBandMove(e) {
     const b = state.band;
     const r = bandRect(b, e);
-    Object.assign(b.el.style, { left: `${r.x1}px`, top: `${r.y1}px`, width: `${r.x2 - r.x1}px`, height: `${r.y2 - r.y1}px` });
+    const k = +canvas().dataset.scale || 1; // the band lives inside the scaled canvas
+    Object.assign(b.el.style, { left: `${r.x1 / k}px`, top: `${r.y1 / k}px`, width: `${(r.x2 - r.x1) / k}px`, height: `${(r.y2 - r.y1) / k}px` });
     const unit = gridSize().unit;
     const hit = $$(".ctl", canvas()).filter((el) => {
       const c = rectOf(el);
@@ -300,7 +324,13 @@
       const l = limitsOf(m.el);
       let w = Math.min(Math.max(m.from.w + du, l.minW), l.maxW, g.w - m.from.x);
       let h = Math.min(Math.max(m.from.h + dv, l.minH), l.maxH, g.h - m.from.y);
-      if (l.square) w = h = Math.max(Math.min(w, h, g.w - m.from.x, g.h - m.from.y), l.minW);
+      if (l.square) {
+        // A square follows the pointer's larger movement: 4 right and 3
+        // up grows it by 4, not shrinks it by 3.
+        const d = Math.abs(du) >= Math.abs(dv) ? du : dv;
+        const side = Math.min(Math.max(m.from.w + d, l.minW), l.maxW, g.w - m.from.x, g.h - m.from.y);
+        w = h = Math.max(side, l.minW);
+      }
       m.to = { ...m.from, w, h };
     } else {
       // Clamp the whole group so that every member stays on the grid.
@@ -394,29 +424,68 @@
   }
 
   // ---- clipboard -------------------------------------------------------
+  // The clipboard is shared by this browser's tabs (localStorage), so that
+  // controls copied from one version paste into another. It is forgotten
+  // after clipboardHours, and the Paste button always says what it holds
+  // and where it came from: nothing is pasted by surprise.
+
+  const clipboardKey = "mixstudio-clipboard";
+  const clipboardHours = 8;
+
+  function readClipboard() {
+    let clip = state.clipboard || null;
+    try {
+      clip = JSON.parse(localStorage.getItem(clipboardKey)) || clip;
+    } catch {
+      /* keep this tab's clipboard */
+    }
+    if (!clip || !Array.isArray(clip.controls) || clip.controls.length === 0) return null;
+    if (!(Date.now() - (+clip.at || 0) < clipboardHours * 3600e3)) return null;
+    return clip;
+  }
+
+  function clipboardText(clip) {
+    const n = clip.controls.length;
+    const what = n === 1 ? clip.controls[0] : `${n} controls`;
+    const ws = workspace();
+    const here = ws && clip.version === ws.dataset.version && clip.scene === ws.dataset.scene;
+    const from = here ? "" : ` from ${clip.versionLabel || "another version"} · scene “${clip.scene}”`;
+    return { short: `Paste ${what}`, long: `Paste ${clip.controls.join(", ")}${from} (Ctrl+V)` };
+  }
+
+  function renderPaste() {
+    const b = $("[data-testid=paste]");
+    if (!b) return;
+    const clip = readClipboard();
+    b.disabled = readOnly() || !clip;
+    b.textContent = clip ? clipboardText(clip).short : "Paste";
+    b.title = clip ? clipboardText(clip).long : "Nothing to paste: select controls and press Ctrl+C (copies last 8 hours).";
+  }
 
   function copy() {
     const ws = workspace();
     if (!ws || state.selected.size === 0) return;
-    const clip = { version: ws.dataset.version, scene: ws.dataset.scene, controls: [...state.selected] };
+    const clip = {
+      version: ws.dataset.version,
+      versionLabel: `${ws.dataset.project || "project"} v${ws.dataset.number || "?"}`,
+      scene: ws.dataset.scene,
+      controls: [...state.selected],
+      at: Date.now(),
+    };
     try {
-      localStorage.setItem("mixstudio-clipboard", JSON.stringify(clip));
+      localStorage.setItem(clipboardKey, JSON.stringify(clip));
     } catch {
       /* the clipboard then lives only in this tab */
     }
     state.clipboard = clip;
-    notify(`Copied ${clip.controls.length} control${clip.controls.length === 1 ? "" : "s"}.`);
+    renderPaste();
+    notify(`Copied ${clip.controls.join(", ")}.`);
   }
 
   function paste() {
     if (readOnly()) return;
-    let clip = state.clipboard;
-    try {
-      clip = JSON.parse(localStorage.getItem("mixstudio-clipboard")) || clip;
-    } catch {
-      /* keep this tab's clipboard */
-    }
-    if (!clip || !clip.controls?.length) {
+    const clip = readClipboard();
+    if (!clip) {
       notify("Nothing to paste: select controls and press Ctrl+C first.");
       return;
     }
@@ -508,6 +577,8 @@
       loadHistory();
     }
     takeHistory();
+    fitCanvas();
+    renderPaste();
     const present = new Set($$(".ctl").map((el) => el.dataset.id));
     // The server picks the selection after an add or a paste, once.
     const fromServer = ws.dataset.select ? JSON.parse(ws.dataset.select) : null;
@@ -538,10 +609,9 @@
   // The history entry is read as soon as the answer is in the page (a
   // Ctrl+Z right after must find it); settling only repaints.
   document.addEventListener("htmx:afterSwap", setup);
+  window.addEventListener("resize", () => fitCanvas());
+  window.addEventListener("storage", (e) => e.key === clipboardKey && renderPaste());
   document.addEventListener("htmx:afterSettle", setup);
-  document.addEventListener("htmx:responseError", (e) => {
-    notify(`The server refused that (${e.detail.xhr.status}). Reload the page if this persists.`);
-  });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
   else setup();
 

@@ -67,6 +67,16 @@ function drawState(st) {
     return s;
   };
   stateEl.textContent = tail();
+  // Going live again while live would only be refused: offer what the
+  // state allows (the page's first state is the server's, same rule).
+  const running = ["connecting", "live", "reconnecting"].includes(st.state);
+  const go = document.querySelector("[data-testid=live-go]");
+  if (go) {
+    go.disabled = running;
+    go.title = running ? "Already " + st.state + ": stop first to go live another way." : "";
+  }
+  const stop = document.querySelector("[data-testid=live-stop]");
+  if (stop) stop.disabled = !running;
   if (st.state === "reconnecting") retryTimer = setInterval(() => { stateEl.textContent = tail(); }, 500);
   // An answer like "Live." beside Go live is stale once the state moves on.
   if (st.state !== "live") for (const o of root.querySelectorAll(".live-connect .live-msg")) if (o.dataset.ok === "true") o.textContent = "";
@@ -328,6 +338,13 @@ function handle(ev) {
       }
       feedLine(d.action + " " + JSON.stringify(d.detail), "notice");
       break;
+    case "reaction": {
+      // A press whose reactions were refused, or a reaction that failed.
+      const who = d.username ? d.username + " on " : "";
+      const li = feedLine("reaction " + d.result + ": " + who + (d.control || d.kind || "") + ": " + d.message, "reaction " + d.result);
+      li.dataset.reaction = d.result;
+      break;
+    }
   }
 }
 

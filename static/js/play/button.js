@@ -3,7 +3,7 @@
 // text, tooltip, cost, progress, a cooldown counted on the server's clock
 // and a disabled look.
 
-import { base, bool, num, str, styleFrom } from "./controls.js";
+import { base, bool, fitText, num, str, styleFrom } from "./controls.js";
 
 function part(cls, testid) {
   const el = document.createElement("span");
@@ -153,8 +153,16 @@ export class ButtonView {
     this.el.setAttribute("aria-keyshortcuts", key >= 0 ? keyName(key) : "");
     if (key < 0) this.el.removeAttribute("aria-keyshortcuts");
     styleFrom(this.el, c);
+    this.fontSize = this.el.style.fontSize;
+    fitText(this.el, this.fontSize);
     if (disabled && this.down) this.release(this.down === "key" ? "keyup" : "mouseup", 0);
     this.tick();
+  }
+
+  // resized runs when the grid gives the button its size: long text
+  // shrinks to fit.
+  resized() {
+    fitText(this.el, this.fontSize);
   }
 
   // tick redraws what depends on time and the balance.

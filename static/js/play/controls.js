@@ -83,6 +83,26 @@ export function styleFrom(el, c) {
   }
 }
 
+// fitText shrinks el's font, from its styled size (base, "" for the
+// stylesheet's) down to minFontPx, until its content fits its box, and
+// marks it data-overflow when even that is not enough: text is never cut
+// without anyone seeing it (the studio shows the mark as a warning). It
+// needs layout, so it does nothing while el is detached or hidden.
+export const minFontPx = 8;
+
+export function fitText(el, base) {
+  el.style.fontSize = base || "";
+  if (!el.isConnected || el.clientHeight === 0) return;
+  const over = () => el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1;
+  let size = parseFloat(getComputedStyle(el).fontSize) || 14;
+  while (over() && size > minFontPx) {
+    size = Math.max(minFontPx, size - 1);
+    el.style.fontSize = `${size}px`;
+  }
+  if (over()) el.setAttribute("data-overflow", "true");
+  else el.removeAttribute("data-overflow");
+}
+
 // UnknownView shows a custom kind this page cannot draw.
 class UnknownView {
   constructor(control) {

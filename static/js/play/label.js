@@ -1,6 +1,6 @@
-// A label: text only, no input.
+// A label: text only, no input. Its text shrinks to fit its box.
 
-import { base, bool, str, styleFrom } from "./controls.js";
+import { base, bool, fitText, str, styleFrom } from "./controls.js";
 
 export class LabelView {
   constructor(control) {
@@ -16,6 +16,13 @@ export class LabelView {
     this.el.classList.toggle("italic", bool(c, "italic"));
     this.el.classList.toggle("underline", bool(c, "underline"));
     styleFrom(this.el, c);
+    this.fontSize = this.el.style.fontSize; // textSize, or "" for the default
+    fitText(this.el, this.fontSize);
+  }
+
+  // resized runs when the grid gives the label its size.
+  resized() {
+    fitText(this.el, this.fontSize);
   }
 
   destroy() {
