@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mixstudio/mixstudio/internal/testkit"
 	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/studio"
 )
@@ -171,11 +172,7 @@ func TestNoSignInLinkOnceTheOwnerHasAPassword(t *testing.T) {
 func TestKeepPruningDropsExpiredParticipantKeys(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	db, err := persistence.Open(ctx, filepath.Join(t.TempDir(), "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testkit.MustOpenDB(t)
 	u, err := db.CreateUser(ctx, "viewer")
 	if err != nil {
 		t.Fatal(err)
@@ -191,11 +188,17 @@ func TestKeepPruningDropsExpiredParticipantKeys(t *testing.T) {
 		keepPruning(ctx, db, 10*time.Millisecond, slog.New(slog.NewTextHandler(&log, nil)))
 		close(done)
 	}()
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(log.String(), "rows=2"); {
-		if time.Now().After(deadline) {
+	timeout := time.After(testkit.Timeout)
+	for {
+		wrote := log.written() // before looking: a write in between wakes us
+		if strings.Contains(log.String(), "rows=2") {
+			break
+		}
+		select {
+		case <-wrote:
+		case <-timeout:
 			t.Fatalf("no pruning logged: %q", log.String())
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
 	<-done
@@ -203,14 +206,29 @@ func TestKeepPruningDropsExpiredParticipantKeys(t *testing.T) {
 
 // syncBuffer is a bytes.Buffer a logger may write while a test reads it.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	wrote chan struct{} // closed and replaced on every write
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.wrote != nil {
+		close(s.wrote)
+		s.wrote = nil
+	}
 	return s.b.Write(p)
+}
+
+// written is closed by the next Write.
+func (s *syncBuffer) written() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wrote == nil {
+		s.wrote = make(chan struct{})
+	}
+	return s.wrote
 }
 
 func (s *syncBuffer) String() string {

@@ -90,8 +90,7 @@ func TestShowReactionsAndOverlayInChromium(t *testing.T) {
 		studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=control][data-id=`+control+`]`)))
 		studioWait(t, ctx, `!!document.querySelector('[data-testid=reactions][data-control=`+control+`]')`)
 		n := studioEval[int](t, ctx, `document.querySelectorAll('[data-testid=reaction]').length`)
-		studioEval[bool](t, ctx, fmt.Sprintf(`(() => { const s = document.querySelector('[data-testid=reaction-kind]'); s.value = %q; s.dispatchEvent(new Event('change', {bubbles: true})); return true })()`, kind))
-		studioWait(t, ctx, fmt.Sprintf(`!!document.querySelector('[data-testid=reaction-%s]')`, fields[0][0]))
+		chooseKind(t, ctx, kind)
 		for _, f := range fields {
 			studioSetField(t, ctx, "reaction-"+f[0], f[1])
 		}
@@ -104,8 +103,7 @@ func TestShowReactionsAndOverlayInChromium(t *testing.T) {
 	// A refusal is shown at the form, in words.
 	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=control][data-id=yes]`)))
 	studioWait(t, ctx, `!!document.querySelector('[data-testid=reactions][data-control=yes]')`)
-	studioEval[bool](t, ctx, `(() => { const s = document.querySelector('[data-testid=reaction-kind]'); s.value = 'vote'; s.dispatchEvent(new Event('change', {bubbles: true})); return true })()`)
-	studioWait(t, ctx, `!!document.querySelector('[data-testid=reaction-name]')`)
+	chooseKind(t, ctx, "vote")
 	studioDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=reaction-add]`)))
 	studioWait(t, ctx, `(document.querySelector('[data-testid=reactions-error]')?.textContent || '').includes('the name is required')`)
 	add("yes", "vote", [][2]string{{"name", "poll"}, {"show", "progress"}})
@@ -185,6 +183,15 @@ func TestShowReactionsAndOverlayInChromium(t *testing.T) {
 	if len(sink.all()) != 1 {
 		t.Fatalf("votes reached the horn's webhook: %v", sink.all())
 	}
+}
+
+// chooseKind picks a kind in the add form and waits until the panel has
+// been swapped for that kind's form (the old form's fields may have the
+// same names: typing into them before the swap would be lost).
+func chooseKind(t *testing.T, ctx context.Context, kind string) {
+	t.Helper()
+	studioEval[bool](t, ctx, fmt.Sprintf(`(() => { document.querySelector('[data-testid=reactions]').dataset.old = "1"; const s = document.querySelector('[data-testid=reaction-kind]'); s.value = %q; s.dispatchEvent(new Event('change', {bubbles: true})); return true })()`, kind))
+	studioWait(t, ctx, fmt.Sprintf(`(() => { const p = document.querySelector('[data-testid=reactions]'); return p && !p.dataset.old && p.querySelector('[data-testid=reaction-kind]').value === %q })()`, kind))
 }
 
 // setBackground is Emulation.setDefaultBackgroundColorOverride with a raw

@@ -174,3 +174,35 @@ func pluralS(n int) string {
 	}
 	return "s"
 }
+
+// FollowsLarge reports whether grid is laid out exactly as ArrangeFromLarge
+// would lay it out now: it has not been edited by hand since. The editor
+// keeps such a grid following large when large changes.
+func FollowsLarge(s *Scene, grid string) bool {
+	if grid == Large || len(s.Controls) > maxFollowControls {
+		return false
+	}
+	cp := s.Clone()
+	res, err := ArrangeFromLarge(&cp, grid)
+	return err == nil && len(res.Moved) == 0
+}
+
+// maxFollowControls bounds the scenes whose grids follow large: checking
+// costs an arrangement per grid on every save of large.
+const maxFollowControls = 200
+
+// FollowLarge re-arranges, in after, every grid that followed large in
+// before (FollowsLarge), so that moving or resizing on large moves them
+// too until one is edited by hand. It returns the grids it arranged.
+func FollowLarge(before, after *Scene) []string {
+	var out []string
+	for _, g := range Grids[1:] {
+		if !FollowsLarge(before, g.Name) {
+			continue
+		}
+		if _, err := ArrangeFromLarge(after, g.Name); err == nil {
+			out = append(out, g.Name)
+		}
+	}
+	return out
+}

@@ -140,3 +140,46 @@ func TestArrangeFromLargeRandomLayoutsStayValid(t *testing.T) {
 		t.Fatalf("arranged %d of 400 layouts", arranged)
 	}
 }
+
+// A grid laid out from large follows large's later moves; once edited by
+// hand it no longer does.
+func TestFollowLargeUntilEditedByHand(t *testing.T) {
+	s := Scene{SceneID: "default", Controls: []Control{
+		placed("a", KindButton, 0, 0, 10, 5),
+		placed("b", KindButton, 12, 0, 10, 5),
+	}}
+	for _, g := range []string{Medium, Small} {
+		if _, err := ArrangeFromLarge(&s, g); err != nil {
+			t.Fatal(err)
+		}
+		if !FollowsLarge(&s, g) {
+			t.Fatalf("%s does not follow right after arranging", g)
+		}
+	}
+	// Move b to the left of a on large: both grids follow.
+	before := s.Clone()
+	b := s.Control("b")
+	b.SetPosition(Position{Size: Large, X: 0, Y: 6, Width: 10, Height: 5})
+	if got := FollowLarge(&before, &s); len(got) != 2 {
+		t.Fatalf("followed %v", got)
+	}
+	for _, g := range []string{Medium, Small} {
+		pa, _ := s.Control("a").PositionOn(g)
+		pb, _ := s.Control("b").PositionOn(g)
+		if pb.Y <= pa.Y {
+			t.Fatalf("%s: b %v not below a %v as on large", g, pb, pa)
+		}
+	}
+	// Edit small by hand: small stops following, medium goes on.
+	a := s.Control("a")
+	a.SetPosition(Position{Size: Small, X: 15, Y: 30, Width: 10, Height: 5})
+	smallBefore, _ := a.PositionOn(Small)
+	before = s.Clone()
+	a.SetPosition(Position{Size: Large, X: 40, Y: 0, Width: 10, Height: 5})
+	if got := FollowLarge(&before, &s); len(got) != 1 || got[0] != Medium {
+		t.Fatalf("followed %v, want only medium", got)
+	}
+	if p, _ := s.Control("a").PositionOn(Small); p != smallBefore {
+		t.Fatalf("small moved after a hand edit: %v", p)
+	}
+}

@@ -76,7 +76,7 @@ func TestReactionsLoad(t *testing.T) {
 	}))
 	defer hook.Close()
 
-	r := newLiveRig(t, console.Config{WebhookAllowPrivate: true})
+	r := newLiveRigWith(t, console.Config{WebhookAllowPrivate: true}, loadMediator)
 	ctx := context.Background()
 	layout := `{"format":"mixstudio/2","name":"load","scenes":[{"sceneID":"default","controls":[
 	 {"controlID":"b","kind":"button","text":"Yes","position":[{"size":"large","width":4,"height":4,"x":0,"y":0}]},

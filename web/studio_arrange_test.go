@@ -15,7 +15,12 @@ func TestStudioArrangeFromLargePreviewsThenSavesOneUndoStep(t *testing.T) {
 	base := newProject(t, s, "Arrange")
 	a := addControl(t, s, base, "button")
 	b := addControl(t, s, base, "button")
-	// Move b to the far right of large: medium should follow.
+	// Medium edited by hand (it no longer follows large), then b moved to
+	// the far right of large: arranging medium brings it after a.
+	if rec := studioPost(t, h, base+"/move", moveForm(b, "medium", 0, 20, 10, 5)); rec.Code != http.StatusOK {
+		t.Fatalf("move: %d", rec.Code)
+	}
+	b = savedControl(t, s, base, b.ControlID)
 	if rec := studioPost(t, h, base+"/move", moveForm(b, "large", 60, 10, 20, 8)); rec.Code != http.StatusOK {
 		t.Fatalf("move: %d", rec.Code)
 	}

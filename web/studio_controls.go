@@ -53,7 +53,15 @@ func (s *Server) handleAddControl(c echo.Context) error {
 		return err
 	}
 	edited := r.scene().Clone()
-	ctl, err := studio.NewControl(&edited, c.FormValue("kind"), "")
+	kind := strings.TrimSpace(c.FormValue("kind"))
+	if c.FormValue("custom") != "" {
+		// The custom-kind field: its refusal shows under it.
+		if msg := customKindProblem(kind, r.version.Bundle != nil); msg != "" {
+			return s.renderEditError(c, r, studio.Errorf(studio.EINVALID, "%s", msg),
+				editorState{customKind: kind, customKindError: msg, flash: templates.Flash{Kind: "error", Text: msg}})
+		}
+	}
+	ctl, err := studio.NewControl(&edited, kind, "")
 	if err != nil {
 		return s.renderEditError(c, r, err, editorState{})
 	}
@@ -96,7 +104,31 @@ func (s *Server) handleMove(c echo.Context) error {
 	if label == "" {
 		label = "Move"
 	}
-	return s.saveEdit(c, r, label, "edit", changes, editorState{})
+	var st editorState
+	if r.grid == studio.Large {
+		// Grids not edited by hand since they were arranged from large
+		// follow it, in the same save (one undo step).
+		if followed := studio.FollowLarge(r.scene(), &edited); len(followed) > 0 {
+			changes = withFollowers(changes, r.scene(), &edited)
+			st.flash = templates.Flash{Kind: "ok", Text: strings.Join(followed, " and ") + " followed the large layout."}
+		}
+	}
+	return s.saveEdit(c, r, label, "edit", changes, st)
+}
+
+// withFollowers adds to changes the controls that following large moved
+// on the other grids (at the revision the scene has now).
+func withFollowers(changes studio.ControlChanges, before, after *studio.Scene) studio.ControlChanges {
+	in := make(map[string]bool, len(changes))
+	for _, ch := range changes {
+		in[ch.ControlID] = true
+	}
+	for _, ch := range studio.Changes(before, after) {
+		if !in[ch.ControlID] {
+			changes = append(changes, ch)
+		}
+	}
+	return changes
 }
 
 // handleProperties shows the properties form of one control (an empty

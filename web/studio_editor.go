@@ -148,6 +148,9 @@ func (s *Server) renderEditor(c echo.Context, status int, r *editorRequest, st e
 // what is saved.
 func (s *Server) renderEditError(c echo.Context, r *editorRequest, err error, st editorState) error {
 	st.propsSaved = false // nothing was saved: the form keeps its revision
+	if st.flash.Kind == "ok" {
+		st.flash = templates.Flash{} // nor does a refused edit say what it would have done
+	}
 	status := studioStatus(err)
 	switch status {
 	case http.StatusConflict:

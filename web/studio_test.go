@@ -137,9 +137,25 @@ func TestStudioMoveSavesAndRefusesOverlapAndStaleRevision(t *testing.T) {
 	if p := positionOn(t, saved.Control(btn.ControlID), "large"); p != (studio.Position{Size: "large", X: 40, Y: 10, Width: 12, Height: 6}) {
 		t.Fatalf("saved %+v", p)
 	}
-	if positionOn(t, saved.Control(btn.ControlID), "small") != positionOn(t, &btn, "small") {
-		t.Fatal("a move on large changed the small grid")
+	// A fresh board's medium and small have not been edited by hand: they
+	// follow large, in the same save.
+	if positionOn(t, saved.Control(btn.ControlID), "small") == positionOn(t, &btn, "small") ||
+		!strings.Contains(doc(t, rec).Find(testid("flash")).Text(), "followed the large layout") {
+		t.Fatal("small did not follow a move on large")
 	}
+	// Edited by hand, small stops following.
+	cur := *saved.Control(btn.ControlID)
+	if rec := studioPost(t, h, base+"/move", moveForm(cur, "small", 0, 30, 10, 5)); rec.Code != http.StatusOK {
+		t.Fatalf("move on small: %d", rec.Code)
+	}
+	cur = savedControl(t, s, base, btn.ControlID)
+	if rec := studioPost(t, h, base+"/move", moveForm(cur, "large", 40, 10, 12, 6)); rec.Code != http.StatusOK {
+		t.Fatalf("move back: %d", rec.Code)
+	}
+	if p := positionOn(t, ptr(savedControl(t, s, base, btn.ControlID)), "small"); p.X != 0 || p.Y != 30 {
+		t.Fatalf("small followed large after a hand edit: %+v", p)
+	}
+	saved = savedScene(t, s, base, "default")
 
 	// Onto the joystick: 422, nothing saved.
 	jp := positionOn(t, &joy, "large")
@@ -485,7 +501,7 @@ func TestStudioExportImportRoundTripAndRefusedImport(t *testing.T) {
 	bad := `{"scenes":[{"sceneID":"default","controls":[
 		{"controlID":"a","kind":"button","position":[{"size":"large","x":0,"y":0,"width":10,"height":5}]},
 		{"controlID":"b","kind":"button","position":[{"size":"large","x":2,"y":2,"width":10,"height":5}]},
-		{"controlID":"c","kind":"slider","position":[]}]}]}`
+		{"controlID":"c","kind":"slider?","position":[]}]}]}`
 	before, _ := s.db.FindProjects(context.Background(), mustOwner(t, s).ID)
 	rec = studioUpload(t, h, "/studio/import", "layout", "bad.json", []byte(bad))
 	d = doc(t, rec)
@@ -914,3 +930,5 @@ func TestStudioImportOfAnUnnamedLayoutTakesTheFilesName(t *testing.T) {
 		t.Fatal("the project list does not show the file's name")
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

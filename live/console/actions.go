@@ -54,7 +54,7 @@ func (ch *Channel) MoveParticipant(ctx context.Context, sessionID, groupID strin
 		return studio.Errorf(studio.ENOTFOUND, "participant %s is not connected", sessionID)
 	}
 	ch.feed.publish(TypeNotice, ch.m.cfg.Now(), noticeData{Action: "moveParticipant", Detail: map[string]string{"participant": sessionID, "group": groupID}})
-	if p := ch.stats.participant(sessionID); p.SessionID != "" && !p.Anonymous && p.UserID != 0 {
+	if p, ok := ch.stats.participant(sessionID); ok && !p.Anonymous && p.UserID != 0 {
 		ch.remember(ctx, func(st *liveState) {
 			if st.Groups == nil {
 				st.Groups = map[string]string{}

@@ -57,12 +57,12 @@ type Channel struct {
 	starting    bool
 	status      Status
 	autoCapture map[string]bool
-	// state is what the streamer changed live in this session, saved with
-	// the channel's live row (livestate.go).
-	state liveState
 
 	overlayOnce sync.Once
 	overlay     *feed // the overlay's events (reactions_overlay.go)
+	// state is what the streamer changed live in this session, saved with
+	// the channel's live row (livestate.go).
+	state liveState
 }
 
 // ID is the channel's id.

@@ -32,8 +32,8 @@ func (ch *Channel) viewerOf(s *session, sessionID string) (mediator.Viewer, erro
 		}
 		return mediator.Viewer{}, studio.Errorf(studio.ENOTFOUND, "participant %s is not connected", sessionID)
 	}
-	p := ch.stats.participant(sessionID)
-	if p.SessionID == "" {
+	p, ok := ch.stats.participant(sessionID)
+	if !ok {
 		return mediator.Viewer{}, studio.Errorf(studio.ENOTFOUND, "participant %s is not connected", sessionID)
 	}
 	v := mediator.Viewer{SessionID: sessionID, Username: p.Username, Anonymous: p.Anonymous}

@@ -66,6 +66,14 @@ func (s *stats) reset() {
 	s.joysticks, s.participants = map[string][]Point{}, map[string]ParticipantInfo{}
 }
 
+// participant returns a connected participant by session id.
+func (s *stats) participant(sessionID string) (ParticipantInfo, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.participants[sessionID]
+	return p, ok
+}
+
 // clearParticipants forgets every participant (the session ended) and
 // returns them.
 func (s *stats) clearParticipants() []ParticipantInfo {

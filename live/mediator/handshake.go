@@ -181,6 +181,14 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 		m.rejectAfterUpgrade(w, r, wire.CodeVersionNotFound, "The interactive version's layout is not usable: "+err.Error())
 		return
 	}
+	s.versionID = versionID
+	if s.withBundle = wantsBundle(r); s.withBundle {
+		if s.hasBundle, err = m.versionHasBundle(ctx, versionID); err != nil {
+			m.log.Error("game client bundle", "version", versionID, "err", err)
+			m.rejectAfterUpgrade(w, r, wire.CodeInternal, "internal error")
+			return
+		}
+	}
 	if m.sessionFor(s.channelID) != nil {
 		m.rejectAfterUpgrade(w, r, wire.CodeAlreadyRunning, "A different interactive session is already running for the channel.")
 		return
@@ -397,6 +405,10 @@ func (m *Mediator) serveParticipant(c *conn, s *session, channelID int64, user U
 		viewerID:   viewer,
 		mutedUntil: mutedUntil,
 		conn:       c,
+	}
+	if s != nil && s.missingBundle() {
+		m.refuseNoBundle(c, channelID)
+		return
 	}
 	if s == nil || !s.join(p) {
 		defer m.removeConn(c)

@@ -10,6 +10,7 @@ export const CLOSE = {
   sessionEnded: 4016,
   authFailed: 4019,
   channelOffline: 4022,
+  noBundle: 4023,
   accessRevoked: 4025,
 };
 
@@ -222,6 +223,11 @@ export class Connection {
         return;
       case CLOSE.channelOffline:
         this.scheduleRetry("offline", { code, reason, max: 10000 });
+        return;
+      case CLOSE.noBundle:
+        // The game runs its version with a control bundle the version does
+        // not have: nothing to show until the streamer uploads it.
+        this.scheduleRetry("nobundle", { code, reason, min: 10000 });
         return;
       case CLOSE.authFailed:
         this.join = null; // the key expired or was revoked: ask again

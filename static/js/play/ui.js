@@ -55,6 +55,7 @@ const texts = {
   reconnecting: (s) => `Connection lost · reconnecting in ${s} s`,
   ended: (s) => `The session has ended · checking again in ${s} s`,
   replaced: () => "Opened in another window",
+  nobundle: (s) => `The streamer's custom controls are missing (no control bundle) · checking again in ${s} s`,
   removed: () => "The streamer removed you from the session",
   banned: () => "The streamer banned you from this channel",
 };
