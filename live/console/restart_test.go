@@ -98,12 +98,7 @@ func TestLiveShowResumesAfterARestart(t *testing.T) {
 	// The red group still shows the scene it was switched to.
 	red := r.join(t, second.srv.URL, r.owner.ChannelID, "redviewer")
 	red.waitFrame(t, "onReady", func(f frame) bool { return f.Method == "onReady" })
-	var sid string
-	for _, p := range ch2.Participants(10) {
-		if p.Username == "redviewer" {
-			sid = p.SessionID
-		}
-	}
+	sid := waitParticipant(t, ch2, "redviewer")
 	if err := ch2.MoveParticipant(ctx, sid, "red"); err != nil {
 		t.Fatal(err)
 	}
