@@ -25,6 +25,9 @@ type serveOptions struct {
 	publicURL string
 	// mediatorOnly serves the protocol endpoints without the studio pages.
 	mediatorOnly bool
+	// allowPrivateWebhooks lets reactions' webhooks reach loopback,
+	// private and link-local addresses (refused by default).
+	allowPrivateWebhooks bool
 	// listenURL is where this process serves ("http://127.0.0.1:8080"):
 	// the live console's game clients reach the embedded mediator there.
 	listenURL string
@@ -51,6 +54,7 @@ func serveCommand(ctx context.Context, name string, args []string, stderr io.Wri
 	fs.StringVar(&opts.db, "db", "mixstudio.db", "SQLite database file")
 	if !mediatorOnly {
 		fs.StringVar(&opts.publicURL, "public-url", "", "URL viewers reach this server at (turns on sign-in)")
+		fs.BoolVar(&opts.allowPrivateWebhooks, "allow-private-webhooks", false, "let reactions' webhooks reach loopback, private and link-local addresses")
 	}
 	fs.Float64Var(&opts.inputRate, "input-rate", limits.InputPerSecond, "giveInput a second one participant may send on average, bursts of twice that (0: no limit)")
 	fs.IntVar(&opts.socketsPerAddress, "sockets-per-address", limits.ParticipantSocketsPerAddress, "participant sockets one client address may hold open (0: no cap)")
@@ -136,7 +140,8 @@ func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app,
 	var liveConsole *console.Manager
 	if !opts.mediatorOnly {
 		// Stopped by web.Server.Shutdown, before the mediator closes.
-		liveConsole = console.New(console.Config{DB: db, EmbeddedURL: opts.listenURL, Now: time.Now, Logger: logger})
+		liveConsole = console.New(console.Config{DB: db, EmbeddedURL: opts.listenURL, Now: time.Now, Logger: logger,
+			WebhookAllowPrivate: opts.allowPrivateWebhooks})
 	}
 	w := web.New(web.Config{
 		Logger:        logger,

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mixstudio/mixstudio/internal/testkit"
 	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/studio"
 )
@@ -171,11 +172,7 @@ func TestNoSignInLinkOnceTheOwnerHasAPassword(t *testing.T) {
 func TestKeepPruningDropsExpiredParticipantKeys(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	db, err := persistence.Open(ctx, filepath.Join(t.TempDir(), "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testkit.MustOpenDB(t)
 	u, err := db.CreateUser(ctx, "viewer")
 	if err != nil {
 		t.Fatal(err)
@@ -191,11 +188,17 @@ func TestKeepPruningDropsExpiredParticipantKeys(t *testing.T) {
 		keepPruning(ctx, db, 10*time.Millisecond, slog.New(slog.NewTextHandler(&log, nil)))
 		close(done)
 	}()
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(log.String(), "rows=2"); {
-		if time.Now().After(deadline) {
+	timeout := time.After(testkit.Timeout)
+	for {
+		wrote := log.written() // before looking: a write in between wakes us
+		if strings.Contains(log.String(), "rows=2") {
+			break
+		}
+		select {
+		case <-wrote:
+		case <-timeout:
 			t.Fatalf("no pruning logged: %q", log.String())
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
 	<-done
@@ -203,18 +206,62 @@ func TestKeepPruningDropsExpiredParticipantKeys(t *testing.T) {
 
 // syncBuffer is a bytes.Buffer a logger may write while a test reads it.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	wrote chan struct{} // closed and replaced on every write
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.wrote != nil {
+		close(s.wrote)
+		s.wrote = nil
+	}
 	return s.b.Write(p)
+}
+
+// written is closed by the next Write.
+func (s *syncBuffer) written() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wrote == nil {
+		s.wrote = make(chan struct{})
+	}
+	return s.wrote
 }
 
 func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+func TestOverlayCommandPrintsTheURLAndRotates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "o.db")
+	first, err := runCmd(t, "overlay", "--db", path, "--url", "https://stream.example/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := runCmd(t, "overlay", "--db", path, "--url", "https://stream.example")
+	rotated, err := runCmd(t, "overlay", "--rotate", "--db", path, "--url", "https://stream.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(first, "https://stream.example/overlay/") || !strings.Contains(first, "?key=") || first != again || rotated == first {
+		t.Fatalf("urls %q %q %q", first, again, rotated)
+	}
+	db := openTestDB(t, path)
+	owner, _ := db.EnsureOwner(context.Background())
+	key := rotated[strings.Index(rotated, "key=")+4:]
+	oldKey := first[strings.Index(first, "key=")+4:]
+	if ok, _ := db.OverlayKeyMatches(context.Background(), owner.ChannelID, key); !ok {
+		t.Fatalf("the printed key is not the channel's")
+	}
+	if ok, _ := db.OverlayKeyMatches(context.Background(), owner.ChannelID, oldKey); ok {
+		t.Fatalf("the old key still works after --rotate")
+	}
+	if _, err := runCmd(t, "overlay", "--db", path, "--user", "nobody"); err == nil {
+		t.Fatalf("an unknown user got an overlay URL")
+	}
 }

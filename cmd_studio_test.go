@@ -95,13 +95,19 @@ func TestImportReportsWarningsAndProblems(t *testing.T) {
 	firebot := filepath.Join(dir, "firebot.json")
 	os.WriteFile(firebot, []byte(`{"name":"FB","defaultSceneId":"s1","scenes":[{"id":"s1","name":"Main","controls":[
 		{"id":"c1","name":"Horn","kind":"button","active":true,"position":[{"size":"large","width":10,"height":5,"x":0,"y":0}],
-		 "mixplay":{"text":"Horn","cooldown":30},"effects":{}}]}]}`), 0o644)
+		 "mixplay":{"text":"Horn","cooldown":30},"effects":{"list":[{"type":"firebot:chat","message":"hi"}]}}]}]}`), 0o644)
 	stdout, stderr, err := runCLI(t, "import", firebot, "--db", dbPath)
 	if err != nil || strings.TrimSpace(stdout) == "" {
 		t.Fatalf("firebot import: %v", err)
 	}
-	if !strings.Contains(stderr, "warning:") || !strings.Contains(stderr, "effects") || !strings.Contains(stderr, "cooldownSeconds") {
-		t.Fatalf("warnings not reported on stderr: %q", stderr)
+	// The effect without an equivalent is a warning; the 30 s cooldown is
+	// carried over as a cooldown reaction, not warned about.
+	if !strings.Contains(stderr, "warning:") || !strings.Contains(stderr, "firebot:chat") || strings.Contains(stderr, "cooldown") {
+		t.Fatalf("warnings on stderr: %q", stderr)
+	}
+	exported, _, err := runCLI(t, "export", strings.TrimSpace(stdout), "--db", dbPath)
+	if err != nil || !strings.Contains(exported, `"kind": "cooldown"`) || !strings.Contains(exported, `"seconds": 30`) {
+		t.Fatalf("the Firebot cooldown is not a reaction in the export: %v\n%s", err, exported)
 	}
 
 	bad := filepath.Join(dir, "bad.json")

@@ -30,6 +30,7 @@ func commands() []command {
 		{"export", "export VERSION_ID [--db] [-o FILE]", "write a version's layout JSON", runExport},
 		{"token", "token [--db] [--user NAME]", "print a new OAuth access token (interactive:robot:self)", runToken},
 		{"client", "client add NAME [--db] [--secret]", "register an OAuth client for the shortcode flow; prints its client_id", runClient},
+		{"overlay", "overlay [--db] [--user NAME] [--rotate] [--url BASE]", "print the channel's overlay URL (with its key) for an OBS browser source", runOverlay},
 		{"sparks", "sparks USER [--db] [--add N]", "print a viewer's sparks balance; --add credits N", runSparks},
 		{"sharecode", "sharecode VERSION_ID [--db] [--rotate|--revoke]", "print (creating if needed), rotate or revoke a version's share code", runSharecode},
 		{"loadtest", "loadtest [--mode input|fanout|idle] [--n N] [--rate R] [--duration D] [--url URL --token T --version V]", "drive a mediator over loopback with one game client and N participants; prints one line of figures", runLoadtest},

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/mixstudio/mixstudio/internal/testkit"
 )
 
 // binary is the mixstudio executable TestMain builds once for every test
@@ -370,6 +371,23 @@ func (b *syncBuffer) String() string {
 // channel from users/current, the key from interactive/{channel}.
 func dialViewer(t testing.TB, srv *server, ownerToken, viewerToken string) *websocket.Conn {
 	t.Helper()
+	conn, _, err := websocket.DefaultDialer.Dial(viewerURL(t, srv, ownerToken, viewerToken), nil)
+	if err != nil {
+		t.Fatalf("dial participant: %v", err)
+	}
+	return conn
+}
+
+// joinViewer is dialViewer with the kit's participant (it reads all the
+// time and keeps every packet).
+func joinViewer(t testing.TB, srv *server, ownerToken, viewerToken string) *testkit.Participant {
+	t.Helper()
+	return testkit.MustDial(t, viewerURL(t, srv, ownerToken, viewerToken), nil)
+}
+
+// viewerURL is the participant socket's URL a viewer's page would use.
+func viewerURL(t testing.TB, srv *server, ownerToken, viewerToken string) string {
+	t.Helper()
 	var me struct {
 		Channel struct {
 			ID int64 `json:"id"`
@@ -389,11 +407,7 @@ func dialViewer(t testing.TB, srv *server, ownerToken, viewerToken string) *webs
 	q.Set("key", join.Key)
 	q.Set("x-protocol-version", "2.0")
 	u.RawQuery = q.Encode()
-	conn, _, err := websocket.DefaultDialer.Dial(u.String(), nil)
-	if err != nil {
-		t.Fatalf("dial participant: %v", err)
-	}
-	return conn
+	return u.String()
 }
 
 func getJSON(t testing.TB, u, token string, v any) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/gorilla/websocket"
+	"github.com/mixstudio/mixstudio/internal/testkit"
 )
 
 const liveLayout = `{"format":"mixstudio/1","name":"live e2e","scenes":[
@@ -24,67 +25,19 @@ const liveLayout = `{"format":"mixstudio/1","name":"live e2e","scenes":[
   {"controlID":"two","kind":"button","text":"Two","position":[{"size":"large","width":8,"height":4,"x":0,"y":0},{"size":"medium","width":8,"height":4,"x":0,"y":0},{"size":"small","width":8,"height":4,"x":0,"y":0}]}]}],
  "groups":[]}`
 
-// liveViewer is a participant on a bare WebSocket that keeps every packet.
-type liveViewer struct {
-	conn   *websocket.Conn
-	mu     sync.Mutex
-	frames []liveFrame
-	closed chan struct{}
-	nextID int
-}
+// liveViewer is a participant (the kit's) that keeps every packet.
+type liveViewer struct{ *testkit.Participant }
 
-type liveFrame struct {
-	Type   string          `json:"type"`
-	ID     int             `json:"id"`
-	Method string          `json:"method"`
-	Params json.RawMessage `json:"params"`
-	Error  *struct {
-		Code int `json:"code"`
-	} `json:"error"`
-}
+type liveFrame = testkit.Packet
 
-func (v *liveViewer) read() {
-	defer close(v.closed)
-	for {
-		_, data, err := v.conn.ReadMessage()
-		if err != nil {
-			return
-		}
-		var f liveFrame
-		if json.Unmarshal(data, &f) == nil {
-			v.mu.Lock()
-			v.frames = append(v.frames, f)
-			v.mu.Unlock()
-		}
-	}
-}
-
-func (v *liveViewer) send(t *testing.T, params string) int {
+func (v *liveViewer) send(t *testing.T, params string) uint32 {
 	t.Helper()
-	v.nextID++
-	msg := fmt.Sprintf(`{"type":"method","id":%d,"method":"giveInput","params":%s,"discard":false}`, v.nextID, params)
-	if err := v.conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
-		t.Fatal(err)
-	}
-	return v.nextID
+	return v.Send("giveInput", json.RawMessage(params))
 }
 
 func (v *liveViewer) wait(t *testing.T, what string, ok func(liveFrame) bool) liveFrame {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		v.mu.Lock()
-		for _, f := range v.frames {
-			if ok(f) {
-				v.mu.Unlock()
-				return f
-			}
-		}
-		v.mu.Unlock()
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("participant never got %s", what)
-	return liveFrame{}
+	return *v.Seen(what, func(p *testkit.Packet) bool { return ok(*p) })
 }
 
 // TestLiveConsoleInChromium: go live from the console page, a participant
@@ -115,10 +68,7 @@ func TestLiveConsoleInChromium(t *testing.T) {
 	// While live, Go live is not offered again (it would only be refused).
 	studioWait(t, ctx, `document.querySelector("[data-testid=live-go]").disabled && !document.querySelector("[data-testid=live-stop]").disabled`)
 
-	conn := dialViewer(t, srv, ownerToken, viewerToken)
-	v := &liveViewer{conn: conn, closed: make(chan struct{})}
-	go v.read()
-	defer conn.Close()
+	v := &liveViewer{joinViewer(t, srv, ownerToken, viewerToken)}
 	v.wait(t, "onReady", func(f liveFrame) bool { return f.Method == "onReady" && strings.Contains(string(f.Params), "true") })
 	studioWait(t, ctx, `document.querySelector("[data-testid=live-participants-count]").textContent === "1"`)
 
@@ -178,8 +128,8 @@ func TestLiveConsoleInChromium(t *testing.T) {
 		t.Fatalf("state after stop %q", st)
 	}
 	select {
-	case <-v.closed:
-	case <-time.After(10 * time.Second):
+	case <-v.Done():
+	case <-time.After(testkit.Timeout):
 		t.Fatal("the participant's socket stayed open after Stop")
 	}
 	screenshot(t, ctx, "live-console-stopped")
@@ -205,10 +155,7 @@ func TestLiveConsoleShutdownWhileLive(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("go live: %s", resp.Status)
 	}
-	conn := dialViewer(t, srv, srv.cli(t, "token"), srv.cli(t, "token", "--user", "viewer"))
-	v := &liveViewer{conn: conn, closed: make(chan struct{})}
-	go v.read()
-	defer conn.Close()
+	v := &liveViewer{joinViewer(t, srv, srv.cli(t, "token"), srv.cli(t, "token", "--user", "viewer"))}
 	v.wait(t, "onReady", func(f liveFrame) bool { return f.Method == "onReady" })
 	if !srv.terminate(t) {
 		t.Fatal("the server did not shut down cleanly while live")
@@ -242,10 +189,7 @@ func TestLiveConsoleCapturesInChromium(t *testing.T) {
 	// While live, Go live is not offered again (it would only be refused).
 	studioWait(t, ctx, `document.querySelector("[data-testid=live-go]").disabled && !document.querySelector("[data-testid=live-stop]").disabled`)
 
-	conn := dialViewer(t, srv, ownerToken, viewerToken)
-	v := &liveViewer{conn: conn, closed: make(chan struct{})}
-	go v.read()
-	defer conn.Close()
+	v := &liveViewer{joinViewer(t, srv, ownerToken, viewerToken)}
 	v.wait(t, "onReady", func(f liveFrame) bool { return f.Method == "onReady" && strings.Contains(string(f.Params), "true") })
 
 	v.send(t, `{"controlID":"go","event":"mousedown","button":0}`)

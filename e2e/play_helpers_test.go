@@ -24,6 +24,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/mixstudio/mixstudio/internal/testkit"
 	"github.com/mixstudio/mixstudio/live/client"
 )
 
@@ -78,9 +79,18 @@ var playRects = map[string]map[string][4]int{
 type playGame struct {
 	c *client.Client
 
-	mu     sync.Mutex
-	inputs []client.GiveInput
-	joins  []client.Participant
+	mu      sync.Mutex
+	inputs  []client.GiveInput
+	joins   []client.Participant
+	arrived chan struct{} // closed and replaced on every input
+}
+
+// got signals waiters that an input arrived; g.mu is held.
+func (g *playGame) got() {
+	if g.arrived != nil {
+		close(g.arrived)
+		g.arrived = nil
+	}
 }
 
 // playSetup imports the layout, starts a game client on it and returns the
@@ -135,6 +145,7 @@ func playSetupFile(t *testing.T, file string) (*server, *playGame, int64) {
 				if in, err := ev.Input(); err == nil {
 					g.mu.Lock()
 					g.inputs = append(g.inputs, in)
+					g.got()
 					g.mu.Unlock()
 				}
 			case "onParticipantJoin":
@@ -153,7 +164,7 @@ func playSetupFile(t *testing.T, file string) (*server, *playGame, int64) {
 // call runs a method on the game client and fails the test on an error.
 func (g *playGame) call(t *testing.T, method, params string) json.RawMessage {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Timeout)
 	defer cancel()
 	out, err := g.c.Call(ctx, method, json.RawMessage(params))
 	if err != nil {
@@ -178,16 +189,23 @@ func (g *playGame) since(mark int) []client.GiveInput {
 // waitInputs waits until the inputs after mark satisfy ok.
 func (g *playGame) waitInputs(t *testing.T, mark int, what string, ok func([]client.GiveInput) bool) []client.GiveInput {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	timeout := time.After(testkit.Timeout)
 	for {
+		g.mu.Lock()
+		if g.arrived == nil {
+			g.arrived = make(chan struct{})
+		}
+		arrived := g.arrived
+		g.mu.Unlock()
 		in := g.since(mark)
 		if ok(in) {
 			return in
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the game client did not receive %s; it got %s", what, playDescribe(in))
+		select {
+		case <-arrived:
+		case <-timeout:
+			t.Fatalf("the game client did not receive %s within %v; it got %s", what, testkit.Timeout, playDescribe(in))
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 

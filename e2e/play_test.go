@@ -280,9 +280,9 @@ func TestPlayPageFollowsTheStreamer(t *testing.T) {
 			.observe(el, {childList: true, characterData: true, subtree: true, attributes: true});
 		return true;
 	})()`)
-	// The press must land inside the cooldown: 4 s leaves a loaded machine
+	// The press must land inside the cooldown: 3.5 s leaves a loaded machine
 	// room, and the (slow) screenshot waits until after the press.
-	until := game.c.ServerNow().Add(4000 * time.Millisecond).UnixMilli()
+	until := game.c.ServerNow().Add(3500 * time.Millisecond).UnixMilli()
 	game.call(t, "updateControls", fmt.Sprintf(`{"sceneID": "second", "controls": [{"controlID": "second-btn", "cooldown": %d}]}`, until))
 	desk.wait(t, "the countdown", `!document.querySelector("[data-id=second-btn] [data-testid=cooldown]").hidden`)
 	mark = game.mark()

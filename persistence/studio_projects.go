@@ -169,8 +169,11 @@ func (db *DB) DuplicateProject(ctx context.Context, id, ownerID int64) (studio.P
 		if newID, err = db.insertProject(ctx, tx, ownerID, name); err != nil {
 			return err
 		}
-		_, err = db.insertVersion(ctx, tx, newID, v.Layout())
-		return err
+		copyID, err := db.insertVersion(ctx, tx, newID, v.Layout())
+		if err != nil {
+			return err
+		}
+		return copyVersionFiles(ctx, tx, versionID, copyID)
 	})
 	if err != nil {
 		return studio.Project{}, err

@@ -89,26 +89,9 @@ func nextSceneOrd(ctx context.Context, tx *sql.Tx, versionID int64) (int, error)
 	return ord, nil
 }
 
-// CreateScene adds an empty scene to a draft.
+// CreateScene adds an empty scene to a draft (RestoreScene of nothing).
 func (db *DB) CreateScene(ctx context.Context, versionID int64, sceneID string) (studio.Scene, error) {
-	s := studio.Scene{SceneID: sceneID}
-	if err := s.Validate(); err != nil {
-		return s, err
-	}
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := editable(ctx, tx, versionID); err != nil {
-			return err
-		}
-		ord, err := nextSceneOrd(ctx, tx, versionID)
-		if err != nil {
-			return err
-		}
-		if _, err := insertScene(ctx, tx, versionID, &s, ord); err != nil {
-			return err
-		}
-		return db.touch(ctx, tx, versionID)
-	})
-	return s, err
+	return db.RestoreScene(ctx, versionID, studio.Scene{SceneID: sceneID}, nil)
 }
 
 // RenameScene changes a scene's id; the groups showing it follow. The
@@ -238,8 +221,10 @@ func (db *DB) RestoreScene(ctx context.Context, versionID int64, s studio.Scene,
 		if err != nil {
 			return err
 		}
-		if err := checkControlCount(ctx, tx, versionID, len(s.Controls)); err != nil {
-			return err
+		if len(s.Controls) > 0 {
+			if err := checkControlCount(ctx, tx, versionID, len(s.Controls)); err != nil {
+				return err
+			}
 		}
 		ref, err := insertScene(ctx, tx, versionID, &s, ord)
 		if err != nil {

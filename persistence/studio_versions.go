@@ -90,7 +90,10 @@ func loadVersion(ctx context.Context, tx *sql.Tx, versionID int64) (studio.Versi
 	if err != nil {
 		return v, err
 	}
-	v.Groups, err = loadGroups(ctx, tx, versionID)
+	if v.Groups, err = loadGroups(ctx, tx, versionID); err != nil {
+		return v, err
+	}
+	v.Reactions, err = loadReactions(ctx, tx, versionID, v.Scenes)
 	return v, err
 }
 
@@ -285,8 +288,10 @@ func (db *DB) CreateDraftFrom(ctx context.Context, versionID int64) (studio.Vers
 		if err != nil {
 			return err
 		}
-		id, err = db.insertVersion(ctx, tx, v.ProjectID, v.Layout())
-		return err
+		if id, err = db.insertVersion(ctx, tx, v.ProjectID, v.Layout()); err != nil {
+			return err
+		}
+		return copyVersionFiles(ctx, tx, versionID, id)
 	})
 	if err != nil {
 		return studio.Version{}, err
@@ -343,6 +348,9 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, projectID int64, l 
 		if err := insertGroup(ctx, tx, id, refs[g.SceneID], g, i); err != nil {
 			return 0, err
 		}
+	}
+	if err := insertReactions(ctx, tx, id, l.Reactions); err != nil {
+		return 0, err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE projects SET updated_at = ? WHERE id = ?`, now, projectID)
 	return id, err

@@ -119,7 +119,7 @@ func detect(top map[string]json.RawMessage) string {
 func (d *decoder) layout(top map[string]json.RawMessage) Layout {
 	var l Layout
 	if raw, ok := top["format"]; ok {
-		if f, ok := d.str(raw, Problem{Field: "format"}); ok && f != LayoutFormat {
+		if f, ok := d.str(raw, Problem{Field: "format"}); ok && !KnownLayoutFormat(f) {
 			d.problems.add(Problem{Field: "format"}, "unknown format %q; this studio reads %q", truncate(f), LayoutFormat)
 		}
 	}
@@ -127,9 +127,12 @@ func (d *decoder) layout(top map[string]json.RawMessage) Layout {
 		l.Name, _ = d.str(raw, Problem{Field: "name"})
 	}
 	d.scenesAndGroups(top, &l)
+	if raw, ok := top["reactions"]; ok {
+		l.Reactions = d.reactions(raw)
+	}
 	for _, k := range sortedKeys(top) {
 		switch k {
-		case "format", "name", "scenes", "groups":
+		case "format", "name", "scenes", "groups", "reactions":
 		default:
 			d.warnf("top-level field %q not carried over", k)
 		}
@@ -198,6 +201,7 @@ func (d *decoder) firebot(top map[string]json.RawMessage) Layout {
 	if raw, ok := top["defaultSceneId"]; ok && !isNull(raw) {
 		defaultID, _ = d.str(raw, Problem{Field: "defaultSceneId"})
 	}
+	groups := d.firebotCooldownGroups(top["cooldownGroups"])
 	arr, _ := d.array(top["scenes"], Problem{Field: "scenes"}, "scenes")
 	for i, raw := range arr {
 		if !d.room("scenes") {
@@ -225,6 +229,7 @@ func (d *decoder) firebot(top map[string]json.RawMessage) Layout {
 			}
 			if c, ok := d.firebotControl(raw, s.SceneID, j); ok {
 				s.Controls = append(s.Controls, c)
+				l.Reactions = append(l.Reactions, d.firebotReactions(raw, s.SceneID, c, groups[c.ControlID])...)
 			}
 		}
 		for _, k := range sortedKeys(obj) {
@@ -238,7 +243,7 @@ func (d *decoder) firebot(top map[string]json.RawMessage) Layout {
 	}
 	for _, k := range sortedKeys(top) {
 		switch k {
-		case "name", "defaultSceneId", "scenes", "id":
+		case "name", "defaultSceneId", "scenes", "id", "cooldownGroups":
 		default:
 			d.warnf("Firebot project field %q not carried over", k)
 		}
@@ -282,7 +287,7 @@ func (d *decoder) firebotControl(raw json.RawMessage, sceneID string, index int)
 	}
 	for _, k := range sortedKeys(obj) {
 		switch k {
-		case "id", "kind", "position", "name", "active", "mixplay":
+		case "id", "kind", "position", "name", "active", "mixplay", "effects":
 		default:
 			d.warnf("%s: Firebot field %q not carried over", where, k)
 		}
@@ -291,9 +296,9 @@ func (d *decoder) firebotControl(raw json.RawMessage, sceneID string, index int)
 }
 
 // firebotProps maps Firebot's "mixplay" object: progress is a percentage
-// there; cooldown is a duration in seconds that Firebot applied itself,
-// while the protocol's cooldown is a timestamp, so it is kept only as the
-// custom property cooldownSeconds for a game client to use.
+// there; cooldown is a duration in seconds that Firebot applied after each
+// press, which becomes a cooldown reaction (firebotReactions), not the
+// protocol's cooldown (a moment).
 func (d *decoder) firebotProps(mp map[string]json.RawMessage, c *Control, at Problem, where string) {
 	for _, k := range sortedKeys(mp) {
 		raw := mp[k]
@@ -310,11 +315,7 @@ func (d *decoder) firebotProps(mp map[string]json.RawMessage, c *Control, at Pro
 			}
 			continue
 		case "cooldown":
-			if n, ok := d.integer(raw, fieldAt(at, "cooldown")); ok && n > 0 {
-				d.custom(&c.Custom, "cooldownSeconds", raw, at)
-				d.warnf("%s: a cooldown of %d s is kept as the custom property cooldownSeconds; the protocol's cooldown is a time set by the game client", where, n)
-			}
-			continue
+			continue // a reaction: firebotReactions
 		}
 		if p, ok := PropertyByName(c.Kind, k); ok {
 			if p.Type == TypeLength {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -217,8 +218,28 @@ func TestImportFirebotProject(t *testing.T) {
 	if *horn.Progress != 0.25 || *horn.TextSize != "20px" || *horn.BackgroundColor != "#00ff00" {
 		t.Fatalf("progress percent / textSize number not mapped: %v %v", *horn.Progress, *horn.TextSize)
 	}
-	if string(horn.Custom["cooldownSeconds"]) != "30" || horn.Cooldown != nil {
-		t.Fatalf("cooldown seconds: %s %v", horn.Custom, horn.Cooldown)
+	if _, kept := horn.Custom["cooldownSeconds"]; kept || horn.Cooldown != nil {
+		t.Fatalf("Firebot's cooldown must become a reaction, not a property: %s %v", horn.Custom, horn.Cooldown)
+	}
+	rs := ReactionsOf(l.Reactions, DefaultSceneID, "a1b2c3d4")
+	want := []Reaction{
+		{Kind: ReactCooldown, Seconds: 30},
+		{Kind: ReactCooldown, Seconds: 10, Group: "Sounds"},
+		{Kind: ReactAlert, Sound: "airhorn.mp3"},
+		{Kind: ReactAlert, Text: "{username} honked (loud)", Seconds: 4},
+		{Kind: ReactCounter, Name: "honks"},
+	}
+	if len(rs) != len(want) {
+		t.Fatalf("airhorn reactions: %+v", rs)
+	}
+	for i := range want {
+		want[i].SceneID, want[i].ControlID = DefaultSceneID, "a1b2c3d4"
+		if fmt.Sprintf("%+v", rs[i]) != fmt.Sprintf("%+v", want[i]) {
+			t.Errorf("reaction %d: %+v, want %+v", i, rs[i], want[i])
+		}
+	}
+	if off := ReactionsOf(l.Reactions, DefaultSceneID, "off-switch"); len(off) != 1 || off[0].Group != "Sounds" {
+		t.Fatalf("the cooldown group's other button: %+v", off)
 	}
 	if off := main.Control("off-switch"); off == nil || off.Disabled == nil || !*off.Disabled {
 		t.Fatalf("inactive control should be disabled: %+v", off)
@@ -226,7 +247,7 @@ func TestImportFirebotProject(t *testing.T) {
 	if l.Scene("second") == nil || l.Scene("second").Control("lbl") == nil {
 		t.Fatal("second scene missing")
 	}
-	for _, w := range []string{"effects", "cooldownSeconds", "mixplay.tooltip", "cooldownGroups"} {
+	for _, w := range []string{"effect firebot:chat has no equivalent", "upload airhorn.mp3", "mixplay.tooltip"} {
 		if !containsSub(rep.Warnings, w) {
 			t.Errorf("no warning mentions %q: %q", w, rep.Warnings)
 		}

@@ -140,11 +140,12 @@ func (g Group) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// MarshalJSON writes {"format", "name", "scenes", "groups"}.
+// MarshalJSON writes {"format", "name", "scenes", "groups"} and, when
+// there are reactions, "reactions" (format LayoutFormatReactions).
 func (l Layout) MarshalJSON() ([]byte, error) {
-	format := l.Format
-	if format == "" {
-		format = LayoutFormat
+	format := LayoutFormat
+	if len(l.Reactions) > 0 {
+		format = LayoutFormatReactions
 	}
 	scenes, groups := l.Scenes, l.Groups
 	if scenes == nil {
@@ -154,11 +155,12 @@ func (l Layout) MarshalJSON() ([]byte, error) {
 		groups = []Group{}
 	}
 	return json.Marshal(struct {
-		Format string  `json:"format"`
-		Name   string  `json:"name"`
-		Scenes []Scene `json:"scenes"`
-		Groups []Group `json:"groups"`
-	}{format, l.Name, scenes, groups})
+		Format    string     `json:"format"`
+		Name      string     `json:"name"`
+		Scenes    []Scene    `json:"scenes"`
+		Groups    []Group    `json:"groups"`
+		Reactions []Reaction `json:"reactions,omitempty"`
+	}{format, l.Name, scenes, groups, l.Reactions})
 }
 
 // Export returns the layout as indented JSON with a final newline: the

@@ -44,6 +44,8 @@ type Version struct {
 	ProjectName string
 	Scenes      []Scene
 	Groups      []Group
+	// Reactions of the version's controls (see Reaction).
+	Reactions []Reaction
 }
 
 // Scene returns a pointer to the version's scene with that id, or nil.
@@ -58,7 +60,7 @@ func (v *Version) Scene(id string) *Scene {
 
 // Layout returns the version's content as a Layout named after its project.
 func (v Version) Layout() Layout {
-	return Layout{Format: LayoutFormat, Name: v.ProjectName, Scenes: v.Scenes, Groups: v.Groups}
+	return Layout{Format: LayoutFormat, Name: v.ProjectName, Scenes: v.Scenes, Groups: v.Groups, Reactions: v.Reactions}
 }
 
 // SceneSummary counts a scene's controls without loading them: how many

@@ -54,7 +54,7 @@ var properties = []Property{
 		field: func(p *Props) any { return &p.Cost }, check: intRange(0, math.MaxInt32)},
 	{Name: "progress", Type: TypeFloat, Kinds: buttons, Help: "Progress bar, from 0 (empty) to 1 (full).",
 		field: func(p *Props) any { return &p.Progress }, check: floatRange(0, 1, true)},
-	{Name: "cooldown", Type: TypeInt, Kinds: boxed, Help: "Unix time in milliseconds until which the control cools down.",
+	{Name: "cooldown", Type: TypeInt, Kinds: boxed, Help: "A moment, not a duration: the Unix time in milliseconds until which it is cooled down (a game client sets it). For N seconds after each press, add a cooldown reaction.",
 		field: func(p *Props) any { return &p.Cooldown }, check: intRange(0, 1<<53)},
 	{Name: "disabled", Type: TypeBool, Kinds: []string{KindButton, KindJoystick, KindTextbox, KindScreen}, Help: "Participants cannot use it.",
 		field: func(p *Props) any { return &p.Disabled }, check: noCheck},

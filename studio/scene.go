@@ -46,15 +46,25 @@ type Group struct {
 }
 
 // LayoutFormat names the export format; import accepts it and older shapes.
-const LayoutFormat = "mixstudio/1"
+// LayoutFormatReactions is the same file with a "reactions" array: an
+// export says it only when the version has reactions, so a layout without
+// them still opens in a studio that knows only the first format.
+const (
+	LayoutFormat          = "mixstudio/1"
+	LayoutFormatReactions = "mixstudio/2"
+)
+
+// KnownLayoutFormat reports whether this studio reads the format.
+func KnownLayoutFormat(f string) bool { return f == LayoutFormat || f == LayoutFormatReactions }
 
 // Layout is a version's content as exported and imported:
 // {"format": "mixstudio/1", "name": ..., "scenes": [...], "groups": [...]}.
 type Layout struct {
-	Format string
-	Name   string
-	Scenes []Scene
-	Groups []Group
+	Format    string
+	Name      string
+	Scenes    []Scene
+	Groups    []Group
+	Reactions []Reaction
 }
 
 // Scene returns a pointer to the layout's scene with that id, or nil.

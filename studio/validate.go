@@ -26,7 +26,7 @@ func (l *Layout) Validate() error {
 }
 
 func (l *Layout) validate(ps *problems) {
-	if l.Format != "" && l.Format != LayoutFormat {
+	if l.Format != "" && !KnownLayoutFormat(l.Format) {
 		ps.add(Problem{Field: "format"}, "unknown format %q; this studio reads %q", truncate(l.Format), LayoutFormat)
 	}
 	if l.Name != "" { // importing makes a project of this name
@@ -79,6 +79,7 @@ func (l *Layout) validate(ps *problems) {
 	if !groups[DefaultGroupID] {
 		ps.add(Problem{GroupID: DefaultGroupID, Field: "groupID"}, "the %q group is missing; every version has one", DefaultGroupID)
 	}
+	l.validateReactions(ps)
 }
 
 // Validate checks the scene's id, custom properties and every control,

@@ -42,6 +42,7 @@ func (s *Server) gateRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		addr := s.clientAddr(c)
 		if !s.requests.Enter(addr) {
+			refuseEarly(c)
 			c.Response().Header().Set("Retry-After", "1")
 			return echo.NewHTTPError(http.StatusTooManyRequests,
 				fmt.Sprintf("Too many requests from your address at once: at most %d.", limits.RequestsPerAddress))
@@ -49,6 +50,13 @@ func (s *Server) gateRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		defer s.requests.Leave(addr)
 		return next(c)
 	}
+}
+
+// refuseEarly makes a refusal go out at once, the body unread: without
+// "Connection: close" net/http first reads what is left of the body (up to
+// 256 KiB) to keep the connection, which a slow client never sends.
+func refuseEarly(c echo.Context) {
+	c.Response().Header().Set("Connection", "close")
 }
 
 // capBody bounds the request body to the route's bodyCap before anything
@@ -59,6 +67,7 @@ func (s *Server) capBody(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		if max > 0 && r.Body != nil && r.Body != http.NoBody {
 			if r.ContentLength > max {
+				refuseEarly(c)
 				return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
 					fmt.Sprintf("The request is %d bytes; at most %d are accepted here.", r.ContentLength, max))
 			}

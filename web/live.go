@@ -45,11 +45,15 @@ func (s *Server) handleLiveConsole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	lv := liveView(r)
+	if lv.OverlayURL, err = s.overlayURL(c, r.user.ChannelID); err != nil {
+		return err
+	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
 	// Participants' names and inputs are shown on this page: only our own
 	// scripts may run, whatever they contain (studioCSP, set by the route).
-	return s.renderView(c, http.StatusOK, view{Title: "Live · " + r.version.ProjectName, Page: templates.LiveConsole(liveView(r)), Scripts: []string{liveScript}})
+	return s.renderView(c, http.StatusOK, view{Title: "Live · " + r.version.ProjectName, Page: templates.LiveConsole(lv), Scripts: []string{liveScript}})
 }
 
 // liveView is what the console page shows of a version and its channel.

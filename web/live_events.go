@@ -70,18 +70,38 @@ const maxListedParticipants = 500
 // id; Last-Event-ID resumes after that id while it is in the buffer,
 // otherwise an "event: reset" with a snapshot starts over.
 func (s *Server) streamLive(c echo.Context, ch *console.Channel) error {
-	req, w := c.Request(), c.Response()
-	lastID, hasLast := uint64(0), false
-	if v := strings.TrimSpace(req.Header.Get("Last-Event-ID")); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		lastID, hasLast = n, true
-		if err != nil {
-			lastID = ^uint64(0) // unreadable: too far to resume
-		}
-	}
+	lastID, hasLast := lastEventID(c.Request())
 	sub, resume := ch.Subscribe(lastID, hasLast)
 	defer sub.Cancel()
+	return s.streamFeed(c, sub, resume, hasLast, func() []byte {
+		b, _ := json.Marshal(liveSnapshot{Status: ch.Status(), Stats: ch.Stats(), Participants: ch.Participants(maxListedParticipants),
+			AutoCapture: ch.AutoCapture(), Head: resume.Head})
+		return b
+	})
+}
 
+// maxEventsPerFlush bounds how many queued events one flush carries.
+const maxEventsPerFlush = 256
+
+// lastEventID reads the Last-Event-ID header: an unreadable one counts as
+// too far back to resume.
+func lastEventID(req *http.Request) (uint64, bool) {
+	v := strings.TrimSpace(req.Header.Get("Last-Event-ID"))
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return ^uint64(0), true
+	}
+	return n, true
+}
+
+// streamFeed writes a console feed subscription as server-sent events:
+// the snapshot (or a reset with one), the backlog, then each event as it
+// comes, with heartbeats, until the client leaves or the subscription ends.
+func (s *Server) streamFeed(c echo.Context, sub *console.Subscription, resume console.Resume, hasLast bool, snap func() []byte) error {
+	req, w := c.Request(), c.Response()
 	// Long-lived: no write deadline, whatever the server's default. The
 	// server's ReadTimeout does not reach here: net/http clears the read
 	// deadline once the request is read (TestLongLivedRoutesOutliveTheReadTimeout).
@@ -93,11 +113,6 @@ func (s *Server) streamLive(c echo.Context, ch *console.Channel) error {
 	h.Set("Connection", "keep-alive")
 	w.WriteHeader(http.StatusOK)
 
-	snap := func() []byte {
-		b, _ := json.Marshal(liveSnapshot{Status: ch.Status(), Stats: ch.Stats(), Participants: ch.Participants(maxListedParticipants),
-			AutoCapture: ch.AutoCapture(), Head: resume.Head})
-		return b
-	}
 	var err error
 	switch {
 	case resume.Reset:
@@ -130,6 +145,19 @@ func (s *Server) streamLive(c echo.Context, ch *console.Channel) error {
 			}
 			if err := writeLiveEvent(w, ev); err != nil {
 				return nil
+			}
+			// What is already queued goes out in the same flush: at
+			// thousands of events a second, a flush each would cost more
+			// than the events.
+			for n := 0; n < maxEventsPerFlush && len(sub.C()) > 0; n++ {
+				ev, ok := <-sub.C()
+				if !ok {
+					w.Flush()
+					return nil
+				}
+				if err := writeLiveEvent(w, ev); err != nil {
+					return nil
+				}
 			}
 			w.Flush()
 		case <-beat.C:

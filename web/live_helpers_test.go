@@ -39,12 +39,22 @@ type liveRig struct {
 // configure may change it (shorter timeouts) before it starts.
 func newLiveRig(t testing.TB, cc console.Config, configure ...func(*http.Server)) *liveRig {
 	t.Helper()
+	return newLiveRigWith(t, cc, mediator.Options{}, configure...)
+}
+
+// loadMediator lifts the mediator's per-viewer limits: a load test's
+// thousand participants share one address and press on a schedule.
+var loadMediator = mediator.Options{InputRate: -1, SocketsPerAddress: -1}
+
+// newLiveRigWith is newLiveRig with the mediator's options.
+func newLiveRigWith(t testing.TB, cc console.Config, mo mediator.Options, configure ...func(*http.Server)) *liveRig {
+	t.Helper()
 	db := testkit.MustOpenDB(t)
 	st := testkit.NewStreamer(t, db, "", liveTestLayout) // the studio's owner
 	owner, version, token := st.User, st.Version, st.Token
 	srv := httptest.NewUnstartedServer(nil)
 	logger := testkit.QuietLogger()
-	m := mediator.New(db, time.Now, logger, mediator.Options{})
+	m := mediator.New(db, time.Now, logger, mo)
 	cc.DB, cc.EmbeddedURL, cc.Logger = db, "http://"+srv.Listener.Addr().String(), logger
 	cm := console.New(cc)
 	s := New(Config{Logger: logger, Mediator: m, Console: cm}, db)

@@ -37,7 +37,7 @@ func TestLiveLoadEveryInputReachesTheStream(t *testing.T) {
 		seconds = s
 	}
 	const perSecond = 5
-	r := newLiveRig(t, console.Config{})
+	r := newLiveRigWith(t, console.Config{}, loadMediator)
 	if code, body := r.post(t, "/start", nil); code != http.StatusOK {
 		t.Fatalf("go live: %d %s", code, body)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mixstudio/mixstudio/internal/limits"
 	"github.com/mixstudio/mixstudio/live/mediator"
+	"github.com/mixstudio/mixstudio/persistence"
 	"github.com/mixstudio/mixstudio/static"
 )
 
@@ -18,6 +19,8 @@ func bodyCap(route string) int64 {
 	switch {
 	case route == "/studio/import":
 		return limits.ImportBody
+	case route == "/studio/versions/:version/files":
+		return persistence.MaxVersionFileBytes + 64<<10 // an alert's image or sound
 	case strings.HasPrefix(route, mediator.FilesPath):
 		return 0 // uploads: the session's quota (mediator.Options.UploadQuota)
 	case strings.HasPrefix(route, "/studio/"):
@@ -32,7 +35,7 @@ func bodyCap(route string) int64 {
 func longLived(route string) bool {
 	switch route {
 	case mediator.GameClientPath, mediator.ParticipantPath,
-		"/studio/versions/:version/live/events", "/api/live/:channelID/events":
+		"/studio/versions/:version/live/events", "/api/live/:channelID/events", "/overlay/:channelID/events":
 		return true
 	}
 	return false
@@ -136,6 +139,9 @@ func (s *Server) routes(e *echo.Echo) {
 	v.POST("/groups", s.handleAddGroup)
 	v.POST("/groups/update", s.handleUpdateGroup)
 	v.POST("/groups/delete", s.handleDeleteGroup)
+	v.GET("/reactions", s.handleReactions)
+	v.POST("/reactions", s.handleReactions)
+	v.POST("/files", s.handleVersionFile)
 
 	// The live console of a version (its page, actions and event stream),
 	// and the same events for other tools with a bearer token.
@@ -152,5 +158,11 @@ func (s *Server) routes(e *echo.Echo) {
 		l.POST("/autocapture", s.handleLiveAutoCapture)
 		l.POST("/broadcast", s.handleLiveBroadcast)
 		e.GET("/api/live/:channelID/events", s.handleLiveAPIEvents)
+
+		// The stream overlay: the channel's overlay key is in the query.
+		l.POST("/overlay/rotate", s.handleOverlayRotate)
+		e.GET("/overlay/:channelID", s.handleOverlay)
+		e.GET("/overlay/:channelID/events", s.handleOverlayEvents)
+		e.GET("/overlay/:channelID/files/:version/:name", s.handleOverlayFile)
 	}
 }

@@ -106,3 +106,33 @@ func TestSlowBodiesFromOneAddressAreCappedAndCutOff(t *testing.T) {
 		t.Fatalf("/healthz after the slow requests were cut off: %v %v", err, resp)
 	}
 }
+
+// A request past the per-address cap is refused at once, its slow body
+// unread (net/http would otherwise wait for the body first).
+func TestRequestPastTheCapIsRefusedWithoutWaitingForItsBody(t *testing.T) {
+	s, _, _ := identityServer(t, Config{})
+	hs := NewHTTPServer(s.Handler(), nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close() })
+	addr := ln.Addr().String()
+	for range limits.RequestsPerAddress {
+		slowBody(t, addr)
+	}
+	for deadline := time.Now().Add(10 * time.Second); s.requests.Held("127.0.0.1") < limits.RequestsPerAddress; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d slow requests held, want %d", s.requests.Held("127.0.0.1"), limits.RequestsPerAddress)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	c := slowBody(t, addr)
+	// Well before ReadTimeout (30 s): the refusal must not wait for it.
+	c.SetReadDeadline(time.Now().Add(limits.ReadTimeout / 3))
+	line := make([]byte, 12)
+	if _, err := io.ReadFull(c, line); err != nil || string(line) != "HTTP/1.1 429" {
+		t.Fatalf("a slow body past the cap: %q %v, want 429 at once", line, err)
+	}
+}

@@ -55,7 +55,7 @@ type Participant struct {
 	mu      sync.Mutex
 	dec     *wire.Decoder
 	pending []*Packet
-	all     []*Packet // everything received, for Seen and History
+	all     []*Packet     // everything received, for Seen and History
 	arrived chan struct{} // closed and replaced on every arrival
 	frames  [][]byte
 	binary  int

@@ -57,6 +57,9 @@ type Channel struct {
 	starting    bool
 	status      Status
 	autoCapture map[string]bool
+
+	overlayOnce sync.Once
+	overlay     *feed // the overlay's events (reactions_overlay.go)
 }
 
 // ID is the channel's id.
@@ -77,6 +80,7 @@ type session struct {
 	tokenID   int64 // minted for the embedded mediator; 0 for a remote token
 	captures  chan client.GiveInput
 	done      chan struct{} // closed when the event loop and its helpers have returned
+	rx        *reactor      // the version's reactions; nil when it has none
 }
 
 // LiveOptions say what to run and where.
@@ -111,7 +115,8 @@ func (ch *Channel) GoLive(ctx context.Context, owner studio.User, opts LiveOptio
 	if err != nil {
 		return err
 	}
-	s := &session{versionID: v.ID, userID: owner.ID, captures: make(chan client.GiveInput, 1024), done: make(chan struct{})}
+	s := &session{versionID: v.ID, userID: owner.ID, captures: make(chan client.GiveInput, 1024), done: make(chan struct{}),
+		rx: newReactor(ch, v)}
 	cfg, err := ch.clientConfig(ctx, s, opts)
 	if err != nil {
 		return err
@@ -200,6 +205,7 @@ func (ch *Channel) dial(ctx context.Context, s *session, cfg client.Config, remo
 		return fmt.Errorf("go live: %w", err)
 	}
 	s.c = c
+	ch.publishOverlay(ch.m.cfg.Now(), overlayClear{Kind: OverlayClear, VersionID: s.versionID})
 	ch.stats.reset()
 	ch.mu.Lock()
 	ch.live = s

@@ -40,6 +40,12 @@ type Config struct {
 	// Heartbeat is how often an idle event stream gets a comment line, so
 	// proxies and browsers see it is alive (DefaultHeartbeat).
 	Heartbeat time.Duration
+	// WebhookAllowPrivate lets reactions' webhooks reach loopback, private
+	// and link-local addresses (serve --allow-private-webhooks).
+	WebhookAllowPrivate bool
+	// MaxQueuedAlerts bounds the alerts waiting for the overlay
+	// (DefaultMaxQueuedAlerts).
+	MaxQueuedAlerts int
 }
 
 // Manager holds the console state of every channel.
@@ -72,6 +78,9 @@ func New(cfg Config) *Manager {
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = DefaultHeartbeat
 	}
+	if cfg.MaxQueuedAlerts <= 0 {
+		cfg.MaxQueuedAlerts = DefaultMaxQueuedAlerts
+	}
 	return &Manager{cfg: cfg, log: cfg.Logger, channels: map[int64]*Channel{}}
 }
 
@@ -100,6 +109,7 @@ func (m *Manager) Shutdown(ctx context.Context) {
 	for _, ch := range chs {
 		ch.Stop(ctx)
 		ch.feed.closeAll()
+		ch.overlayFeed().closeAll() // OBS reconnects to the next server
 	}
 }
 

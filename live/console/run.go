@@ -43,6 +43,9 @@ func (ch *Channel) run(s *session, remote string) {
 	helpers.Add(2)
 	go func() { defer helpers.Done(); ch.captureWorker(s) }()
 	go func() { defer helpers.Done(); ch.tick(quit) }()
+	if s.rx != nil {
+		s.rx.start(s, &helpers, quit)
+	}
 
 	for ev := range s.c.Events() {
 		ch.handle(s, ev, remote)
@@ -50,6 +53,9 @@ func (ch *Channel) run(s *session, remote string) {
 	// The client has stopped for good (Close, or a final refusal).
 	close(s.captures)
 	close(quit)
+	if s.rx != nil {
+		s.rx.stop()
+	}
 	helpers.Wait()
 	ch.revoke(s)
 	st := s.c.Status()
@@ -100,6 +106,9 @@ func (ch *Channel) handle(s *session, ev client.Event, remote string) {
 			Control: in.Input.ControlID, Event: in.Input.Event, X: in.Input.X, Y: in.Input.Y, Button: in.Input.Button,
 			TransactionID: string(in.TransactionID), Input: in.Input.Raw,
 		})
+		if ch.react(s, in, now) {
+			return // its reactions decide the capture
+		}
 		if in.TransactionID != "" && ch.autoCaptures(in.Input.ControlID) {
 			select {
 			case s.captures <- in:

@@ -13,7 +13,7 @@ import (
 // are), what the socket's compression streams are charged and which
 // client address it counts against.
 type conn struct {
-	*transport.Conn
+	transport.Conn
 	streamCost int64 // the reader's goroutine only
 	// addr is the client address holding one of its participant sockets
 	// (Options.SocketsPerAddress) until removeConn; empty: none held.
@@ -21,7 +21,9 @@ type conn struct {
 }
 
 func newConn(ws *websocket.Conn, sock *transport.Socket, w *transport.Writers, o transport.Options) *conn {
-	return &conn{Conn: transport.New(ws, sock, w, o)}
+	c := &conn{}
+	c.Init(ws, sock, w, o)
+	return c
 }
 
 // upgrade completes the WebSocket handshake over the transport's socket.

@@ -261,6 +261,13 @@ function handle(ev) {
     case "notice":
       feedLine(d.action + " " + JSON.stringify(d.detail), "notice");
       break;
+    case "reaction": {
+      // A press whose reactions were refused, or a reaction that failed.
+      const who = d.username ? d.username + " on " : "";
+      const li = feedLine("reaction " + d.result + ": " + who + (d.control || d.kind || "") + ": " + d.message, "reaction " + d.result);
+      li.dataset.reaction = d.result;
+      break;
+    }
   }
 }
 

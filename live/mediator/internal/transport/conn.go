@@ -78,17 +78,19 @@ type Options struct {
 	Timeouts Timeouts
 }
 
-// New wraps an upgraded socket (sock nil: a queue that is never written,
-// for tests of the protocol).
-func New(ws *websocket.Conn, sock *Socket, w *Writers, o Options) *Conn {
-	c := &Conn{ws: ws, sock: sock, writers: w, urgent: o.Urgent, batch: o.Batch, maxItems: o.MaxItems, maxBytes: o.MaxBytes,
-		timeouts: o.Timeouts, dec: wire.NewDecoder(wire.None), done: make(chan struct{})}
+// Init readies c, a zero Conn (usually a field of the protocol's own
+// connection type, so that a socket costs one allocation), for an
+// upgraded socket; sock nil makes a queue that is never written, for
+// tests of the protocol. c must not be copied afterwards.
+func (c *Conn) Init(ws *websocket.Conn, sock *Socket, w *Writers, o Options) {
+	c.ws, c.sock, c.writers, c.urgent, c.batch = ws, sock, w, o.Urgent, o.Batch
+	c.maxItems, c.maxBytes, c.timeouts = o.MaxItems, o.MaxBytes, o.Timeouts
+	c.dec, c.done = wire.NewDecoder(wire.None), make(chan struct{})
 	if sock != nil {
 		sock.drained = c.drained
 	} else {
 		c.writing = true // no writer is ever scheduled
 	}
-	return c
 }
 
 // Send queues a packet without blocking. A socket whose queue is full is a

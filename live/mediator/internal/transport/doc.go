@@ -1,7 +1,7 @@
 // Package transport is the mediator's WebSocket transport: what it takes
 // to hold 10,000 sockets open and write a broadcast to all of them
-// cheaply. The protocol (live/mediator) sees a small surface: New wraps an
-// upgraded socket (Upgrade); Send queues a packet, CloseWith/Abort/Kill
+// cheaply. The protocol (live/mediator) sees a small surface: Init readies
+// a Conn for an upgraded socket (Upgrade); Send queues a packet, CloseWith/Abort/Kill
 // end the socket; ReadLoop hands each received packet to the protocol.
 //
 // It differs from the usual goroutine-per-connection writer (gorilla's
