@@ -114,6 +114,10 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
+	// The bundle sits beside the layout, never inside it: say so.
+	if info, err := db.FindBundleInfo(ctx, id); err == nil && info != nil {
+		fmt.Fprintf(stderr, "export: version %d has a control bundle (%s) that the layout JSON does not carry; upload it again with mixstudio bundle upload\n", id, info.Label())
+	}
 	if *out == "" {
 		_, err = stdout.Write(data)
 		return err

@@ -28,6 +28,7 @@ func commands() []command {
 		{"mediator", "mediator [--addr] [--db] [--trusted-proxy] [--input-rate] [--sockets-per-address]", "run the mediator alone, for a public host", runMediator},
 		{"import", "import FILE.json [--db]", "create a project from an exported layout; prints the new version ID", runImport},
 		{"export", "export VERSION_ID [--db] [-o FILE]", "write a version's layout JSON", runExport},
+		{"bundle", "bundle upload VERSION_ID DIR_OR_ZIP [--db] | bundle remove VERSION_ID [--db]", "attach a custom-control bundle (a built CDK project) to a draft version, or remove it", runBundle},
 		{"token", "token [--db] [--user NAME]", "print a new OAuth access token (interactive:robot:self)", runToken},
 		{"client", "client add NAME [--db] [--secret]", "register an OAuth client for the shortcode flow; prints its client_id", runClient},
 		{"overlay", "overlay [--db] [--user NAME] [--rotate] [--url BASE]", "print the channel's overlay URL (with its key) for an OBS browser source", runOverlay},

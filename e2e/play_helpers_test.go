@@ -108,6 +108,23 @@ func playSetup(t *testing.T) (*server, *playGame, int64) {
 // `mixstudio import` reads).
 func playSetupFile(t *testing.T, file string) (*server, *playGame, int64) {
 	t.Helper()
+	return playSetupPrepared(t, file, nil)
+}
+
+// playSetupWith is playSetup with another layout; prepare, when set, runs
+// on the imported version before the game client connects, and may change
+// the game client's configuration.
+func playSetupWith(t *testing.T, layout string, prepare func(srv *server, version string, cfg *client.Config)) (*server, *playGame, int64) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "play.json")
+	if err := os.WriteFile(file, []byte(layout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return playSetupPrepared(t, file, prepare)
+}
+
+func playSetupPrepared(t *testing.T, file string, prepare func(srv *server, version string, cfg *client.Config)) (*server, *playGame, int64) {
+	t.Helper()
 	srv := startServer(t)
 	version := srv.cli(t, "import", file)
 	token := srv.cli(t, "token")
@@ -129,11 +146,13 @@ func playSetupFile(t *testing.T, file string) (*server, *playGame, int64) {
 		t.Fatalf("users/current gave no channel (%d)", resp.StatusCode)
 	}
 
+	cfg := client.Config{DiscoveryURL: srv.URL, Token: token, VersionID: version, Compression: []string{}}
+	if prepare != nil {
+		prepare(srv, version, &cfg)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, client.Config{
-		DiscoveryURL: srv.URL, Token: token, VersionID: version, Compression: []string{},
-	})
+	c, err := client.Dial(ctx, cfg)
 	if err != nil {
 		t.Fatalf("game client: %v", err)
 	}
@@ -189,7 +208,13 @@ func (g *playGame) since(mark int) []client.GiveInput {
 // waitInputs waits until the inputs after mark satisfy ok.
 func (g *playGame) waitInputs(t *testing.T, mark int, what string, ok func([]client.GiveInput) bool) []client.GiveInput {
 	t.Helper()
-	timeout := time.After(testkit.Timeout)
+	return g.waitInputsWithin(t, mark, testkit.Timeout, what, ok)
+}
+
+// waitInputsWithin is waitInputs with another timeout.
+func (g *playGame) waitInputsWithin(t *testing.T, mark int, within time.Duration, what string, ok func([]client.GiveInput) bool) []client.GiveInput {
+	t.Helper()
+	timeout := time.After(within)
 	for {
 		g.mu.Lock()
 		if g.arrived == nil {
@@ -204,7 +229,7 @@ func (g *playGame) waitInputs(t *testing.T, mark int, what string, ok func([]cli
 		select {
 		case <-arrived:
 		case <-timeout:
-			t.Fatalf("the game client did not receive %s within %v; it got %s", what, testkit.Timeout, playDescribe(in))
+			t.Fatalf("the game client did not receive %s within %v; it got %s", what, within, playDescribe(in))
 		}
 	}
 }

@@ -29,6 +29,11 @@ func (db *DB) SaveControls(ctx context.Context, versionID int64, sceneID string,
 		if err := changes.Apply(&scene); err != nil {
 			return err
 		}
+		if info, err := bundleInfo(ctx, tx, versionID); err != nil {
+			return err
+		} else if err := changes.CheckBundle(sceneID, info != nil); err != nil {
+			return err
+		}
 		if added := len(scene.Controls) - before; added > 0 {
 			if err := checkControlCount(ctx, tx, versionID, added); err != nil {
 				return err

@@ -173,7 +173,10 @@ func (db *DB) DuplicateProject(ctx context.Context, id, ownerID int64) (studio.P
 		if err != nil {
 			return err
 		}
-		return copyVersionFiles(ctx, tx, versionID, copyID)
+		if err := copyVersionFiles(ctx, tx, versionID, copyID); err != nil {
+			return err
+		}
+		return copyBundle(ctx, tx, versionID, copyID)
 	})
 	if err != nil {
 		return studio.Project{}, err

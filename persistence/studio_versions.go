@@ -90,6 +90,9 @@ func loadVersion(ctx context.Context, tx *sql.Tx, versionID int64) (studio.Versi
 	if err != nil {
 		return v, err
 	}
+	if v.Bundle, err = bundleInfo(ctx, tx, versionID); err != nil {
+		return v, err
+	}
 	if v.Groups, err = loadGroups(ctx, tx, versionID); err != nil {
 		return v, err
 	}
@@ -115,6 +118,9 @@ func (db *DB) FindVersionOutline(ctx context.Context, versionID int64) (studio.V
 		return v, fmt.Errorf("project of version %d: %w", versionID, err)
 	}
 	if v.Scenes, err = loadScenes(ctx, tx, versionID, "", false); err != nil {
+		return v, err
+	}
+	if v.Bundle, err = bundleInfo(ctx, tx, versionID); err != nil {
 		return v, err
 	}
 	v.Groups, err = loadGroups(ctx, tx, versionID)
@@ -269,6 +275,9 @@ func (db *DB) PublishVersion(ctx context.Context, versionID int64) error {
 		if err := l.Validate(); err != nil {
 			return err
 		}
+		if err := l.CheckBundle(v.Bundle != nil); err != nil {
+			return err
+		}
 		now := db.now().UnixMilli()
 		_, err = tx.ExecContext(ctx, `UPDATE versions SET state = 'published', published_at = ?, updated_at = ? WHERE id = ?`, now, now, versionID)
 		if err != nil {
@@ -291,7 +300,10 @@ func (db *DB) CreateDraftFrom(ctx context.Context, versionID int64) (studio.Vers
 		if id, err = db.insertVersion(ctx, tx, v.ProjectID, v.Layout()); err != nil {
 			return err
 		}
-		return copyVersionFiles(ctx, tx, versionID, id)
+		if err := copyVersionFiles(ctx, tx, versionID, id); err != nil {
+			return err
+		}
+		return copyBundle(ctx, tx, versionID, id)
 	})
 	if err != nil {
 		return studio.Version{}, err

@@ -66,6 +66,10 @@ func Import(data []byte) (Layout, ImportReport, error) {
 	l.Format = LayoutFormat
 	rep.Unnamed = strings.TrimSpace(l.Name) == ""
 	d.normalize(&l, rep.Format)
+	if err := l.CheckBundle(false); err != nil {
+		// A new project has no bundle yet: custom kinds wait for one.
+		d.warnf("the layout has controls of custom kinds; upload its control bundle (mixstudio bundle upload VERSION_ID DIR) before publishing")
+	}
 	rep.Warnings = d.warnings
 	d.problems = append(d.problems, validationProblems(&l)...)
 	if err := d.problems.err(); err != nil {

@@ -229,8 +229,8 @@ func PlaceCopy(s *Scene, c Control) Control {
 // placed on all three grids at once (the first free place on each). An
 // empty id picks kind-N.
 func NewControl(s *Scene, kind, id string) (Control, error) {
-	if !KnownKind(kind) {
-		return Control{}, &Error{Code: EINVALID, Field: "kind", Message: fmt.Sprintf("unknown kind %q; use one of %s", kind, strings.Join(Kinds[:], ", "))}
+	if !KnownKind(kind) && !ValidCustomKind(kind) {
+		return Control{}, &Error{Code: EINVALID, Field: "kind", Message: fmt.Sprintf("unknown kind %q; use one of %s, or a custom kind of 1-64 letters, digits, '-', '_' and '.'", truncate(kind), strings.Join(Kinds[:], ", "))}
 	}
 	if id == "" {
 		id = UniqueControlID(s, kind+"-1")

@@ -99,7 +99,7 @@ func TestNewControlOnAllGrids(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatalf("new controls: %v", err)
 	}
-	if _, err := NewControl(&s, "dial", ""); ErrorCode(err) != EINVALID {
+	if _, err := NewControl(&s, "di al", ""); ErrorCode(err) != EINVALID {
 		t.Fatalf("unknown kind: %v", err)
 	}
 	if _, err := NewControl(&s, KindButton, "button-1"); ErrorCode(err) != ECONFLICT {

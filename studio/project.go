@@ -46,6 +46,8 @@ type Version struct {
 	Groups      []Group
 	// Reactions of the version's controls (see Reaction).
 	Reactions []Reaction
+	// Bundle is the version's control bundle, nil when it has none.
+	Bundle *BundleInfo
 }
 
 // Scene returns a pointer to the version's scene with that id, or nil.

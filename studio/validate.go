@@ -160,10 +160,11 @@ func (c *Control) validate(ps *problems, sceneID string) {
 	idAt := at
 	idAt.Field = "controlID"
 	checkID(ps, idAt, "control", c.ControlID)
-	if !KnownKind(c.Kind) {
+	if !KnownKind(c.Kind) && !ValidCustomKind(c.Kind) {
 		kindAt := at
 		kindAt.Field = "kind"
-		ps.add(kindAt, "unknown kind %q; use one of %s", truncate(c.Kind), strings.Join(Kinds[:], ", "))
+		ps.add(kindAt, "unknown kind %q; use one of %s, or a custom kind of 1-64 letters, digits, '-', '_' and '.' (drawn by a control bundle)",
+			truncate(c.Kind), strings.Join(Kinds[:], ", "))
 	}
 	for _, p := range properties {
 		v, set := p.value(&c.Props)

@@ -73,8 +73,8 @@ func TestValidateLayoutRules(t *testing.T) {
 			want: []Problem{{SceneID: "default", ControlID: "a\nb", Field: "controlID", Message: "control characters"}}},
 		{name: "too long id", edit: func(l *Layout) { l.Scenes[0].Controls = []Control{button(strings.Repeat("x", 256))} },
 			want: []Problem{{SceneID: "default", ControlID: strings.Repeat("x", 256), Field: "controlID", Message: "256 bytes"}}},
-		{name: "unknown kind", edit: func(l *Layout) { l.Scenes[0].Controls = []Control{{ControlID: "a", Kind: "slider"}} },
-			want: []Problem{{SceneID: "default", ControlID: "a", Field: "kind", Message: `unknown kind "slider"`}}},
+		{name: "unknown kind", edit: func(l *Layout) { l.Scenes[0].Controls = []Control{{ControlID: "a", Kind: "slider!"}} },
+			want: []Problem{{SceneID: "default", ControlID: "a", Field: "kind", Message: `unknown kind "slider!"`}}},
 		{name: "unknown format", edit: func(l *Layout) { l.Format = "other/2" },
 			want: []Problem{{Field: "format", Message: "unknown format"}}},
 		{name: "custom property shadowing a built-in", edit: func(l *Layout) {
@@ -296,7 +296,7 @@ func TestSetEmptyUnsets(t *testing.T) {
 func TestValidationErrorListsEveryProblem(t *testing.T) {
 	a := button("a", pos(Large, 75, 0, 10, 5))
 	a.Progress = Ptr(2.0)
-	l := layoutWith(a, button("a"), Control{ControlID: "x", Kind: "dial"})
+	l := layoutWith(a, button("a"), Control{ControlID: "x", Kind: "dial!"})
 	got := problemsOf(t, l.Validate())
 	if len(got) < 4 {
 		t.Fatalf("want every problem (position, progress, duplicate, kind), got %+v", got)
@@ -332,7 +332,7 @@ func TestLimitsAndGrids(t *testing.T) {
 func TestValidationErrorIsCapped(t *testing.T) {
 	var cs []Control
 	for i := range 1500 {
-		cs = append(cs, Control{ControlID: strings.Repeat("x", i%7+1) + string(rune('a'+i%26)) + strings.Repeat("y", i/26), Kind: "dial"})
+		cs = append(cs, Control{ControlID: strings.Repeat("x", i%7+1) + string(rune('a'+i%26)) + strings.Repeat("y", i/26), Kind: "dial!"})
 	}
 	l := layoutWith(cs...)
 	got := problemsOf(t, l.Validate())

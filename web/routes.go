@@ -95,6 +95,9 @@ func (s *Server) routes(e *echo.Echo) {
 	// The participant page.
 	e.GET("/play/:channelID", s.handlePlay)
 	e.GET("/play/:channelID/sparks", s.handlePlaySparks)
+	e.GET("/play/:channelID/bundle", s.handlePlayBundle)
+	// Control bundles' files, for the play page's sandboxed frame.
+	e.GET(BundlePathPrefix+":version/:digest/*", s.handleBundleFile)
 
 	// The studio: the projects list and a version's editor. Every edit is a
 	// POST answered with the re-rendered workspace; scene, grid and control
@@ -142,6 +145,9 @@ func (s *Server) routes(e *echo.Echo) {
 	v.GET("/reactions", s.handleReactions)
 	v.POST("/reactions", s.handleReactions)
 	v.POST("/files", s.handleVersionFile)
+	v.GET("/bundle", s.handleBundlePage)
+	v.POST("/bundle", s.handleBundleUpload)
+	v.POST("/bundle/delete", s.handleBundleDelete)
 
 	// The live console of a version (its page, actions and event stream),
 	// and the same events for other tools with a bearer token.
@@ -157,6 +163,9 @@ func (s *Server) routes(e *echo.Echo) {
 		l.POST("/capture", s.handleLiveCapture)
 		l.POST("/autocapture", s.handleLiveAutoCapture)
 		l.POST("/broadcast", s.handleLiveBroadcast)
+		l.POST("/moderate", s.handleLiveModerate)
+		l.POST("/lift", s.handleLiveLift)
+		l.POST("/discard", s.handleLiveDiscard)
 		e.GET("/api/live/:channelID/events", s.handleLiveAPIEvents)
 
 		// The stream overlay: the channel's overlay key is in the query.

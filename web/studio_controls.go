@@ -53,7 +53,15 @@ func (s *Server) handleAddControl(c echo.Context) error {
 		return err
 	}
 	edited := r.scene().Clone()
-	ctl, err := studio.NewControl(&edited, c.FormValue("kind"), "")
+	kind := strings.TrimSpace(c.FormValue("kind"))
+	if c.FormValue("custom") != "" {
+		// The custom-kind field: its refusal shows under it.
+		if msg := customKindProblem(kind, r.version.Bundle != nil); msg != "" {
+			return s.renderEditError(c, r, studio.Errorf(studio.EINVALID, "%s", msg),
+				editorState{customKind: kind, customKindError: msg, flash: templates.Flash{Kind: "error", Text: msg}})
+		}
+	}
+	ctl, err := studio.NewControl(&edited, kind, "")
 	if err != nil {
 		return s.renderEditError(c, r, err, editorState{})
 	}

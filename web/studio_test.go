@@ -501,7 +501,7 @@ func TestStudioExportImportRoundTripAndRefusedImport(t *testing.T) {
 	bad := `{"scenes":[{"sceneID":"default","controls":[
 		{"controlID":"a","kind":"button","position":[{"size":"large","x":0,"y":0,"width":10,"height":5}]},
 		{"controlID":"b","kind":"button","position":[{"size":"large","x":2,"y":2,"width":10,"height":5}]},
-		{"controlID":"c","kind":"slider","position":[]}]}]}`
+		{"controlID":"c","kind":"slider?","position":[]}]}]}`
 	before, _ := s.db.FindProjects(context.Background(), mustOwner(t, s).ID)
 	rec = studioUpload(t, h, "/studio/import", "layout", "bad.json", []byte(bad))
 	d = doc(t, rec)

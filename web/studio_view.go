@@ -25,6 +25,9 @@ type editorState struct {
 	sceneError string
 	groupError string
 	selectIDs  []string // the selection the page should take
+	// customKind and customKindError: the custom-kind field's value and
+	// why it was refused.
+	customKind, customKindError string
 	// arrange, when set, shows an arrangement of the grid that is not
 	// saved yet (the scene holds it), with Apply and Cancel.
 	arrange *templates.ArrangePreview
@@ -56,6 +59,10 @@ func editorView(v *studio.Version, projectVersions []studio.VersionSummary, tabs
 		GroupError:    st.groupError,
 		History:       st.history,
 		Arrange:       st.arrange,
+		Custom:        templates.CustomKindField{Value: st.customKind, Error: st.customKindError},
+	}
+	if v.Bundle != nil {
+		out.Custom.Bundle = v.Bundle.Label()
 	}
 	for _, pv := range projectVersions {
 		out.Versions = append(out.Versions, templates.VersionLink{ID: pv.ID, Number: pv.Number, State: pv.State})
@@ -157,6 +164,9 @@ func controlJSON(c *studio.Control) string {
 // previewView lays a scene out on each grid at real size.
 func previewView(v *studio.Version, scene *studio.Scene) templates.PreviewView {
 	out := templates.PreviewView{SceneID: scene.SceneID, EditorURL: templates.EditorURL(v.ID) + "?scene=" + url.QueryEscape(scene.SceneID)}
+	if v.Bundle != nil {
+		out.Bundle = previewBundle(v, scene)
+	}
 	for _, g := range studio.Grids {
 		pg := templates.PreviewGrid{Name: g.Name, Width: g.Width, Height: g.Height, MinViewportPx: g.MinViewportPx, UnitPx: studio.UnitPx}
 		for i := range scene.Controls {

@@ -43,6 +43,9 @@ type participantJoinJSON struct {
 	SocketAddress string `json:"socketAddress"`
 	Key           string `json:"key,omitempty"`
 	User          int64  `json:"user,omitempty"`
+	// ContentAddress is the control bundle of the running version, as
+	// Mixer's API gave it to its hosts (cdk-std's Participant.connect).
+	ContentAddress string `json:"contentAddress,omitempty"`
 }
 
 // handleParticipantJoin answers GET /api/v1/interactive/{channelID}. With a
@@ -62,6 +65,9 @@ func (s *Server) handleParticipantJoin(c echo.Context) error {
 		return err
 	}
 	out := participantJoinJSON{SocketAddress: s.socketBase(c) + "/participant?channel=" + strconv.FormatInt(channelID, 10)}
+	if out.ContentAddress, err = s.channelBundle(ctx, channelID); err != nil {
+		return err
+	}
 	var viewer studio.User
 	var known bool
 	if tok := bearerToken(c); tok != "" {
@@ -78,6 +84,8 @@ func (s *Server) handleParticipantJoin(c echo.Context) error {
 			return err
 		}
 		out.Key, out.User = key, viewer.ID
+	} else {
+		s.ensureViewerCookie(c)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, out)

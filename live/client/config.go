@@ -31,6 +31,10 @@ type Config struct {
 	Token     string // OAuth bearer token (Authorization: Bearer TOKEN)
 	VersionID string // X-Interactive-Version
 	Sharecode string // X-Interactive-Sharecode, optional
+	// Bundle, when set, runs the version with its control bundle
+	// (X-Interactive-Bundle: a name or "true"): viewers are refused with
+	// 4023 if the version has none (docs/custom-controls.md).
+	Bundle string
 
 	// Compression lists schemes in preference order for setCompression.
 	// nil means lz4 then gzip; an empty non-nil slice (or ["none"]) keeps

@@ -74,6 +74,9 @@ func (cl *Client) dial(ctx context.Context, host string) (*conn, error) {
 	h.Set("Authorization", "Bearer "+cfg.Token)
 	h.Set("X-Interactive-Version", cfg.VersionID)
 	h.Set("X-Protocol-Version", "2.0")
+	if cfg.Bundle != "" {
+		h.Set("X-Interactive-Bundle", cfg.Bundle)
+	}
 	if cfg.Sharecode != "" {
 		h.Set("X-Interactive-Sharecode", cfg.Sharecode)
 	}

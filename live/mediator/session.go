@@ -18,6 +18,11 @@ type session struct {
 	channelID int64
 	storageID string // names the session's file storage in URLs
 	baseURL   string // scheme://host the game client reached us at
+	versionID int64  // X-Interactive-Version
+	// withBundle: the game client runs the version with its control
+	// bundle (BundleHeader); hasBundle: the version has one. Both false
+	// and true/true are fine; true/false refuses viewers with 4023.
+	withBundle, hasBundle bool
 
 	mu      sync.Mutex
 	game    *conn

@@ -7,6 +7,7 @@ import { World } from "./world.js";
 import { Grid } from "./grid.js";
 import { Status, Toasts, eventText } from "./ui.js";
 import { Gamepads } from "./gamepad.js";
+import { BundleSlot } from "./bundle-slot.js";
 
 const root = document.querySelector("[data-testid=play-root]");
 if (root) start(root);
@@ -82,6 +83,14 @@ function start(root) {
   };
 
   const grid = new Grid($("play-grid"), $("play-empty"), ctx);
+  // A version with a control bundle shows it instead of the grid.
+  const bundle = new BundleSlot({
+    channelID,
+    stage: $("play-stage"),
+    send: (method, params, opts) => conn.call(method, params, opts),
+    world: () => ({ scenes: [...world.scenes.values()], groups: [...world.groups.values()], self: world.self, ready: world.ready }),
+    serverNow: () => conn.serverNow(),
+  });
 
   function render() {
     grid.show(connected || grid.sceneID ? world.scene : null);
@@ -108,6 +117,8 @@ function start(root) {
   const conn = new Connection({
     channelID,
     onMethod(method, params) {
+      bundle.forward(method, params);
+      if (method === "hello") bundle.check();
       if (method === "hello") {
         world.reset(); // a fresh join sends the whole view again
         return;
