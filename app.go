@@ -89,36 +89,58 @@ func serve(ctx context.Context, ln net.Listener, opts serveOptions, logger *slog
 		ln.Close()
 		return err
 	}
-	defer a.close()
+	defer func() {
+		began := time.Now()
+		a.close()
+		logger.Info("database closed", "took", time.Since(began).Round(time.Millisecond))
+	}()
 	pruneCtx, stopPruning := context.WithCancel(ctx)
 	pruned := make(chan struct{})
 	go func() { keepPruning(pruneCtx, a.db, time.Hour, logger); close(pruned) }()
 	defer func() { stopPruning(); <-pruned }() // before the database closes
 
 	srv := web.NewHTTPServer(a.web.Handler(), slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
+	conns := &unusedConns{}
+	srv.ConnState = conns.track
 	logger.Info("mixstudio listening", "url", "http://"+ln.Addr().String(), "db", opts.db)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	resumed := make(chan struct{})
+	go func() {
+		// Shows that were live when the server stopped go live again, now
+		// that the embedded mediator answers.
+		if a.console != nil {
+			a.console.Resume(ctx)
+		}
+		close(resumed)
+	}()
 
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	began := time.Now()
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	a.web.Shutdown(shutdownCtx)
+	<-resumed
+	// Browsers open spare connections they may never use; net/http waits
+	// 5 s before counting one as idle. Nothing is asked on them: close.
+	conns.closeUnused()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	logger.Info("shut down", "took", time.Since(began).Round(time.Millisecond))
 	return nil
 }
 
 // app is every long-lived part, built once and handed to each other here.
 type app struct {
-	db  *persistence.DB
-	web *web.Server
+	db      *persistence.DB
+	web     *web.Server
+	console *console.Manager // nil for `mixstudio mediator`
 }
 
 func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app, error) {
@@ -140,7 +162,7 @@ func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app,
 	var liveConsole *console.Manager
 	if !opts.mediatorOnly {
 		// Stopped by web.Server.Shutdown, before the mediator closes.
-		liveConsole = console.New(console.Config{DB: db, EmbeddedURL: opts.listenURL, Now: time.Now, Logger: logger,
+		liveConsole = console.New(console.Config{DB: db, EmbeddedURL: opts.listenURL, Mediator: live, Now: time.Now, Logger: logger,
 			WebhookAllowPrivate: opts.allowPrivateWebhooks})
 	}
 	w := web.New(web.Config{
@@ -154,7 +176,7 @@ func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app,
 		Addresses:               opts.addresses,
 		Console:                 liveConsole,
 	}, db)
-	return &app{db: db, web: w}, nil
+	return &app{db: db, web: w, console: liveConsole}, nil
 }
 
 // orNoLimit turns a flag's 0 ("no limit") into the mediator's -1 (its 0

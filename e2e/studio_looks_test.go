@@ -372,6 +372,7 @@ func TestStudioJoystickResizeFollowsTheLargerMovement(t *testing.T) {
 // "Arrange this grid from Large": previewed, applied as one undo step
 // (item 7).
 func TestStudioArrangeMediumFromLargeInChromium(t *testing.T) {
+	// Medium laid out by hand: styled at the bottom right.
 	layout := strings.Replace(looksLayout, `{"size": "medium", "x": 1, "y": 1, "width": 14, "height": 7}`, `{"size": "medium", "x": 30, "y": 15, "width": 14, "height": 7}`, 1)
 	srv, editor, _ := looksSetup(t, layout)
 	ctx := newBrowser(t)
@@ -393,6 +394,8 @@ func TestStudioArrangeMediumFromLargeInChromium(t *testing.T) {
 	if got := rect("styled"); fmt.Sprint(got[:4]) != fmt.Sprint(shown[:4]) {
 		t.Fatalf("applied %v, previewed %v", got, shown)
 	}
+	// Arranged, medium now follows large (until edited by hand), and says so.
+	studioWait(t, ctx, `!!document.querySelector('[data-testid=grid-follows-medium]')`)
 	studioDo(t, ctx, chromedp.KeyEvent("z", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
 	studioWait(t, ctx, fmt.Sprintf(`document.querySelector('[data-testid=canvas] [data-id=styled]').dataset.x === '%d'`, before[0]))
 }

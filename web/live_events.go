@@ -56,6 +56,10 @@ type liveSnapshot struct {
 	Stats        console.Stats             `json:"stats"`
 	Participants []console.ParticipantInfo `json:"participants"`
 	AutoCapture  map[string]bool           `json:"autoCapture"`
+	// LiveChanges are the controls changed live and not saved or
+	// discarded; Moderation the channel's bans and mutes.
+	LiveChanges []console.LiveChange `json:"liveChanges"`
+	Moderation  []studio.Moderation  `json:"moderation"`
 	// Head is the newest event's id; events after it follow.
 	Head uint64 `json:"head"`
 }
@@ -74,8 +78,12 @@ func (s *Server) streamLive(c echo.Context, ch *console.Channel) error {
 	sub, resume := ch.Subscribe(lastID, hasLast)
 	defer sub.Cancel()
 	return s.streamFeed(c, sub, resume, hasLast, func() []byte {
+		mod, err := ch.Moderation(c.Request().Context())
+		if err != nil {
+			s.log.Warn("live snapshot: moderation", "err", err)
+		}
 		b, _ := json.Marshal(liveSnapshot{Status: ch.Status(), Stats: ch.Stats(), Participants: ch.Participants(maxListedParticipants),
-			AutoCapture: ch.AutoCapture(), Head: resume.Head})
+			AutoCapture: ch.AutoCapture(), LiveChanges: ch.LiveChanges(), Moderation: moderationView(mod), Head: resume.Head})
 		return b
 	})
 }

@@ -56,6 +56,7 @@ func newLiveRigWith(t testing.TB, cc console.Config, mo mediator.Options, config
 	logger := testkit.QuietLogger()
 	m := mediator.New(db, time.Now, logger, mo)
 	cc.DB, cc.EmbeddedURL, cc.Logger = db, "http://"+srv.Listener.Addr().String(), logger
+	cc.Mediator = m // as app.go wires it
 	cm := console.New(cc)
 	s := New(Config{Logger: logger, Mediator: m, Console: cm}, db)
 	srv.Config = NewHTTPServer(s.Handler(), nil)

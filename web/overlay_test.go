@@ -170,3 +170,37 @@ func TestOverlayStreamEndsAtShutdown(t *testing.T) {
 		}
 	}
 }
+
+// An overlay serves the files of its own channel owner's versions only:
+// another user's version answers as a missing one, file or not.
+func TestOverlayFileOfAnotherUsersVersionIsNotFound(t *testing.T) {
+	r := newLiveRig(t, console.Config{})
+	ctx := context.Background()
+	key, err := r.db.OverlayKey(ctx, r.owner.ChannelID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger, err := r.db.CreateUser(ctx, "stranger")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, theirs, err := r.db.CreateProject(ctx, stranger.ID, "Theirs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	horn := persistence.VersionFile{Name: "horn.png", ContentType: "image/png", Data: []byte("\x89PNG fake")}
+	for _, v := range []int64{r.version, theirs.ID} {
+		if err := r.db.SaveVersionFile(ctx, v, horn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := func(v int64) string {
+		return fmt.Sprintf("%s/overlay/%d/files/%d/horn.png?key=%s", r.srv.URL, r.owner.ChannelID, v, url.QueryEscape(key))
+	}
+	if code, body := httpGet(t, file(r.version)); code != http.StatusOK || body != string(horn.Data) {
+		t.Fatalf("own version's file: %d %q", code, body)
+	}
+	if code, _ := httpGet(t, file(theirs.ID)); code != http.StatusNotFound {
+		t.Fatalf("another user's version's file: %d, want 404", code)
+	}
+}

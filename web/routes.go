@@ -163,6 +163,9 @@ func (s *Server) routes(e *echo.Echo) {
 		l.POST("/capture", s.handleLiveCapture)
 		l.POST("/autocapture", s.handleLiveAutoCapture)
 		l.POST("/broadcast", s.handleLiveBroadcast)
+		l.POST("/moderate", s.handleLiveModerate)
+		l.POST("/lift", s.handleLiveLift)
+		l.POST("/discard", s.handleLiveDiscard)
 		e.GET("/api/live/:channelID/events", s.handleLiveAPIEvents)
 
 		// The stream overlay: the channel's overlay key is in the query.

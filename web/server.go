@@ -67,11 +67,19 @@ func New(cfg Config, db *persistence.DB) *Server {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, db: db,
 		requests: limits.NewGate(limits.RequestsPerAddress), imports: make(chan struct{}, limits.ConcurrentImports)}
+	// The console's channels are marked as restarting first (they stay
+	// recorded as live and resume on the next start), then the mediator
+	// closes every socket with 1012 (viewers reconnect, instead of hearing
+	// 4016 "session ended" from a console that left first), then the
+	// console's clients and event streams end.
 	if cfg.Console != nil {
-		s.onStop = append(s.onStop, cfg.Console.Shutdown)
+		s.onStop = append(s.onStop, func(context.Context) { cfg.Console.BeginShutdown() })
 	}
 	if cfg.Mediator != nil {
 		s.onStop = append(s.onStop, cfg.Mediator.Shutdown)
+	}
+	if cfg.Console != nil {
+		s.onStop = append(s.onStop, cfg.Console.Shutdown)
 	}
 	s.auth = newAuthState(s.now)
 	e := echo.New()

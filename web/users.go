@@ -84,6 +84,8 @@ func (s *Server) handleParticipantJoin(c echo.Context) error {
 			return err
 		}
 		out.Key, out.User = key, viewer.ID
+	} else {
+		s.ensureViewerCookie(c)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, out)

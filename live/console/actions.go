@@ -29,6 +29,12 @@ func (ch *Channel) SwitchScene(ctx context.Context, groupID, sceneID string) err
 		return readable(err)
 	}
 	ch.feed.publish(TypeNotice, ch.m.cfg.Now(), noticeData{Action: "switchScene", Detail: map[string]string{"group": groupID, "scene": sceneID}})
+	ch.remember(ctx, func(st *liveState) {
+		if st.Scenes == nil {
+			st.Scenes = map[string]string{}
+		}
+		st.Scenes[groupID] = sceneID
+	})
 	return nil
 }
 
@@ -48,6 +54,14 @@ func (ch *Channel) MoveParticipant(ctx context.Context, sessionID, groupID strin
 		return studio.Errorf(studio.ENOTFOUND, "participant %s is not connected", sessionID)
 	}
 	ch.feed.publish(TypeNotice, ch.m.cfg.Now(), noticeData{Action: "moveParticipant", Detail: map[string]string{"participant": sessionID, "group": groupID}})
+	if p, ok := ch.stats.participant(sessionID); ok && !p.Anonymous && p.UserID != 0 {
+		ch.remember(ctx, func(st *liveState) {
+			if st.Groups == nil {
+				st.Groups = map[string]string{}
+			}
+			st.Groups[userKey(p.UserID)] = groupID
+		})
+	}
 	return nil
 }
 
@@ -129,6 +143,21 @@ func (ch *Channel) UpdateControl(ctx context.Context, cc ControlChange) (Control
 		res.Revision, res.SaveError = ch.saveBack(ctx, s.versionID, cc)
 		res.Saved = res.SaveError == nil
 	}
+	ch.remember(ctx, func(st *liveState) {
+		c := st.change(cc.SceneID, cc.ControlID)
+		for k, v := range props {
+			// What was saved into the version is no longer live-only (the
+			// cooldown never is saved).
+			if res.Saved && k != "cooldown" {
+				delete(c.Props, k)
+				continue
+			}
+			c.Props[k] = v
+		}
+		if len(c.Props) == 0 {
+			st.drop(cc.SceneID, cc.ControlID)
+		}
+	})
 	return res, nil
 }
 
@@ -194,6 +223,9 @@ func (ch *Channel) SetAutoCapture(controlID string, on bool) {
 	}
 	ch.mu.Unlock()
 	ch.feed.publish(TypeNotice, ch.m.cfg.Now(), noticeData{Action: "autoCapture", Detail: map[string]any{"control": controlID, "on": on}})
+	if ch.LiveVersion() != 0 {
+		ch.remember(context.Background(), func(*liveState) {})
+	}
 }
 
 // AutoCapture lists the controls whose transactions are captured at once.

@@ -60,6 +60,9 @@ type Channel struct {
 
 	overlayOnce sync.Once
 	overlay     *feed // the overlay's events (reactions_overlay.go)
+	// state is what the streamer changed live in this session, saved with
+	// the channel's live row (livestate.go).
+	state liveState
 }
 
 // ID is the channel's id.
@@ -78,9 +81,13 @@ type session struct {
 	versionID int64
 	userID    int64
 	tokenID   int64 // minted for the embedded mediator; 0 for a remote token
-	captures  chan client.GiveInput
-	done      chan struct{} // closed when the event loop and its helpers have returned
-	rx        *reactor      // the version's reactions; nil when it has none
+	remote    string
+	// stopReason is set (under Channel.mu) by Stop or a shutdown before
+	// the client is closed; empty when the mediator ended the session.
+	stopReason string
+	captures   chan client.GiveInput
+	done       chan struct{} // closed when the event loop and its helpers have returned
+	rx         *reactor      // the version's reactions; nil when it has none
 }
 
 // LiveOptions say what to run and where.
@@ -98,8 +105,15 @@ type LiveOptions struct {
 // GoLive connects a game client as the channel's owner, pushes the
 // version's scenes, controls and groups (the mediator already started the
 // session from the saved ones, so only what differs is sent) and readies
-// the session.
+// the session. The channel is recorded as live, so that a restart of the
+// server resumes it (see Manager.Resume).
 func (ch *Channel) GoLive(ctx context.Context, owner studio.User, opts LiveOptions) error {
+	return ch.goLive(ctx, owner, opts, liveState{}, 0)
+}
+
+// goLive is GoLive with what was changed live before (restored before
+// ready) and, when resuming, when the show first started.
+func (ch *Channel) goLive(ctx context.Context, owner studio.User, opts LiveOptions, restore liveState, startedAt int64) error {
 	if owner.ChannelID != ch.id {
 		return studio.Errorf(studio.EFORBIDDEN, "channel %d is not yours", ch.id)
 	}
@@ -115,22 +129,34 @@ func (ch *Channel) GoLive(ctx context.Context, owner studio.User, opts LiveOptio
 	if err != nil {
 		return err
 	}
-	s := &session{versionID: v.ID, userID: owner.ID, captures: make(chan client.GiveInput, 1024), done: make(chan struct{}),
+	s := &session{versionID: v.ID, userID: owner.ID, remote: opts.RemoteURL, captures: make(chan client.GiveInput, 1024), done: make(chan struct{}),
 		rx: newReactor(ch, v)}
 	cfg, err := ch.clientConfig(ctx, s, opts)
 	if err != nil {
 		return err
 	}
-	if err := ch.dial(ctx, s, cfg, opts.RemoteURL); err != nil {
+	if err := ch.dial(ctx, s, cfg, opts.RemoteURL, restore); err != nil {
 		return err
 	}
 	if err := s.c.PushLayout(ctx, scenes, groups); err != nil {
-		ch.Stop(context.WithoutCancel(ctx))
+		ch.stop(context.WithoutCancel(ctx), "could not go live: "+err.Error())
 		return fmt.Errorf("go live: %w", err)
 	}
+	ch.restore(ctx, s, restore)
+	// A page that took its snapshot while connecting learns the list now.
+	ch.feed.publish(TypeNotice, ch.m.cfg.Now(), noticeData{Action: "liveChanges", Detail: ch.LiveChanges()})
 	if err := s.c.Ready(ctx, true); err != nil {
-		ch.Stop(context.WithoutCancel(ctx))
+		ch.stop(context.WithoutCancel(ctx), "could not go live: "+err.Error())
 		return fmt.Errorf("go live: %w", err)
+	}
+	if startedAt == 0 {
+		startedAt = ch.m.cfg.Now().UnixMilli()
+	}
+	row := persistence.LiveChannel{ChannelID: ch.id, UserID: owner.ID, VersionID: v.ID, RemoteURL: opts.RemoteURL,
+		RemoteToken: opts.RemoteToken, RemoteVersion: opts.RemoteVersion, State: ch.stateJSON(), StartedAt: startedAt}
+	if err := ch.m.cfg.DB.SaveLiveChannel(ctx, row); err != nil {
+		// Live all the same; only a restart would not bring it back.
+		ch.m.log.Warn("live console: record the live channel", "channel", ch.id, "err", err)
 	}
 	return nil
 }
@@ -191,7 +217,7 @@ func (ch *Channel) clientConfig(ctx context.Context, s *session, opts LiveOption
 
 // dial connects the game client and makes s the live session (its event
 // loop running); a refusal is the console's stopped state with its reason.
-func (ch *Channel) dial(ctx context.Context, s *session, cfg client.Config, remote string) error {
+func (ch *Channel) dial(ctx context.Context, s *session, cfg client.Config, remote string, restore liveState) error {
 	ch.setStatus(Status{State: StateConnecting, VersionID: s.versionID, Remote: remote})
 	c, err := client.Dial(ctx, cfg)
 	if err != nil {
@@ -209,6 +235,10 @@ func (ch *Channel) dial(ctx context.Context, s *session, cfg client.Config, remo
 	ch.stats.reset()
 	ch.mu.Lock()
 	ch.live = s
+	ch.state = restore.clone()
+	for _, id := range restore.AutoCapture {
+		ch.autoCapture[id] = true
+	}
 	ch.mu.Unlock()
 	go ch.run(s, remote)
 	return nil
@@ -234,11 +264,25 @@ func protocolLayout(v studio.Version) ([]client.Scene, []client.Group, error) {
 	return out.Scenes, out.Groups, nil
 }
 
+// Stop reasons the console shows.
+const (
+	ReasonStreamer = "stopped by the streamer"
+	ReasonRestart  = "server restarting"
+)
+
 // Stop closes the game client (the session ends for participants) and
-// waits until every goroutine of the session has returned.
-func (ch *Channel) Stop(ctx context.Context) {
+// waits until every goroutine of the session has returned. The channel is
+// no longer live after a restart either.
+func (ch *Channel) Stop(ctx context.Context) { ch.stop(ctx, ReasonStreamer) }
+
+// stop ends the live session with a reason, unless one was already given
+// (a shutdown's "server restarting" stands).
+func (ch *Channel) stop(ctx context.Context, reason string) {
 	ch.mu.Lock()
 	s := ch.live
+	if s != nil && s.stopReason == "" {
+		s.stopReason = reason
+	}
 	ch.mu.Unlock()
 	if s == nil {
 		return

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mixstudio/mixstudio/live/mediator"
 	"github.com/mixstudio/mixstudio/persistence"
 )
 
@@ -24,8 +25,12 @@ type Config struct {
 	// ("http://127.0.0.1:8080"), asked for its hosts when going live
 	// without a remote mediator.
 	EmbeddedURL string
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// Mediator is the embedded mediator, asked directly for what the
+	// protocol cannot do (closing a banned viewer's socket); nil: the
+	// console moderates through the protocol only.
+	Mediator *mediator.Mediator
+	Now      func() time.Time
+	Logger   *slog.Logger
 	// BufferSize is how many events each channel keeps for Last-Event-ID
 	// resumption (DefaultBufferSize).
 	BufferSize int
@@ -56,6 +61,10 @@ type Manager struct {
 	mu       sync.Mutex
 	channels map[int64]*Channel
 	closed   bool
+	// firstEventID numbers this run's events after every id an earlier run
+	// gave out (unix ms × 1000 at start), so a page that reconnects after
+	// a restart is told to reset instead of resuming at a wrong place.
+	firstEventID uint64
 }
 
 // New builds a manager; channels are created on first use.
@@ -81,7 +90,7 @@ func New(cfg Config) *Manager {
 	if cfg.MaxQueuedAlerts <= 0 {
 		cfg.MaxQueuedAlerts = DefaultMaxQueuedAlerts
 	}
-	return &Manager{cfg: cfg, log: cfg.Logger, channels: map[int64]*Channel{}}
+	return &Manager{cfg: cfg, log: cfg.Logger, channels: map[int64]*Channel{}, firstEventID: uint64(max(cfg.Now().UnixMilli(), 0)) * 1000}
 }
 
 // Channel returns the console of a channel, creating it if needed.
@@ -90,15 +99,20 @@ func (m *Manager) Channel(channelID int64) *Channel {
 	defer m.mu.Unlock()
 	ch := m.channels[channelID]
 	if ch == nil {
-		ch = &Channel{id: channelID, m: m, feed: newFeed(m.cfg.BufferSize, m.cfg.SubscriberQueue),
+		f := newFeed(m.cfg.BufferSize, m.cfg.SubscriberQueue)
+		f.last = m.firstEventID
+		ch = &Channel{id: channelID, m: m, feed: f,
 			stats: newStats(), autoCapture: map[string]bool{}, status: Status{State: StateStopped}}
 		m.channels[channelID] = ch
 	}
 	return ch
 }
 
-// Shutdown stops every live channel and ends every subscription.
-func (m *Manager) Shutdown(ctx context.Context) {
+// BeginShutdown marks every live channel as stopping for a restart: the
+// mediator's sockets may close from now on, and the channels stay
+// recorded as live so that the next start resumes them. Nothing can go
+// live afterwards.
+func (m *Manager) BeginShutdown() {
 	m.mu.Lock()
 	m.closed = true
 	chs := make([]*Channel, 0, len(m.channels))
@@ -107,7 +121,31 @@ func (m *Manager) Shutdown(ctx context.Context) {
 	}
 	m.mu.Unlock()
 	for _, ch := range chs {
-		ch.Stop(ctx)
+		ch.mu.Lock()
+		if ch.live != nil && ch.live.stopReason == "" {
+			ch.live.stopReason = ReasonRestart
+		}
+		ch.mu.Unlock()
+	}
+}
+
+// Shutdown stops every live channel ("server restarting": they resume on
+// the next start) and ends every subscription.
+func (m *Manager) Shutdown(ctx context.Context) {
+	m.BeginShutdown()
+	m.mu.Lock()
+	chs := make([]*Channel, 0, len(m.channels))
+	for _, ch := range m.channels {
+		chs = append(chs, ch)
+	}
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, ch := range chs {
+		wg.Add(1)
+		go func() { defer wg.Done(); ch.stop(ctx, ReasonRestart) }()
+	}
+	wg.Wait()
+	for _, ch := range chs {
 		ch.feed.closeAll()
 		ch.overlayFeed().closeAll() // OBS reconnects to the next server
 	}

@@ -251,7 +251,7 @@ func (ch *Channel) react(s *session, in client.GiveInput, now time.Time) bool {
 	if rx == nil {
 		return false
 	}
-	p := ch.stats.participant(in.ParticipantID)
+	p, _ := ch.stats.participant(in.ParticipantID)
 	b, ok := rx.find(in.Input.ControlID, in.Input.Event, p.GroupID)
 	if !ok {
 		return false

@@ -108,10 +108,3 @@ func (ch *Channel) OverlaySnapshot() OverlaySnapshot {
 	}
 	return snap
 }
-
-// participant is what the console knows of a connected participant.
-func (s *stats) participant(sessionID string) ParticipantInfo {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.participants[sessionID]
-}

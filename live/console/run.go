@@ -59,15 +59,31 @@ func (ch *Channel) run(s *session, remote string) {
 	helpers.Wait()
 	ch.revoke(s)
 	st := s.c.Status()
-	final := Status{State: StateStopped, VersionID: s.versionID, Remote: remote, Code: st.Code, Reason: "stopped by the streamer"}
-	if st.Err != nil {
-		final.Reason = st.Err.Error()
-	}
 	ch.mu.Lock()
+	reason := s.stopReason
 	if ch.live == s {
 		ch.live = nil
 	}
 	ch.mu.Unlock()
+	final := Status{State: StateStopped, VersionID: s.versionID, Remote: remote, Reason: reason}
+	if reason == "" { // the mediator ended it: its close code says why
+		final.Reason, final.Code = "the mediator ended the session", st.Code
+		if st.Err != nil {
+			final.Reason = st.Err.Error()
+		}
+	}
+	if reason != ReasonRestart {
+		// Over for good: a restart must not bring it back.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := ch.m.cfg.DB.DeleteLiveChannel(ctx, ch.id); err != nil {
+			ch.m.log.Warn("live console: forget the live channel", "channel", ch.id, "err", err)
+		}
+		cancel()
+	}
+	// Nobody is connected to a stopped console.
+	if left := ch.stats.clearParticipants(); len(left) > 0 {
+		ch.feed.publish(TypeParticipants, ch.m.cfg.Now(), participantsData{Change: "leave", Participants: left, Count: 0})
+	}
 	ch.setStatus(final)
 	ch.feed.publish(TypeStats, ch.m.cfg.Now(), ch.statsNow())
 	close(s.done)
@@ -132,6 +148,9 @@ func (ch *Channel) handle(s *session, ev client.Event, remote string) {
 		switch ev.Method {
 		case "onParticipantJoin":
 			d.Change, d.Count = "join", ch.stats.join(infos)
+			if ch.joinWork(s) {
+				go ch.onJoin(s, infos)
+			}
 		case "onParticipantLeave":
 			d.Change, d.Count = "leave", ch.stats.leave(infos)
 		default:

@@ -66,6 +66,27 @@ func (s *stats) reset() {
 	s.joysticks, s.participants = map[string][]Point{}, map[string]ParticipantInfo{}
 }
 
+// participant returns a connected participant by session id.
+func (s *stats) participant(sessionID string) (ParticipantInfo, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.participants[sessionID]
+	return p, ok
+}
+
+// clearParticipants forgets every participant (the session ended) and
+// returns them.
+func (s *stats) clearParticipants() []ParticipantInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]ParticipantInfo, 0, len(s.participants))
+	for _, p := range s.participants {
+		out = append(out, p)
+	}
+	s.participants = map[string]ParticipantInfo{}
+	return out
+}
+
 func (s *stats) input(at time.Time, controlID, event string, x, y *float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

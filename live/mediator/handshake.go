@@ -342,6 +342,20 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 		m.rejectAfterUpgrade(w, r, wire.CodeChannelOffline, "The channel is not online.")
 		return
 	}
+	viewer := ""
+	if anonymous {
+		viewer = viewerID(r)
+	}
+	standing, err := m.standing(r.Context(), channelID, user, viewer)
+	if err != nil {
+		m.log.Error("participant standing", "channel", channelID, "err", err)
+		m.rejectAfterUpgrade(w, r, wire.CodeInternal, "internal error")
+		return
+	}
+	if standing.Banned {
+		m.rejectAfterUpgrade(w, r, wire.CodeAccessRevoked, BannedReason)
+		return
+	}
 	s := m.sessionFor(channelID)
 	if s == nil {
 		// A channel that exists but has no session yet may get one soon
@@ -366,25 +380,31 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 		c.Abort(wire.CodeRestart, "server restarting")
 		return
 	}
+	var muted int64
+	if !standing.MutedUntil.IsZero() {
+		muted = standing.MutedUntil.UnixMilli()
+	}
 	c.addr, addr = addr, "" // removeConn gives it back
-	go m.serveParticipant(c, s, channelID, user, anonymous)
+	go m.serveParticipant(c, s, channelID, user, anonymous, viewer, muted)
 }
 
 // serveParticipant joins c to the channel's session, waiting up to
 // Options.ParticipantWait for one to start, then reads until c closes.
 // The reader is a goroutine of its own: waiting for input, its stack then
 // holds only ReadLoop's frames, and the GC can halve it (see transport.Conn.ReadLoop).
-func (m *Mediator) serveParticipant(c *conn, s *session, channelID int64, user User, anonymous bool) {
+func (m *Mediator) serveParticipant(c *conn, s *session, channelID int64, user User, anonymous bool, viewer string, mutedUntil int64) {
 	if s == nil {
 		s = m.waitForSession(channelID, m.opts.ParticipantWait)
 	}
 	p := &participant{
-		sessionID: uuid.NewString(),
-		userID:    user.ID,
-		username:  user.Username,
-		level:     user.Level,
-		anonymous: anonymous,
-		conn:      c,
+		sessionID:  uuid.NewString(),
+		userID:     user.ID,
+		username:   user.Username,
+		level:      user.Level,
+		anonymous:  anonymous,
+		viewerID:   viewer,
+		mutedUntil: mutedUntil,
+		conn:       c,
 	}
 	if s != nil && s.missingBundle() {
 		m.refuseNoBundle(c, channelID)

@@ -98,6 +98,9 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 	if p.disabled() {
 		return "", 0, badInput("Your input is disabled.")
 	}
+	if p.mutedUntil > now.UnixMilli() {
+		return "", 0, badInput("%s", mutedMessage(p.mutedUntil, now.UnixMilli()))
+	}
 	if rate := s.m.opts.InputRate; rate > 0 && !p.allowInput(now, rate) {
 		return "", 0, badInput("Input comes too fast: at most %g inputs a second (bursts of %d) from one participant.", rate, inputBurst(rate))
 	}

@@ -208,7 +208,13 @@ func (s *session) removeLocked(p *participant) {
 
 // end closes the session when its game client is gone: participants are
 // told the session ended (4016) and the files are dropped.
+// While the server shuts down they hear 1012 instead: the game client
+// left because of the restart and will be back, so they should reconnect.
 func (s *session) end() {
+	code, reason := wire.CodeSessionEnded, "The interactive session has ended."
+	if s.m.isStopping() { // before s.mu: claim takes m.mu, then s.mu
+		code, reason = wire.CodeRestart, "server restarting"
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ended {
@@ -216,7 +222,7 @@ func (s *session) end() {
 	}
 	s.ended = true
 	for _, p := range s.parts {
-		p.conn.CloseWith(wire.CodeSessionEnded, "The interactive session has ended.")
+		p.conn.CloseWith(code, reason)
 	}
 	s.parts = map[string]*participant{}
 	s.byUser = map[int64]*participant{}

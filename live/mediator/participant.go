@@ -15,6 +15,8 @@ type participant struct {
 	username    string
 	level       int
 	anonymous   bool
+	viewerID    string // an anonymous viewer's browser (ViewerCookie)
+	mutedUntil  int64  // unix ms: input is refused until then (moderation)
 	connectedAt int64
 	lastInputAt int64
 	// props holds the settable properties (disabled, groupID) and custom

@@ -78,6 +78,9 @@ function drawState(st) {
   const stop = document.querySelector("[data-testid=live-stop]");
   if (stop) stop.disabled = !running;
   if (st.state === "reconnecting") retryTimer = setInterval(() => { stateEl.textContent = tail(); }, 500);
+  // An answer like "Live." beside Go live is stale once the state moves on.
+  if (st.state !== "live") for (const o of root.querySelectorAll(".live-connect .live-msg")) if (o.dataset.ok === "true") o.textContent = "";
+  if (st.state === "stopped") { people.clear(); drawPeople(0); }
 }
 
 // --- participants ---
@@ -105,7 +108,73 @@ function drawPeople(count) {
       fd.set("participant", p.sessionID); fd.set("group", sel.value);
       showResult(msg, await post("/participant", fd));
     });
-    li.append(name, sel, btn, msg);
+    li.append(name, sel, btn, " ", ...moderateControls(p), msg);
+    return li;
+  }));
+}
+
+// moderateControls are a participant's mute (minutes), kick and ban
+// buttons; the answer shows under the list (the row may be gone by then).
+function moderateControls(p) {
+  const out = document.getElementById("live-moderate-msg");
+  const mins = document.createElement("input");
+  mins.size = 3; mins.value = "10"; mins.title = "minutes";
+  mins.dataset.testid = "live-mute-minutes";
+  const act = (action, label) => {
+    const b = document.createElement("button");
+    b.type = "button"; b.textContent = label;
+    b.dataset.testid = "live-" + action;
+    b.addEventListener("click", async () => {
+      const fd = new FormData();
+      fd.set("participant", p.sessionID); fd.set("action", action); fd.set("minutes", mins.value);
+      showResult(out, await post("/moderate", fd));
+    });
+    return b;
+  };
+  return [act("mute", "Mute"), mins, "min ", act("kick", "Kick"), act("ban", "Ban")];
+}
+
+// --- bans and mutes ---
+function drawModeration(list) {
+  const ul = document.getElementById("live-moderation");
+  document.getElementById("live-moderation-empty").hidden = list.length > 0;
+  ul.replaceChildren(...list.map((m) => {
+    const li = document.createElement("li");
+    li.dataset.moderation = String(m.id);
+    li.dataset.kind = m.kind;
+    const what = m.kind === "ban" ? "banned" : "muted until " + new Date(m.until).toLocaleTimeString();
+    const who = m.userID ? "" : (m.viewerID || "").startsWith("remote:") ? " (on the remote mediator)" : " (anonymous, this browser)";
+    li.append((m.username || "anonymous viewer") + who + " · " + what + " ");
+    const b = document.createElement("button");
+    b.type = "button"; b.textContent = "Lift"; b.dataset.testid = "live-lift";
+    b.addEventListener("click", async () => {
+      const fd = new FormData();
+      fd.set("id", String(m.id));
+      showResult(document.getElementById("live-moderate-msg"), await post("/lift", fd));
+    });
+    li.append(b);
+    return li;
+  }));
+}
+
+// --- live-only changes ---
+function drawChanges(list) {
+  const ul = document.getElementById("live-changes");
+  document.getElementById("live-changes-empty").hidden = list.length > 0;
+  ul.replaceChildren(...list.map((c) => {
+    const li = document.createElement("li");
+    li.dataset.control = c.control;
+    const props = Object.entries(c.props).map(([k, v]) => k + " " + (k === "cooldown" ? "until " + new Date(v).toLocaleTimeString() : JSON.stringify(v)));
+    li.append(c.scene + " / " + c.control + ": " + props.join(", ") + " ");
+    const b = document.createElement("button");
+    b.type = "button"; b.textContent = "Discard"; b.dataset.testid = "live-discard-" + c.control;
+    const msg = document.createElement("output");
+    b.addEventListener("click", async () => {
+      const fd = new FormData();
+      fd.set("scene", c.scene); fd.set("control", c.control);
+      showResult(msg, await post("/discard", fd));
+    });
+    li.append(b, msg);
     return li;
   }));
 }
@@ -209,6 +278,8 @@ function snapshot(s) {
   drawRate(s.stats.perSecond || []);
   for (const [id, t] of Object.entries(s.stats.joysticks || {})) { trails[id] = t; drawJoystick(id); }
   for (const box of root.querySelectorAll(".live-autocapture")) box.checked = !!(s.autoCapture || {})[box.dataset.control];
+  drawModeration(s.moderation || []);
+  drawChanges(s.liveChanges || []);
 }
 
 function handle(ev) {
@@ -259,6 +330,12 @@ function handle(ev) {
       document.getElementById("live-participants-count").textContent = String(d.participants);
       break;
     case "notice":
+      if (d.action === "liveChanges") { drawChanges(d.detail || []); break; }
+      if (d.action === "moderation") {
+        drawModeration(d.detail.list || []);
+        feedLine(d.detail.viewer + ": " + d.detail.did, "notice");
+        break;
+      }
       feedLine(d.action + " " + JSON.stringify(d.detail), "notice");
       break;
     case "reaction": {

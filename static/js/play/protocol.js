@@ -16,6 +16,18 @@ export const CLOSE = {
 
 const callTimeoutMs = 10000;
 
+// revokedState names a 4025 by the mediator's reason ("banned: ...",
+// "removed: ...", anything else: another window took over).
+export function revokedState(reason = "") {
+  if (reason.startsWith("banned:")) return "banned";
+  if (reason.startsWith("removed:")) return "removed";
+  return "replaced";
+}
+
+function revokedNote(reason = "") {
+  return revokedState(reason) === "replaced" ? reason : "";
+}
+
 // backoffMs is the wait before reconnect attempt n (0-based): doubling from
 // 500 ms up to max, then ±30% jitter so that every viewer of a restarted
 // server does not come back in the same instant.
@@ -201,9 +213,10 @@ export class Connection {
     if (this.stopped) return;
     switch (code) {
       case CLOSE.accessRevoked:
-        // Another tab of this viewer took over: coming back would take it
-        // over in turn, forever. Wait for the viewer to ask.
-        this.state("replaced", { code, reason });
+        // Another tab of this viewer took over (coming back would take it
+        // over in turn, forever), or the streamer removed or banned this
+        // viewer (the reason's prefix says which). Wait for the viewer.
+        this.state(revokedState(reason), { code, reason: revokedNote(reason) });
         return;
       case CLOSE.sessionEnded:
         this.scheduleRetry("ended", { code, reason, min: 10000 });

@@ -56,6 +56,8 @@ const texts = {
   ended: (s) => `The session has ended · checking again in ${s} s`,
   replaced: () => "Opened in another window",
   nobundle: (s) => `The streamer's custom controls are missing (no control bundle) · checking again in ${s} s`,
+  removed: () => "The streamer removed you from the session",
+  banned: () => "The streamer banned you from this channel",
 };
 
 export class Status {
@@ -90,6 +92,7 @@ export class Status {
     if (this.el.getAttribute("data-state") !== this.state) this.el.setAttribute("data-state", this.state);
     // Offer to skip the wait only when an attempt is scheduled (or we
     // gave up): an open socket waiting for the streamer needs nothing.
-    this.button.hidden = !(this.state === "replaced" || this.retryAt > 0);
+    // A banned viewer would only be refused again.
+    this.button.hidden = !(this.state === "replaced" || this.state === "removed" || this.retryAt > 0);
   }
 }
