@@ -33,10 +33,12 @@ type serveOptions struct {
 	listenURL string
 	// inputRate is each participant's giveInput rate (0: no limit);
 	// socketsPerAddress the participant sockets one address may hold (0:
-	// no cap); addresses says who a request is from (--trusted-proxy).
-	inputRate         float64
-	socketsPerAddress int
-	addresses         limits.Addresses
+	// no cap); requestsPerAddress the plain HTTP requests one address may
+	// have in progress (0: no cap); addresses says who a request is from (--trusted-proxy).
+	inputRate          float64
+	socketsPerAddress  int
+	requestsPerAddress int
+	addresses          limits.Addresses
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -58,6 +60,7 @@ func serveCommand(ctx context.Context, name string, args []string, stderr io.Wri
 	}
 	fs.Float64Var(&opts.inputRate, "input-rate", limits.InputPerSecond, "giveInput a second one participant may send on average, bursts of twice that (0: no limit)")
 	fs.IntVar(&opts.socketsPerAddress, "sockets-per-address", limits.ParticipantSocketsPerAddress, "participant sockets one client address may hold open (0: no cap)")
+	fs.IntVar(&opts.requestsPerAddress, "requests-per-address", limits.RequestsPerAddress, "plain HTTP requests one client address may have in progress at once (0: no cap)")
 	trusted := fs.String("trusted-proxy", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (docs/security.md)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -66,8 +69,8 @@ func serveCommand(ctx context.Context, name string, args []string, stderr io.Wri
 	if opts.addresses, err = limits.ParseTrusted(*trusted); err != nil {
 		return err
 	}
-	if opts.inputRate < 0 || opts.socketsPerAddress < 0 {
-		return fmt.Errorf("%s: --input-rate and --sockets-per-address take 0 (no limit) or more", name)
+	if opts.inputRate < 0 || opts.socketsPerAddress < 0 || opts.requestsPerAddress < 0 {
+		return fmt.Errorf("%s: --input-rate, --sockets-per-address and --requests-per-address take 0 (no limit) or more", name)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
@@ -174,6 +177,7 @@ func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app,
 		OwnerOnLoopbackHostOnly: true,
 		Mediator:                live,
 		Addresses:               opts.addresses,
+		RequestsPerAddress:      int(orNoLimit(float64(opts.requestsPerAddress))),
 		Console:                 liveConsole,
 	}, db)
 	return &app{db: db, web: w, console: liveConsole}, nil

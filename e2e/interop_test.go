@@ -225,7 +225,8 @@ func TestNodeSDKCrowdOfParticipants(t *testing.T) {
 	dir := interopDir(t)
 	// 150 viewers from one address: more than one address may hold by
 	// default (docs/security.md).
-	srv := startServer(t, "--sockets-per-address", "200")
+	// 150 viewers from one address, joining at once.
+	srv := startServer(t, "--sockets-per-address", "200", "--requests-per-address", "0")
 	token := srv.cli(t, "token")
 	versionID := srv.cli(t, "import", filepath.Join(moduleRoot, "e2e", "testdata", "interop-layout.json"))
 

@@ -32,12 +32,12 @@ func NewHTTPServer(h http.Handler, errorLog *log.Logger) *http.Server {
 	}
 }
 
-// gateRequests lets one address have at most limits.RequestsPerAddress
+// gateRequests lets one address have at most Config.RequestsPerAddress
 // plain requests in progress (reading a body counts); the next is refused
 // with 429. Long-lived routes have caps of their own.
 func (s *Server) gateRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if longLived(c.Path()) {
+		if s.requests == nil || longLived(c.Path()) {
 			return next(c)
 		}
 		addr := s.clientAddr(c)
@@ -45,7 +45,7 @@ func (s *Server) gateRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			refuseEarly(c)
 			c.Response().Header().Set("Retry-After", "1")
 			return echo.NewHTTPError(http.StatusTooManyRequests,
-				fmt.Sprintf("Too many requests from your address at once: at most %d.", limits.RequestsPerAddress))
+				fmt.Sprintf("Too many requests from your address at once: at most %d.", s.cfg.RequestsPerAddress))
 		}
 		defer s.requests.Leave(addr)
 		return next(c)

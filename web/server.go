@@ -36,6 +36,9 @@ type Config struct {
 	// Addresses says which client a request comes from (the per-address
 	// limits); set Trusted behind a reverse proxy (docs/security.md).
 	Addresses limits.Addresses
+	// RequestsPerAddress is how many plain requests one address may have
+	// in progress: 0 means limits.RequestsPerAddress, below 0 no cap.
+	RequestsPerAddress int
 	// Now is the clock (token and code expiry, rate limits); nil: time.Now.
 	Now func() time.Time
 	// Mediator serves the live protocol endpoints; nil: none are mounted.
@@ -54,7 +57,8 @@ type Server struct {
 	echo   *echo.Echo
 	onStop []func(context.Context)
 	auth   *authState
-	// requests counts each address's requests in progress (gateRequests);
+	// requests counts each address's requests in progress (gateRequests;
+	// nil: no cap);
 	// imports holds a token per import being read (importSlot).
 	requests *limits.Gate
 	imports  chan struct{}
@@ -65,8 +69,13 @@ func New(cfg Config, db *persistence.DB) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, db: db,
-		requests: limits.NewGate(limits.RequestsPerAddress), imports: make(chan struct{}, limits.ConcurrentImports)}
+	if cfg.RequestsPerAddress == 0 {
+		cfg.RequestsPerAddress = limits.RequestsPerAddress
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, db: db, imports: make(chan struct{}, limits.ConcurrentImports)}
+	if cfg.RequestsPerAddress > 0 {
+		s.requests = limits.NewGate(cfg.RequestsPerAddress)
+	}
 	// The console's channels are marked as restarting first (they stay
 	// recorded as live and resume on the next start), then the mediator
 	// closes every socket with 1012 (viewers reconnect, instead of hearing
