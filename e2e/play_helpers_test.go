@@ -85,8 +85,13 @@ type playGame struct {
 	arrived chan struct{} // closed and replaced on every input
 }
 
-// got signals waiters that an input arrived; g.mu is held.
-func (g *playGame) got() {
+// add records an input and wakes waitInputs: every loop that reads the
+// game client's events must record inputs through it, or a waiter sleeps
+// until its timeout.
+func (g *playGame) add(in client.GiveInput) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inputs = append(g.inputs, in)
 	if g.arrived != nil {
 		close(g.arrived)
 		g.arrived = nil
@@ -162,10 +167,7 @@ func playSetupPrepared(t *testing.T, file string, prepare func(srv *server, vers
 			switch ev.Method {
 			case "giveInput":
 				if in, err := ev.Input(); err == nil {
-					g.mu.Lock()
-					g.inputs = append(g.inputs, in)
-					g.got()
-					g.mu.Unlock()
+					g.add(in)
 				}
 			case "onParticipantJoin":
 				if ps, err := ev.Participants(); err == nil {

@@ -140,9 +140,7 @@ func TestPlayPageComesBackAfterARestart(t *testing.T) {
 		for ev := range c.Events() {
 			if ev.Method == "giveInput" {
 				if in, err := ev.Input(); err == nil {
-					g.mu.Lock()
-					g.inputs = append(g.inputs, in)
-					g.mu.Unlock()
+					g.add(in)
 				}
 			}
 		}
