@@ -98,9 +98,10 @@ func skipOrFail(t testing.TB, format string, args ...any) {
 	if inCI() {
 		t.Fatalf("%s (CI=true: required)", msg)
 	}
-	// Messages starting "interop" are the SDK's; the rest need chromium.
+	// Messages starting "interop" or "bundles" need node and npm packages;
+	// the rest need chromium.
 	kind := &skipped.browser
-	if strings.HasPrefix(msg, "interop") {
+	if strings.HasPrefix(msg, "interop") || strings.HasPrefix(msg, "bundles") {
 		kind = &skipped.sdk
 	}
 	skipped.Lock()
@@ -125,7 +126,7 @@ func reportSkips() {
 	if skipped.browser+skipped.sdk == 0 {
 		return
 	}
-	line := fmt.Sprintf("e2e: skipped %d browser tests (no chromium) and %d SDK tests (no node or e2e/interop/node_modules); `bash .ci/run` installs both and runs everything\n",
+	line := fmt.Sprintf("e2e: skipped %d browser tests (no chromium) and %d SDK and bundle tests (no node, or no `npm ci` in e2e/interop and e2e/bundle); `bash .ci/run` installs all and runs everything\n",
 		skipped.browser, skipped.sdk)
 	fmt.Print(line)
 	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
