@@ -8,7 +8,7 @@ import (
 	"github.com/mixstudio/mixstudio/studio"
 )
 
-// Control bundles: one per version at most (migrations/0070). A bundle
+// Control bundles: one per version at most (migrations/0009). A bundle
 // changes only while its version is a draft, like everything else in it.
 
 // SaveBundle replaces the draft version's bundle (validated first).
