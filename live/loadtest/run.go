@@ -50,6 +50,7 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 	defer r.game.close()
 	time.Sleep(200 * time.Millisecond) // hello, ready and throttle replies
 	before := measureMemory(ctx, t)
+	joinStart := time.Now()
 	r.parts, err = connectAll(ctx, t, cfg, r.base)
 	closed := false
 	defer func() {
@@ -60,7 +61,7 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 	if err != nil {
 		return r.res, err
 	}
-	if err := r.join(ctx, before); err != nil {
+	if err := r.join(ctx, joinStart, before); err != nil {
 		return r.res, err
 	}
 
@@ -117,10 +118,10 @@ func (r *loadRun) startGame(ctx context.Context) (*gameClient, error) {
 	return game, nil
 }
 
-// join waits until the game client heard of every participant and
-// measures the memory they cost (and a heap profile, when asked).
-func (r *loadRun) join(ctx context.Context, before memory) error {
-	start := time.Now()
+// join waits until the game client heard of every participant, dialled
+// from start on, and measures the memory they cost (and a heap profile,
+// when asked).
+func (r *loadRun) join(ctx context.Context, start time.Time, before memory) error {
 	if err := waitFor(ctx, 2*time.Minute, func() bool { return r.game.joined.Load() >= int64(len(r.parts)) }); err != nil {
 		return fmt.Errorf("joins: the game client heard of %d of %d participants: %w", r.game.joined.Load(), len(r.parts), err)
 	}
