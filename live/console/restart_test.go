@@ -80,7 +80,10 @@ func TestLiveShowResumesAfterARestart(t *testing.T) {
 
 	second := startProcess(t, r.db)
 	ch2 := second.m.Channel(r.owner.ChannelID)
+	resumed, _ := ch2.Subscribe(0, false)
 	second.m.Resume(ctx)
+	// Resume returns once the client dialled; "live" comes with its event.
+	collect(resumed).wait(t, "live again", hasType(TypeState, `"state":"live"`))
 	if st := ch2.Status(); st.State != StateLive || st.VersionID != r.version {
 		t.Fatalf("after the restart the console is %+v, want live on version %d", st, r.version)
 	}
