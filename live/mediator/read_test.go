@@ -115,7 +115,15 @@ func TestIdleReaderParksOnASmallStack(t *testing.T) {
 			t.Fatalf("viewer %d: pong %q", i, got)
 		}
 	}
+	// A reader that sent its pong still has to get back to its parked
+	// wait, and on a busy core some are not there yet when the pongs are
+	// in: nothing announces it, so the figure is read again (GC each time)
+	// until it settles or 10 s pass.
 	per := float64(int64(stack())-int64(before)) / n
+	for deadline := time.Now().Add(10 * time.Second); per > 3<<10 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		per = float64(int64(stack())-int64(before)) / n
+	}
 	t.Logf("stack per idle participant: %.0f bytes", per)
 	if per > 3<<10 {
 		t.Errorf("stack per idle participant %.0f bytes, want about 2048", per)
