@@ -207,6 +207,10 @@ func TestStudioRefusalsShowOnEveryPage(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{"truncated.json": `{"format":"mixstudio/1","scenes":[{"sceneID":`, "notjson.txt": "hello", "foo.json": `{"foo":1}`}
 	studioDo(t, ctx, chromedp.Navigate(srv.URL+"/studio"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=import-file]`)))
+	// A click before htmx has bound the form submits it natively: the
+	// browser then navigates to the answer and the screenshot below hits a
+	// detached page.
+	studioWait(t, ctx, `document.readyState === 'complete' && !!window.htmx`)
 	for name, body := range files {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
