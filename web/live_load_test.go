@@ -90,58 +90,7 @@ func TestLiveLoadEveryInputReachesTheStream(t *testing.T) {
 
 	// The participants: each learns its session id from its own join,
 	// then presses on its own ticker (staggered across the period).
-	type viewer struct {
-		conn      *websocket.Conn
-		sessionID chan string
-		sent      []time.Time
-	}
-	ws := "ws" + strings.TrimPrefix(r.srv.URL, "http") + fmt.Sprintf("/participant?channel=%d&x-protocol-version=2.0", r.owner.ChannelID)
-	viewers := make([]*viewer, n)
-	dialer := *websocket.DefaultDialer
-	for i := range viewers {
-		conn, _, err := dialer.Dial(ws, nil)
-		if err != nil {
-			t.Fatalf("participant %d: %v", i, err)
-		}
-		v := &viewer{conn: conn, sessionID: make(chan string, 1)}
-		viewers[i] = v
-		go func() {
-			first := true
-			for {
-				_, data, err := conn.ReadMessage()
-				if err != nil {
-					return
-				}
-				if first && strings.Contains(string(data), `"onParticipantJoin"`) {
-					var f struct {
-						Params struct {
-							Participants []struct {
-								SessionID string `json:"sessionID"`
-							} `json:"participants"`
-						} `json:"params"`
-					}
-					if json.Unmarshal(data, &f) == nil && len(f.Params.Participants) == 1 {
-						v.sessionID <- f.Params.Participants[0].SessionID
-						first = false
-					}
-				}
-			}
-		}()
-	}
-	defer func() {
-		for _, v := range viewers {
-			v.conn.Close()
-		}
-	}()
-	ids := map[string]*viewer{}
-	for i, v := range viewers {
-		select {
-		case id := <-v.sessionID:
-			ids[id] = v
-		case <-time.After(30 * time.Second):
-			t.Fatalf("participant %d never learned its session id", i)
-		}
-	}
+	viewers, ids := dialLoadViewers(t, r, n)
 	// Drain the join events' noise: only inputs are counted.
 	t.Logf("%d participants joined; pressing %d/s each for %ds", n, perSecond, seconds)
 
@@ -170,7 +119,7 @@ func TestLiveLoadEveryInputReachesTheStream(t *testing.T) {
 	wg.Wait()
 
 	want := n * presses
-	got := map[*viewer]int{}
+	got := map[*loadViewer]int{}
 	lat := make([]time.Duration, 0, want)
 	deadline := time.After(30 * time.Second)
 	unknown := 0

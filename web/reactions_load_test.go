@@ -154,57 +154,7 @@ func TestReactionsLoad(t *testing.T) {
 	}()
 
 	// Anonymous participants; each learns its session id from its join.
-	type viewer struct {
-		conn      *websocket.Conn
-		sessionID chan string
-		sent      []time.Time
-	}
-	ws := "ws" + strings.TrimPrefix(r.srv.URL, "http") + fmt.Sprintf("/participant?channel=%d&x-protocol-version=2.0", r.owner.ChannelID)
-	viewers := make([]*viewer, n)
-	for i := range viewers {
-		conn, _, err := websocket.DefaultDialer.Dial(ws, nil)
-		if err != nil {
-			t.Fatalf("participant %d: %v", i, err)
-		}
-		v := &viewer{conn: conn, sessionID: make(chan string, 1)}
-		viewers[i] = v
-		go func() {
-			first := true
-			for {
-				_, data, err := conn.ReadMessage()
-				if err != nil {
-					return
-				}
-				if first && strings.Contains(string(data), `"onParticipantJoin"`) {
-					var f struct {
-						Params struct {
-							Participants []struct {
-								SessionID string `json:"sessionID"`
-							} `json:"participants"`
-						} `json:"params"`
-					}
-					if json.Unmarshal(data, &f) == nil && len(f.Params.Participants) == 1 {
-						v.sessionID <- f.Params.Participants[0].SessionID
-						first = false
-					}
-				}
-			}
-		}()
-	}
-	defer func() {
-		for _, v := range viewers {
-			v.conn.Close()
-		}
-	}()
-	ids := map[string]*viewer{}
-	for i, v := range viewers {
-		select {
-		case id := <-v.sessionID:
-			ids[id] = v
-		case <-time.After(30 * time.Second):
-			t.Fatalf("participant %d never learned its session id", i)
-		}
-	}
+	viewers, ids := dialLoadViewers(t, r, n)
 	t.Logf("%d participants joined; pressing %d/s each for %ds; the webhook stalls %v from %v", n, perSecond, seconds, stallFor, stallAfter)
 
 	period := time.Second / perSecond
