@@ -72,6 +72,9 @@ type Options struct {
 	// without a session waits for one (a game client coming back after a
 	// restart) before 4022.
 	ParticipantWait time.Duration
+	// Bus joins the mediator to a cluster (docs/scaling.md); nil: one
+	// process holds every channel, as always.
+	Bus Bus
 }
 
 func (o *Options) defaults() {
