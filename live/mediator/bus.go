@@ -23,13 +23,14 @@ type Bus interface {
 	// returns.
 	Subscribe(subject string, fn func(data []byte)) (stop func(), err error)
 
-	// ClaimHome makes this node the channel's home: it takes the
-	// channel's lease, or waits up to wait for a lease held by a node that
-	// stopped renewing it to expire. holder is the live node that keeps
-	// the lease (err == nil, release == nil) when it cannot be taken.
-	// The lease is renewed until release is called; lost is called (once,
-	// on its own goroutine) if it cannot be renewed any more — the bus is
-	// unreachable for longer than the lease lasts, or another node holds it.
+	// ClaimHome makes this node the channel's home by taking the
+	// channel's lease. A lease held by another node is waited for, up to
+	// wait, until it is released or expires (its holder died and stopped
+	// renewing it); if it is still held then, holder names that node and
+	// release is nil (err is for the bus failing). A taken lease is
+	// renewed until release is called; lost is called once, on its own
+	// goroutine, if it cannot be renewed any more (the bus unreachable for
+	// longer than the lease lasts, or another node holds it).
 	ClaimHome(ctx context.Context, channelID int64, wait time.Duration, lost func()) (release func(), holder string, err error)
 	// WatchHome calls fn with the node holding the channel's lease each
 	// time it changes ("" when none does), starting with the current one,
