@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -46,6 +49,7 @@ type gameLine struct {
 	ControlID     string          `json:"controlID"`
 	Event         string          `json:"event"`
 	Value         string          `json:"value"`
+	IsReady       *bool           `json:"isReady"`
 	Raw           string          `json:"-"`
 }
 
@@ -149,7 +153,7 @@ func (g *clusterGame) wait(what string, from int, f func(gameLine) bool) (int, g
 			l := g.lines[i]
 			if !l.OK {
 				g.mu.Unlock()
-				g.t.Fatalf("waiting for %s, the game client printed %s", what, l.Raw)
+				g.t.Fatalf("waiting for %s, the game client printed %s (a failed step, or not a step line)", what, l.Raw)
 			}
 			if f(l) {
 				g.mu.Unlock()
@@ -187,6 +191,30 @@ func (g *clusterGame) send(cmd any) {
 func (g *clusterGame) update(from, count int) {
 	g.t.Helper()
 	g.send(map[string]any{"cmd": "update", "from": from, "count": count})
+}
+
+// sdkViewer has the script open the SDK's ParticipantClient on node s as
+// v (whose Key it uses) and returns v's session. v.P stays nil: v's
+// inputs go through sdkGive.
+func (g *clusterGame) sdkViewer(v *clusterViewer, s *server, channel int64) {
+	g.t.Helper()
+	u := testkit.WSURL(s.URL, "/participant", url.Values{"channel": {strconv.FormatInt(channel, 10)}})
+	from := g.mark()
+	g.send(map[string]any{"cmd": "viewer", "url": u, "key": v.Key})
+	_, l := g.wait("the SDK participant ready", from, func(l gameLine) bool { return l.Step == "viewer-ready" })
+	v.Session = l.SessionID
+}
+
+// sdkGive has the SDK's participant give v's next input and await its
+// answer (the script fails if it is an error).
+func (g *clusterGame) sdkGive(v *clusterViewer) {
+	g.t.Helper()
+	v.given++
+	value := fmt.Sprintf("%s#%d", v.Name, v.given)
+	from := g.mark()
+	g.send(map[string]any{"cmd": "viewer-give", "value": value})
+	g.wait("the SDK participant's input "+value+" acknowledged", from, func(l gameLine) bool { return l.Step == "viewer-acked" && l.Value == value })
+	v.Acked = append(v.Acked, value)
 }
 
 // exit closes the game client and waits for the script to end with 0.

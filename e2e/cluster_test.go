@@ -22,7 +22,7 @@ const clusterLayout = `{"format":"mixstudio/1","name":"cluster e2e","scenes":[
 // channel on three `mixstudio mediator` processes joined by an embedded
 // NATS server, the official Node SDK as the game client (it opens with
 // node a's hosts list, so a becomes the channel's home), Go viewers on
-// every node. It checks, in order:
+// every node and the SDK's participant on b. It checks, in order:
 //  1. one seq order and one state: while viewers type, the game client
 //     rewrites a label 20 times; every viewer sees the same broadcasts
 //     with the same seqs, strictly increasing, and getScenes answers
@@ -47,7 +47,7 @@ func TestClusterOneChannelOnThreeNodes(t *testing.T) {
 	c := newTestCluster(t, func(db string) {
 		ownerToken = runCLI(t, db, "token")
 		versionID = runCLI(t, db, "import", writeTemp(t, "cluster.json", clusterLayout))
-		for i := 1; i <= 7; i++ {
+		for i := 1; i <= 8; i++ {
 			name := fmt.Sprintf("viewer%d", i)
 			tokens[name] = runCLI(t, db, "token", "--user", name)
 		}
@@ -89,6 +89,11 @@ func TestClusterOneChannelOnThreeNodes(t *testing.T) {
 	v4, v5, v6 := newViewer("viewer4", "c"), newViewer("viewer5", "c"), newViewer("viewer6", "c")
 	all := []*clusterViewer{v1, v2, v3, v4, v5, v6}
 	waitGameJoins(t, game, 0, all...)
+	// viewer8 is the official SDK's participant, on b throughout.
+	v8 := &clusterViewer{t: t, Name: "viewer8", Token: tokens["viewer8"], Node: "b"}
+	v8.Key = participantKey(t, c.Nodes["b"], channel, v8.Token)
+	game.sdkViewer(v8, c.Nodes["b"], channel)
+	waitGameJoins(t, game, 0, v8)
 
 	// 1 and 2: updates and input at once, from every node.
 	const updates = 20
@@ -97,9 +102,12 @@ func TestClusterOneChannelOnThreeNodes(t *testing.T) {
 		giveRound(all...)
 	}
 	game.wait("the updates done", 0, func(l gameLine) bool { return l.Step == "updated" })
+	for i := 0; i < 3; i++ {
+		game.sdkGive(v8)
+	}
 	checkSameBroadcasts(t, all, 1, updates)
 	checkSameScenes(t, fmt.Sprintf("u%d", updates), v1, v2, v4)
-	waitInputs(t, game, all...)
+	waitInputs(t, game, append(all, v8)...)
 
 	// 3: edge c dies. Its viewers had inputs acknowledged; each also has
 	// one in flight as it dies.
@@ -123,7 +131,8 @@ func TestClusterOneChannelOnThreeNodes(t *testing.T) {
 	}
 	waitGameJoins(t, game, 0, onC...)
 	giveRound(all...)
-	waitInputs(t, game, all...)
+	game.sdkGive(v8)
+	waitInputs(t, game, append(all, v8)...)
 
 	// c comes back (a supervisor restarts it) and serves a new viewer.
 	c.Nodes["c"].relaunch(t)
@@ -178,11 +187,23 @@ func TestClusterOneChannelOnThreeNodes(t *testing.T) {
 		}
 	}
 	waitGameJoins(t, game, gameMark, stay...)
+	// The SDK's participant went through the same: not ready, then a new
+	// session on the new home.
+	game.wait("the SDK participant told not ready", gameMark, func(l gameLine) bool {
+		return l.Step == "viewer-onReady" && l.IsReady != nil && !*l.IsReady
+	})
+	old8 := v8.Session
+	_, l8 := game.wait("the SDK participant ready on the new home", gameMark, func(l gameLine) bool {
+		return l.Step == "viewer-onReady" && l.IsReady != nil && *l.IsReady && l.SessionID != old8
+	})
+	v8.Session = l8.SessionID
+	waitGameJoins(t, game, gameMark, v8)
 	waitClosed(t, v1)
 	v1.dial(c, "c", channel)
 	waitGameJoins(t, game, gameMark, v1)
 	giveRound(all...)
-	waitInputs(t, game, all...)
+	game.sdkGive(v8)
+	waitInputs(t, game, append(all, v8)...)
 
 	// The new home keeps one order and one state too.
 	game.update(updates+1, 5)
@@ -190,7 +211,7 @@ func TestClusterOneChannelOnThreeNodes(t *testing.T) {
 	checkSameBroadcasts(t, all, updates+1, updates+5)
 	checkSameScenes(t, fmt.Sprintf("u%d", updates+5), v2, v7)
 
-	checkExactlyOnce(t, game.exit(), all, refused)
+	checkExactlyOnce(t, game.exit(), append(all, v8), refused)
 }
 
 // waitGameJoins waits until the game client has seen each viewer's

@@ -13,6 +13,13 @@
 // The test writes commands on stdin, one JSON object a line:
 //   {"cmd":"update","from":F,"count":K}  label "status" text uF..uF+K-1, one
 //                                        updateControls at a time
+//   {"cmd":"viewer","url":U,"key":K}    open the SDK's ParticipantClient at
+//                                        U (a node's /participant?channel=ID)
+//                                        with key K; then it reports
+//                                        {"step":"viewer-ready","sessionID"} and
+//                                        {"step":"viewer-onReady","isReady","sessionID"}
+//   {"cmd":"viewer-give","value":V}      its textbox "say" change V, awaited:
+//                                        {"step":"viewer-acked","value":V}
 //   {"cmd":"exit"}                       close and exit 0
 // The SDK reconnects by itself when its node dies: it rotates through the
 // hosts list (0.5 s, 1 s, 2 s ... apart). After each new hello the script
@@ -34,7 +41,7 @@ let lastURL = '';
 class TracedWebSocket extends WebSocket {
   constructor(url, ...rest) {
     super(url, ...rest);
-    lastURL = String(url).replace(/\?.*$/, '');
+    if (String(url).includes('/gameClient')) lastURL = String(url).replace(/\?.*$/, '');
   }
 }
 interactive.setWebSocket(TracedWebSocket);
@@ -102,6 +109,35 @@ game.on('hello', () => {
   });
 });
 
+// The SDK's participant: its onReady changes and sessions as they come.
+let viewer = null;
+let viewerSession = '';
+async function openViewer(url, key) {
+  viewer = new interactive.ParticipantClient();
+  viewer.on('error', (err) => {
+    if (err && typeof err.code === 'number') fail(state.current, err);
+    process.stderr.write(`viewer error: ${err && err.message}\n`);
+  });
+  let readyNow;
+  const ready = new Promise((resolve) => (readyNow = resolve));
+  viewer.on('message', (data) => {
+    process.stderr.write(`viewer < ${data}\n`);
+    const packets = JSON.parse(data);
+    for (const p of Array.isArray(packets) ? packets : [packets]) {
+      if (p.type !== 'method') continue;
+      if (p.method === 'onParticipantJoin') viewerSession = p.params.participants[0].sessionID;
+      if (p.method === 'onReady') {
+        emit({ step: 'viewer-onReady', ok: true, isReady: p.params.isReady, sessionID: viewerSession });
+        if (p.params.isReady) readyNow();
+      }
+    }
+  });
+  // Without a reconnectChecker the SDK's participant cannot reconnect.
+  await viewer.open({ url, key, reconnectChecker: () => Promise.resolve() });
+  await ready;
+  return { sessionID: viewerSession };
+}
+
 async function update(from, count) {
   for (let i = from; i < from + count; i++) {
     await game.updateControls({ sceneID: 'default', controls: [{ controlID: 'status', text: `u${i}` }] });
@@ -118,7 +154,6 @@ async function main() {
   await step('open', 15000, async () => {
     await game.open({ authToken: token, versionId, discoveryUrl: `${baseURL}/api/v1/interactive/hosts` });
     watchCloses();
-    return { hosts: hosts.hosts.length };
   });
 
   const commands = readline.createInterface({ input: process.stdin });
@@ -129,7 +164,17 @@ async function main() {
       case 'update':
         await step('updated', 30000, () => update(cmd.from, cmd.count));
         break;
+      case 'viewer':
+        await step('viewer-ready', 15000, () => openViewer(cmd.url, cmd.key));
+        break;
+      case 'viewer-give':
+        await step('viewer-acked', 15000, async () => {
+          await viewer.giveInput({ controlID: 'say', event: 'change', value: cmd.value });
+          return { value: cmd.value };
+        });
+        break;
       case 'exit':
+        if (viewer) viewer.close();
         game.close();
         emit({ step: 'exit', ok: true });
         process.exit(0);
