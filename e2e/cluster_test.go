@@ -39,7 +39,9 @@ const clusterLayout = `{"format":"mixstudio/1","name":"cluster e2e","scenes":[
 //     the new home.
 //
 // At the end every input is counted at the game client: acknowledged
-// ones once, refused ones never, ones cut off by a dying node at most once.
+// ones once, refused ones never, ones cut off by a dying node at most
+// once; and the game client leaves, which ends the session (4016) for
+// the viewers on every node.
 func TestClusterOneChannelOnThreeNodes(t *testing.T) {
 	dir := interopDir(t)
 	var ownerToken, versionID string
@@ -214,6 +216,20 @@ func TestClusterOneChannelOnThreeNodes(t *testing.T) {
 	checkSameScenes(t, fmt.Sprintf("u%d", updates+5), v2, v7)
 
 	checkExactlyOnce(t, game.exit(), append(all, v8), refused)
+	// The game client left: the session ended for every viewer, on every
+	// node, as on one node.
+	deadline := time.Now().Add(testkit.Timeout)
+	for _, v := range all {
+		select {
+		case <-v.P.Done():
+		case <-time.After(time.Until(deadline)):
+			t.Errorf("%s on node %s: socket still open %v after the game client left, want it closed with 4016 (session ended)", v.Name, v.Node, testkit.Timeout)
+			continue
+		}
+		if ce := v.P.CloseError(); ce == nil || ce.Code != 4016 {
+			t.Errorf("%s on node %s: socket closed with %v after the game client left, want 4016 (session ended)", v.Name, v.Node, ce)
+		}
+	}
 }
 
 // waitGameJoins waits until the game client has seen each viewer's

@@ -20,7 +20,7 @@
 //                                        {"step":"viewer-onReady","isReady","sessionID"}
 //   {"cmd":"viewer-give","value":V}      its textbox "say" change V, awaited:
 //                                        {"step":"viewer-acked","value":V}
-//   {"cmd":"exit"}                       close and exit 0
+//   {"cmd":"exit"}                       close (the session ends) and exit 0
 // The SDK reconnects by itself when its node dies: it rotates through the
 // hosts list (0.5 s, 1 s, 2 s ... apart). After each new hello the script
 // synchronizes its state and readies again, as a game would.
@@ -174,9 +174,20 @@ async function main() {
         });
         break;
       case 'exit':
-        if (viewer) viewer.close();
-        game.close();
-        emit({ step: 'exit', ok: true });
+        await step('exit', 10000, async () => {
+          // The participant leaves first (after the game client, the end
+          // of the session would reach it as a 4016 'error').
+          if (viewer) {
+            const left = new Promise((resolve) => viewer.socket.once('close', resolve));
+            viewer.close();
+            await left;
+          }
+          // The close frame goes out before the process ends: the viewers
+          // must hear that the session ended (4016), not a dropped socket.
+          const closed = new Promise((resolve) => game.socket.once('close', resolve));
+          game.close();
+          await closed;
+        });
         process.exit(0);
         break;
       default:
