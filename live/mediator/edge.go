@@ -37,6 +37,7 @@ type edge struct {
 	epoch, n  uint64
 	announced bool // the viewers were announced to epoch
 	syncing   bool // a message was missed: waiting for the home's hello
+	orphaned  bool // the home let go of the lease or stopped: waiting for the next
 	busDown   bool // the bus is unreachable: input is refused
 }
 
@@ -219,7 +220,7 @@ func (e *edge) handle(v *viewer, pk *wire.Packet, parseErr *Error) {
 // checkInput is the session's own check, on the replica; what only the
 // home knows (mutes, sparks, a cooldown set a moment ago) it checks again.
 func (e *edge) checkInput(v *viewer, r *request) *Error {
-	if v.p == nil || !e.announced || e.syncing || e.busDown {
+	if v.p == nil || !e.announced || e.syncing || e.orphaned || e.busDown {
 		return badInput("Interactive is not ready for input yet.")
 	}
 	in, err := parseInput(r.params)
@@ -306,7 +307,7 @@ func (e *edge) hello(msg *outMsg) {
 		v := e.viewers[slot]
 		e.send(&inMsg{kind: inJoin, slot: slot, token: v.token, viewerID: v.viewerID})
 	}
-	e.announced, e.syncing, e.busDown = true, false, false
+	e.announced, e.syncing, e.orphaned, e.busDown = true, false, false, false
 }
 
 // frame applies a frame to the replica and hands it to the viewers it names.
@@ -339,7 +340,8 @@ func (e *edge) frame(msg *outMsg, me string) {
 }
 
 // homeIs follows the channel's lease: when the node that said hello no
-// longer holds it, that home is gone.
+// longer holds it, that home is gone. Its last messages may still come
+// (the lease and the messages travel apart): they are applied.
 func (e *edge) homeIs(nodeID string) {
 	e.rep.mu.Lock()
 	defer e.rep.mu.Unlock()
@@ -351,10 +353,10 @@ func (e *edge) homeIs(nodeID string) {
 // homeLost keeps the viewers and tells them the session is not ready
 // until a next home says hello.
 func (e *edge) homeLost() {
-	if !e.announced {
+	if !e.announced || e.orphaned {
 		return
 	}
-	e.announced = false
+	e.orphaned = true
 	e.tellReady(false)
 }
 
