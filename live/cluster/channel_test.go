@@ -402,3 +402,27 @@ func sessionOfJoin(tb testing.TB, p *testkit.Packet) string {
 	}
 	return x.Participants[0].SessionID
 }
+
+func TestAViewerReachingANodeCutOffFromTheBusIsToldToComeBack(t *testing.T) {
+	c := newTestCluster(t)
+	b := c.node("b")
+	down := make(chan struct{})
+	var once sync.Once
+	b.bus.OnConnection(func(up bool) {
+		if !up {
+			once.Do(func() { close(down) })
+		}
+	})
+	c.nats.Shutdown()
+	select {
+	case <-down:
+	case <-time.After(testkit.Timeout):
+		t.Fatal("node b never saw the bus go down")
+	}
+	q := url.Values{"channel": {fmt.Sprint(c.User.ChannelID)}}
+	v := testkit.MustDial(t, testkit.WSURL(b.server.URL, mediator.ParticipantPath, q), nil)
+	<-v.Done()
+	if code := v.CloseCode(); code != 1012 {
+		t.Fatalf("closed with %d, want 1012 (reconnect)", code)
+	}
+}
