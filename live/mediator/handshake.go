@@ -91,11 +91,14 @@ func (m *Mediator) baseURL(r *http.Request, ws bool) string {
 func (m *Mediator) ServeHosts(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	hosts := []map[string]string{{"address": m.baseURL(r, true) + GameClientPath}}
+	hosts := []map[string]string{}
+	if !m.opts.EdgeOnly {
+		hosts = append(hosts, map[string]string{"address": m.baseURL(r, true) + GameClientPath})
+	}
 	if m.opts.Bus != nil {
 		me := m.opts.Bus.NodeID()
 		for _, n := range m.opts.Bus.Nodes() {
-			if n.ID != me && n.URL != "" {
+			if n.ID != me && n.URL != "" && !n.EdgeOnly {
 				hosts = append(hosts, map[string]string{"address": wsURL(n.URL) + GameClientPath})
 			}
 		}
@@ -106,6 +109,21 @@ func (m *Mediator) ServeHosts(w http.ResponseWriter, r *http.Request) {
 // wsURL turns a node's http(s) base URL into its ws(s) one.
 func wsURL(u string) string {
 	return strings.Replace(strings.Replace(strings.TrimRight(u, "/"), "https://", "wss://", 1), "http://", "ws://", 1)
+}
+
+// NodeURLs are the base URLs of the cluster's live nodes (none when the
+// mediator is not in a cluster): a play page may open its socket on any.
+func (m *Mediator) NodeURLs() []string {
+	if m.opts.Bus == nil {
+		return nil
+	}
+	var out []string
+	for _, n := range m.opts.Bus.Nodes() {
+		if n.URL != "" {
+			out = append(out, strings.TrimRight(n.URL, "/"))
+		}
+	}
+	return out
 }
 
 // ViewerURL is the base URL (http or https) of the least-loaded live node
@@ -178,6 +196,10 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 	}
 	if m.isStopping() {
 		m.rejectAfterUpgrade(w, r, wire.CodeRestart, "server restarting")
+		return
+	}
+	if m.opts.EdgeOnly {
+		m.rejectAfterUpgrade(w, r, wire.CodeRestart, "This node holds viewers only: connect to a host from "+HostsPath+".")
 		return
 	}
 	if authErr != nil {
