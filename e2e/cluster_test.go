@@ -223,7 +223,8 @@ func TestClusterOneChannelOnThreeNodes(t *testing.T) {
 		select {
 		case <-v.P.Done():
 		case <-time.After(time.Until(deadline)):
-			t.Errorf("%s on node %s: socket still open %v after the game client left, want it closed with 4016 (session ended)", v.Name, v.Node, testkit.Timeout)
+			t.Errorf("%s on node %s: socket still open %v after the game client left, want it closed with 4016 (session ended); its last packets:\n%s",
+				v.Name, v.Node, testkit.Timeout, packetsText(lastPackets(v.P.History(), 4)))
 			continue
 		}
 		if ce := v.P.CloseError(); ce == nil || ce.Code != 4016 {
@@ -413,6 +414,10 @@ func checkExactlyOnce(t *testing.T, lines []gameLine, viewers []*clusterViewer, 
 		}
 	}
 	t.Logf("%d acknowledged inputs reached the game client once each; %d refused while the home was down", acked, len(refused))
+}
+
+func lastPackets(ps []*testkit.Packet, n int) []*testkit.Packet {
+	return ps[max(0, len(ps)-n):]
 }
 
 func nodesOf(viewers []*clusterViewer) int {
