@@ -25,9 +25,14 @@ const clusterLeaseTTL = 2 * time.Second
 // NATS server embedded in the test process and `mixstudio mediator`
 // processes, the nodes, all on one SQLite file.
 type testCluster struct {
-	NATS  *cluster.Server
+	NATS  *cluster.Server // nil while stopNATS has it down
 	DB    string
 	Nodes map[string]*server // by node id
+	// LeaseTTL is the nodes' --lease-ttl (clusterLeaseTTL unless set
+	// before the first node starts).
+	LeaseTTL time.Duration
+
+	natsURL, natsStore string // where startNATS brings it back
 }
 
 // newTestCluster starts NATS and prepares the shared database: setup runs
@@ -35,16 +40,41 @@ type testCluster struct {
 // two processes migrate it at once.
 func newTestCluster(t *testing.T, setup func(db string)) *testCluster {
 	t.Helper()
-	ns, err := cluster.RunServer("127.0.0.1:0", t.TempDir())
-	if err != nil {
-		t.Fatalf("embedded NATS: %v", err)
-	}
+	c := &testCluster{DB: filepath.Join(t.TempDir(), "cluster.db"), Nodes: map[string]*server{},
+		LeaseTTL: clusterLeaseTTL, natsURL: "127.0.0.1:0", natsStore: t.TempDir()}
+	c.startNATS(t)
+	c.natsURL = strings.TrimPrefix(c.NATS.URL(), "nats://") // its port from now on
 	// Registered before any node: the nodes stop (SIGTERM, exit 0 checked)
 	// while their bus is still there.
-	t.Cleanup(ns.Shutdown)
-	c := &testCluster{NATS: ns, DB: filepath.Join(t.TempDir(), "cluster.db"), Nodes: map[string]*server{}}
+	t.Cleanup(func() {
+		if c.NATS != nil {
+			c.NATS.Shutdown()
+		}
+	})
 	setup(c.DB)
 	return c
+}
+
+// stopNATS shuts the NATS server down: every node loses its bus.
+func (c *testCluster) stopNATS(t *testing.T) {
+	t.Helper()
+	c.NATS.Shutdown()
+	c.NATS = nil
+}
+
+// startNATS (re)starts the NATS server on its address, with its store
+// (the KV buckets: leases and heartbeats) as it was.
+func (c *testCluster) startNATS(t *testing.T) {
+	t.Helper()
+	var err error
+	for attempt := 0; attempt < 20; attempt++ {
+		if c.NATS, err = cluster.RunServer(c.natsURL, c.natsStore); err == nil {
+			return
+		}
+		// The old listener's port may not be free again yet.
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("embedded NATS on %s: %v", c.natsURL, err)
 }
 
 // startNode runs `mixstudio mediator --nats URL --node-id ID` on the
@@ -52,7 +82,7 @@ func newTestCluster(t *testing.T, setup func(db string)) *testCluster {
 func (c *testCluster) startNode(t *testing.T, id string) *server {
 	t.Helper()
 	s := startCommand(t, "mediator", c.DB, []string{
-		"--nats", c.NATS.URL(), "--node-id", id, "--lease-ttl", clusterLeaseTTL.String(),
+		"--nats", "nats://" + c.natsURL, "--node-id", id, "--lease-ttl", c.LeaseTTL.String(),
 		// Every viewer of the test dials from 127.0.0.1.
 		"--sockets-per-address", "0", "--requests-per-address", "0",
 	})
@@ -166,4 +196,69 @@ func writeTemp(t *testing.T, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// clusterRig is a running cluster with its channel live: NATS, the
+// nodes (each listing all of them), viewer tokens, and the SDK's game
+// client opened through the first node's hosts list and ready there.
+type clusterRig struct {
+	t       *testing.T
+	c       *testCluster
+	game    *clusterGame
+	channel int64
+	tokens  map[string]string // viewer1 … viewerN
+}
+
+func startClusterRig(t *testing.T, leaseTTL time.Duration, viewers int, nodes ...string) *clusterRig {
+	t.Helper()
+	dir := interopDir(t)
+	r := &clusterRig{t: t, tokens: map[string]string{}}
+	var ownerToken, versionID string
+	r.c = newTestCluster(t, func(db string) {
+		ownerToken = runCLI(t, db, "token")
+		versionID = runCLI(t, db, "import", writeTemp(t, "cluster.json", clusterLayout))
+		for i := 1; i <= viewers; i++ {
+			name := fmt.Sprintf("viewer%d", i)
+			r.tokens[name] = runCLI(t, db, "token", "--user", name)
+		}
+	})
+	r.c.LeaseTTL = leaseTTL
+	for _, id := range nodes {
+		r.c.startNode(t, id)
+	}
+	for _, id := range nodes {
+		r.c.waitHosts(t, id, len(nodes))
+	}
+	first := r.c.Nodes[nodes[0]]
+	var me struct {
+		Channel struct {
+			ID int64 `json:"id"`
+		} `json:"channel"`
+	}
+	getJSON(t, first.URL+"/api/v1/users/current", ownerToken, &me)
+	r.channel = me.Channel.ID
+
+	// The game client, through the first node's hosts list, lands there:
+	// that node is home.
+	r.game = startClusterGame(t, dir, first, ownerToken, versionID)
+	_, hosts := r.game.wait("hosts", 0, func(l gameLine) bool { return l.Step == "hosts" })
+	if len(hosts.Hosts) != len(nodes) || !strings.Contains(hosts.Hosts[0], first.Addr) {
+		t.Fatalf("the SDK got hosts %q from node %s, want the %d nodes with it (%s) first", hosts.Hosts, nodes[0], len(nodes), first.Addr)
+	}
+	_, ready := r.game.wait("ready", 0, func(l gameLine) bool { return l.Step == "ready" })
+	if !strings.Contains(ready.URL, first.Addr) {
+		t.Fatalf("the game client opened on %s, want node %s (%s), the first of its hosts", ready.URL, nodes[0], first.Addr)
+	}
+	return r
+}
+
+// newViewer joins viewer name (one of the rig's tokens) on node id, with
+// a participant key that node hands out.
+func (r *clusterRig) newViewer(name, id string) *clusterViewer {
+	t := r.t
+	t.Helper()
+	v := &clusterViewer{t: t, Name: name, Token: r.tokens[name]}
+	v.Key = participantKey(t, r.c.Nodes[id], r.channel, v.Token)
+	v.dial(r.c, id, r.channel)
+	return v
 }
