@@ -189,7 +189,7 @@ func checkExactlyOnce(t *testing.T, lines []gameLine, viewers []*clusterViewer, 
 			t.Errorf("the game client received input %q (%d times) that no viewer gave", value, n)
 		}
 	}
-	t.Logf("%d acknowledged inputs reached the game client once each; %d refused while the home was down", acked, len(refused))
+	t.Logf("%d acknowledged inputs reached the game client once each; %d refused ones never", acked, len(refused))
 }
 
 func lastPackets(ps []*testkit.Packet, n int) []*testkit.Packet {

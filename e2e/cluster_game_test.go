@@ -140,6 +140,17 @@ func (g *clusterGame) mark() int {
 	return len(g.lines)
 }
 
+// linesSince is the lines from index from on whose step is step.
+func (g *clusterGame) linesSince(from int, step string) []gameLine {
+	var out []gameLine
+	for _, l := range g.all()[from:] {
+		if l.Step == step {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // wait returns the index and the first line from index from on that f
 // accepts, waiting for it up to the kit's Timeout. A failed step, a line
 // that is not a step, or the script's end fails the test.
