@@ -7,6 +7,7 @@ package cluster_test
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -16,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/mixstudio/mixstudio/internal/testkit"
 	"github.com/mixstudio/mixstudio/live/cluster"
@@ -194,12 +197,7 @@ func TestChannelOnThreeNodes(t *testing.T) {
 // sessionOf reads the participant's own sessionID from its onParticipantJoin.
 func sessionOf(tb testing.TB, p *testkit.Participant) string {
 	tb.Helper()
-	j := p.Expect("onParticipantJoin")
-	var x struct{ Participants []struct{ SessionID string } }
-	if err := json.Unmarshal(j.Params, &x); err != nil || len(x.Participants) != 1 {
-		tb.Fatalf("onParticipantJoin %s", j.Params)
-	}
-	return x.Participants[0].SessionID
+	return sessionOfJoin(tb, p.Expect("onParticipantJoin"))
 }
 
 func readyOf(tb testing.TB, p *testkit.Packet) bool {
@@ -242,10 +240,7 @@ func TestHomeStopsAndTheChannelMovesWithItsViewers(t *testing.T) {
 	game.Call("ready", map[string]any{"isReady": true})
 	joined := map[string]bool{}
 	for range viewers {
-		j := game.Expect("onParticipantJoin")
-		var x struct{ Participants []struct{ SessionID string } }
-		json.Unmarshal(j.Params, &x)
-		joined[x.Participants[0].SessionID] = true
+		joined[sessionOfJoin(t, game.Expect("onParticipantJoin"))] = true
 	}
 	for i, v := range viewers {
 		v.Expect("hello")
@@ -273,11 +268,8 @@ func TestViewersOfAStoppedEdgeComeBackThroughAnother(t *testing.T) {
 
 	d.stop()
 	<-v.Done()
-	left := game.Expect("onParticipantLeave")
-	var x struct{ Participants []struct{ SessionID string } }
-	json.Unmarshal(left.Params, &x)
-	if len(x.Participants) != 1 || x.Participants[0].SessionID != first {
-		t.Fatalf("leave %s, want %s", left.Params, first)
+	if left := sessionOfJoin(t, game.Expect("onParticipantLeave")); left != first {
+		t.Fatalf("left %s, want %s", left, first)
 	}
 	v = c.viewer(b, "cat")
 	game.Expect("onParticipantJoin")
@@ -314,5 +306,123 @@ func TestHostsListEveryLiveNodeThisOneFirst(t *testing.T) {
 			t.Fatalf("hosts %v, want %v with a first", hosts, want)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestViewersAreToldNotReadyWhileTheBusIsDown(t *testing.T) {
+	c := newTestCluster(t)
+	a, b := c.node("a"), c.node("b")
+	game := c.gameClient(a)
+	game.Call("ready", map[string]any{"isReady": true})
+	v := c.viewer(b, "bob")
+	game.Expect("onParticipantJoin")
+	v.Drain()
+
+	c.nats.Shutdown()
+	if r := v.Expect("onReady"); readyOf(t, r) {
+		t.Fatalf("told ready with the bus down: %s", r.Raw)
+	}
+	// Refused at the edge, with a reason, rather than sent into the void.
+	if code := v.CallErr("giveInput", map[string]any{"controlID": "btn", "event": "mousedown"}); code != 4099 {
+		t.Fatalf("input with the bus down: code %d", code)
+	}
+}
+
+func TestAnEdgeThatMissedAMessageAnnouncesItsViewersAgain(t *testing.T) {
+	c := newTestCluster(t)
+	a, b := c.node("a"), c.node("b")
+	game := c.gameClient(a)
+	game.Call("ready", map[string]any{"isReady": true})
+	v := c.viewer(b, "bob")
+	first := sessionOfJoin(t, game.Expect("onParticipantJoin"))
+
+	// Read the home's header (node, epoch, number) off the bus...
+	nc, err := nats.Connect(c.nats.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	out := fmt.Sprintf("mix.%d.out", c.User.ChannelID)
+	sub, err := nc.SubscribeSync(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.Flush()
+	game.Call("updateControls", map[string]any{"sceneID": "default", "controls": []map[string]any{{"controlID": "lbl", "text": "x"}}})
+	msg, err := sub.NextMsg(testkit.Timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := msg.Data[1:]
+	nodeLen, k := binary.Uvarint(r)
+	node, r := string(r[k:k+int(nodeLen)]), r[k+int(nodeLen):]
+	epoch, k := binary.Uvarint(r)
+	n, _ := binary.Uvarint(r[k:])
+
+	// ...and publish, as that home, a frame numbered past a gap.
+	bogus := []byte{2}
+	bogus = binary.AppendUvarint(bogus, uint64(len(node)))
+	bogus = append(bogus, node...)
+	bogus = binary.AppendUvarint(bogus, epoch)
+	bogus = binary.AppendUvarint(bogus, n+5)
+	bogus = binary.AppendUvarint(bogus, 1)
+	bogus = binary.AppendUvarint(bogus, 1)
+	bogus = append(bogus, 'b')
+	bogus = binary.AppendUvarint(bogus, 0)
+	bogus = append(bogus, `{"type":"method","method":"bogus","params":{},"discard":true,"seq":1}`...)
+	if err := nc.Publish(out, bogus); err != nil {
+		t.Fatal(err)
+	}
+
+	// The edge does not guess: the home hears its viewer leave and join
+	// again, and the viewer gets the whole view afresh.
+	left := game.Expect("onParticipantLeave")
+	if id := sessionOfJoin(t, left); id != first {
+		t.Fatalf("left %s, want %s", id, first)
+	}
+	again := sessionOfJoin(t, game.Expect("onParticipantJoin"))
+	v.Seen("a fresh onParticipantJoin", func(p *testkit.Packet) bool {
+		return p.Method == "onParticipantJoin" && sessionOfJoin(t, p) == again
+	})
+	for _, p := range v.History() {
+		if p.Method == "bogus" {
+			t.Fatal("the frame after the gap reached the viewer")
+		}
+	}
+	v.Call("giveInput", map[string]any{"controlID": "btn", "event": "mousedown"})
+	game.Expect("giveInput")
+}
+
+// sessionOfJoin is the one participant of an onParticipantJoin (or Leave).
+func sessionOfJoin(tb testing.TB, p *testkit.Packet) string {
+	tb.Helper()
+	var x struct{ Participants []struct{ SessionID string } }
+	if err := json.Unmarshal(p.Params, &x); err != nil || len(x.Participants) != 1 {
+		tb.Fatalf("%s %s", p.Method, p.Params)
+	}
+	return x.Participants[0].SessionID
+}
+
+func TestAViewerReachingANodeCutOffFromTheBusIsToldToComeBack(t *testing.T) {
+	c := newTestCluster(t)
+	b := c.node("b")
+	down := make(chan struct{})
+	var once sync.Once
+	b.bus.OnConnection(func(up bool) {
+		if !up {
+			once.Do(func() { close(down) })
+		}
+	})
+	c.nats.Shutdown()
+	select {
+	case <-down:
+	case <-time.After(testkit.Timeout):
+		t.Fatal("node b never saw the bus go down")
+	}
+	q := url.Values{"channel": {fmt.Sprint(c.User.ChannelID)}}
+	v := testkit.MustDial(t, testkit.WSURL(b.server.URL, mediator.ParticipantPath, q), nil)
+	<-v.Done()
+	if code := v.CloseCode(); code != 1012 {
+		t.Fatalf("closed with %d, want 1012 (reconnect)", code)
 	}
 }

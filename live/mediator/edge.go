@@ -54,6 +54,14 @@ type viewer struct {
 // serveEdge joins a participant socket to the channel through its home
 // (in a cluster, instead of serveParticipant).
 func (m *Mediator) serveEdge(c *conn, channelID int64, token, viewerID string) {
+	if !m.opts.Bus.Connected() { // no home could hear it join: come back later
+		defer m.removeConn(c)
+		m.log.Warn("handshake refused", "path", ParticipantPath, "channel", channelID,
+			"code", wire.CodeRestart, "reason", "the cluster's bus is unreachable")
+		c.CloseWith(wire.CodeRestart, "The cluster's bus cannot be reached; try again.")
+		c.ReadLoop(64<<10, func(*wire.Packet, *Error) {})
+		return
+	}
 	e, err := m.edgeFor(channelID)
 	if err != nil {
 		defer m.removeConn(c)
@@ -310,9 +318,12 @@ func (e *edge) hello(msg *outMsg) {
 	e.announced, e.syncing, e.orphaned, e.busDown = true, false, false, false
 }
 
-// frame applies a frame to the replica and hands it to the viewers it names.
+// frame hands a frame to the viewers it names and applies it to the
+// replica. Frames for no viewer here are skipped: every change of a scene
+// goes to the viewers on it, and a viewer moved to another scene is sent
+// that scene whole, so the replica of every scene a viewer here sees is
+// current without them.
 func (e *edge) frame(msg *outMsg, me string) {
-	e.rep.apply(msg.frame)
 	var t *target
 	for i := range msg.targets {
 		if msg.targets[i].edge == me {
@@ -323,6 +334,7 @@ func (e *edge) frame(msg *outMsg, me string) {
 	if t == nil {
 		return
 	}
+	e.rep.apply(msg.frame)
 	b := append([]byte(nil), msg.frame...) // the bus reuses its buffer; sockets queue b
 	if t.all {
 		for _, v := range e.viewers {
