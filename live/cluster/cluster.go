@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -141,7 +143,7 @@ func Join(ctx context.Context, o Options) (*Node, error) {
 		}),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: cannot reach NATS at %s: %w", o.URL, err)
+		return nil, fmt.Errorf("cluster: cannot reach NATS at %s: %w", redacted(o.URL), err)
 	}
 	n.nc = nc
 	n.conn.set(true)
@@ -159,10 +161,22 @@ func Join(ctx context.Context, o Options) (*Node, error) {
 	if n.homes, n.nodes, err = n.buckets(ctx); err != nil {
 		return fail(err)
 	}
+	n.adoptTTL(ctx)
 	if err := n.startNodes(ctx); err != nil {
 		return fail(err)
 	}
 	return n, nil
+}
+
+// redacted hides passwords in a list of NATS URLs, for messages.
+func redacted(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		if u, err := url.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
+			parts[i] = u.Redacted()
+		}
+	}
+	return strings.Join(parts, ",")
 }
 
 // buckets opens (or makes) the cluster's two buckets.
@@ -189,10 +203,8 @@ func (n *Node) bucket(ctx context.Context, name, description string) (jetstream.
 		Storage:        jetstream.FileStorage,
 		LimitMarkerTTL: markerTTL,
 	})
-	if errors.Is(err, jetstream.ErrBucketExists) {
-		if kv, err = n.js.KeyValue(ctx, name); err == nil {
-			n.adoptTTL(ctx, kv)
-		}
+	if errors.Is(err, jetstream.ErrBucketExists) { // made by a node with another TTL
+		kv, err = n.js.KeyValue(ctx, name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cluster: bucket %s: %w", name, err)
@@ -213,18 +225,18 @@ func (n *Node) remake(ctx context.Context, err error) bool {
 	return err == nil
 }
 
-// adoptTTL makes this node renew at the pace of the bucket it joined: the
-// bucket's TTL, set by the node that made it, is what expires keys.
-func (n *Node) adoptTTL(ctx context.Context, kv jetstream.KeyValue) {
-	st, err := kv.Status(ctx)
+// adoptTTL makes this node renew at the pace of the cluster it joined: the
+// homes bucket's TTL, set by the node that made it, is what expires keys.
+// (Called in Join only: n.ttl is read without a lock afterwards.)
+func (n *Node) adoptTTL(ctx context.Context) {
+	st, err := n.homes.Status(ctx)
 	if err != nil || st.TTL() == 0 || st.TTL() == n.ttl {
 		return
 	}
-	n.log.Warn("cluster: the cluster's lease TTL differs from --lease-ttl; using the cluster's",
-		"bucket", st.Bucket(), "cluster", st.TTL(), "asked", n.ttl)
+	n.log.Warn("cluster: the cluster's lease TTL differs from this node's; using the cluster's",
+		"cluster", st.TTL(), "asked", n.ttl)
 	n.ttl = st.TTL()
 }
-
 // NodeID names this node.
 func (n *Node) NodeID() string { return n.id }
 
