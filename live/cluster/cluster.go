@@ -237,6 +237,7 @@ func (n *Node) adoptTTL(ctx context.Context) {
 		"cluster", st.TTL(), "asked", n.ttl)
 	n.ttl = st.TTL()
 }
+
 // NodeID names this node.
 func (n *Node) NodeID() string { return n.id }
 
