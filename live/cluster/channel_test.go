@@ -426,3 +426,33 @@ func TestAViewerReachingANodeCutOffFromTheBusIsToldToComeBack(t *testing.T) {
 		t.Fatalf("closed with %d, want 1012 (reconnect)", code)
 	}
 }
+
+func TestViewersAreHandedTheLeastLoadedNode(t *testing.T) {
+	c := newTestCluster(t)
+	a, b := c.node("a"), c.node("b")
+	game := c.gameClient(a)
+	game.Call("ready", map[string]any{"isReady": true})
+	c.viewer(a, "ann")
+	c.viewer(a, "amy")
+	deadline := time.Now().Add(testkit.Timeout)
+	for {
+		// Loads travel with the heartbeats: poll until b has heard a's.
+		loads := map[string]int{}
+		for _, n := range b.bus.Nodes() {
+			loads[n.ID] = n.Participants
+		}
+		if loads["a"] == 2 && len(loads) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("loads %v", loads)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := b.m.ViewerURL(); got != b.server.URL {
+		t.Fatalf("viewer URL %q, want b's %q", got, b.server.URL)
+	}
+	if got := b.m.NodeURLs(); len(got) != 2 {
+		t.Fatalf("node URLs %v", got)
+	}
+}
