@@ -126,7 +126,9 @@ func Join(ctx context.Context, o Options) (*Node, error) {
 		nats.MaxPingsOutstanding(2),
 		nats.DrainTimeout(5*time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			n.log.Warn("cluster: NATS disconnected", "err", err)
+			if err != nil { // nil: Close
+				n.log.Warn("cluster: NATS disconnected", "err", err)
+			}
 			n.conn.set(false)
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
