@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -190,5 +191,24 @@ func TestWatchHomeStartsWithCurrent(t *testing.T) {
 	case h := <-homes:
 		t.Fatalf("renewals reported as a change to %q", h)
 	case <-time.After(2 * testTTL):
+	}
+}
+
+// A claim waiting for a held lease ends with its context (here a deadline
+// well inside the claim's wait).
+func TestClaimHomeEndsWithItsContext(t *testing.T) {
+	s := startServer(t)
+	a, _ := join(t, s.URL(), "a")
+	b, _ := join(t, s.URL(), "b")
+	claim(t, a, 8, 0, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*testTTL)
+	defer cancel()
+	errs := make(chan error, 1)
+	go func() {
+		_, _, err := b.ClaimHome(ctx, 8, time.Hour, func() {})
+		errs <- err
+	}()
+	if err := recv(t, errs, "the claim to end"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("claim past its deadline: %v", err)
 	}
 }
