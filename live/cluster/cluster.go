@@ -255,10 +255,11 @@ func (n *Node) Publish(subject string, data []byte) error {
 // pendingMsgs and pendingBytes bound what a subscription may have queued
 // before NATS drops messages for it (a slow consumer, logged by the error
 // handler). Generous: an edge's out subject carries every message of a
-// channel, and a dropped one costs the edge a snapshot.
+// channel, and a dropped one costs the edge announcing its viewers again;
+// bounded: a stuck subscriber should not take the machine's memory.
 const (
 	pendingMsgs  = 1 << 20
-	pendingBytes = 1 << 30
+	pendingBytes = 256 << 20
 )
 
 // Subscribe calls fn for each message on subject, serially and in order.
