@@ -122,7 +122,9 @@ func Join(ctx context.Context, o Options) (*Node, error) {
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond),
 		nats.ReconnectJitter(100*time.Millisecond, 100*time.Millisecond),
-		nats.PingInterval(max(o.LeaseTTL, time.Second)),
+		// A server that vanished without closing the socket is noticed
+		// after two unanswered pings: about a TTL.
+		nats.PingInterval(max(o.LeaseTTL/2, 250*time.Millisecond)),
 		nats.MaxPingsOutstanding(2),
 		nats.DrainTimeout(5*time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
