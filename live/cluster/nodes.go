@@ -231,7 +231,8 @@ func (n *Node) Nodes() []mediator.BusNode {
 func (n *Node) SetLoad(participants int) { n.reg.load.Store(int64(participants)) }
 
 // WatchNodes calls gone with a node's id when its heartbeat expires or it
-// leaves, until stop is called.
+// leaves, until stop is called. gone runs on the goroutine that reads the
+// heartbeats, in order: while it runs, Nodes does not change.
 func (n *Node) WatchNodes(gone func(nodeID string)) (stop func(), err error) {
 	n.reg.mu.Lock()
 	id := n.reg.next
