@@ -49,12 +49,16 @@ type Options struct {
 	PublicURL string
 	// LeaseTTL: see DefaultLeaseTTL (used when zero).
 	LeaseTTL time.Duration
+	// EdgeOnly says in the node's heartbeat that it refuses game clients
+	// (mediator.Options.EdgeOnly), so discovery leaves it out for them.
+	EdgeOnly bool
 	Logger   *slog.Logger
 }
 
 // Node is this process in the cluster. It implements mediator.Bus.
 type Node struct {
 	id, publicURL string
+	edgeOnly      bool
 	ttl           time.Duration
 	log           *slog.Logger
 
@@ -107,6 +111,7 @@ func Join(ctx context.Context, o Options) (*Node, error) {
 	n := &Node{
 		id:        o.NodeID,
 		publicURL: o.PublicURL,
+		edgeOnly:  o.EdgeOnly,
 		ttl:       o.LeaseTTL,
 		log:       o.Logger.With("node", o.NodeID),
 		closed:    make(chan struct{}),

@@ -24,6 +24,7 @@ import (
 type heartbeat struct {
 	URL          string `json:"url"`
 	Participants int    `json:"participants"`
+	EdgeOnly     bool   `json:"edgeOnly,omitempty"`
 }
 
 type nodeRegistry struct {
@@ -70,7 +71,7 @@ func (n *Node) startNodes(ctx context.Context) error {
 				return
 			}
 			round[e.Key()] = true
-			n.reg.put(mediator.BusNode{ID: e.Key(), URL: hb.URL, Participants: hb.Participants})
+			n.reg.put(mediator.BusNode{ID: e.Key(), URL: hb.URL, Participants: hb.Participants, EdgeOnly: hb.EdgeOnly})
 		},
 		current: func() {
 			// A new watcher starts with the live nodes: the others
@@ -101,7 +102,7 @@ func (n *Node) startNodes(ctx context.Context) error {
 }
 
 func (n *Node) beatValue() []byte {
-	b, _ := json.Marshal(heartbeat{URL: n.publicURL, Participants: int(n.reg.load.Load())})
+	b, _ := json.Marshal(heartbeat{URL: n.publicURL, Participants: int(n.reg.load.Load()), EdgeOnly: n.edgeOnly})
 	return b
 }
 
