@@ -99,7 +99,7 @@ func joinCluster(ctx context.Context, opts serveOptions, logger *slog.Logger) (*
 		return nil, err
 	}
 	parts.node = node
-	logger.Info("joined the cluster", "nats", url, "node", node.NodeID(), "url", public, "lease_ttl", node.LeaseTTL())
+	logger.Info("joined the cluster", "nats", cluster.Redacted(url), "node", node.NodeID(), "url", public, "lease_ttl", node.LeaseTTL())
 	return parts, nil
 }
 

@@ -152,7 +152,7 @@ func Join(ctx context.Context, o Options) (*Node, error) {
 		}),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: cannot reach NATS at %s: %w", redacted(o.URL), err)
+		return nil, fmt.Errorf("cluster: cannot reach NATS at %s: %w", Redacted(o.URL), err)
 	}
 	n.nc = nc
 	n.conn.set(true)
@@ -177,8 +177,8 @@ func Join(ctx context.Context, o Options) (*Node, error) {
 	return n, nil
 }
 
-// redacted hides passwords in a list of NATS URLs, for messages.
-func redacted(urls string) string {
+// Redacted hides passwords in a list of NATS URLs, for messages and logs.
+func Redacted(urls string) string {
 	parts := strings.Split(urls, ",")
 	for i, p := range parts {
 		if u, err := url.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
