@@ -192,6 +192,26 @@ func checkExactlyOnce(t *testing.T, lines []gameLine, viewers []*clusterViewer, 
 	t.Logf("%d acknowledged inputs reached the game client once each; %d refused ones never", acked, len(refused))
 }
 
+// checkSessionEnded checks, once the game client has left, that every
+// viewer's socket closes with 4016 (the session ended), whichever node
+// holds it, as on one node.
+func checkSessionEnded(t *testing.T, viewers ...*clusterViewer) {
+	t.Helper()
+	deadline := time.Now().Add(testkit.Timeout)
+	for _, v := range viewers {
+		select {
+		case <-v.P.Done():
+		case <-time.After(time.Until(deadline)):
+			t.Errorf("%s on node %s: socket still open %v after the game client left, want it closed with 4016 (session ended); its last packets:\n%s",
+				v.Name, v.Node, testkit.Timeout, packetsText(lastPackets(v.P.History(), 4)))
+			continue
+		}
+		if ce := v.P.CloseError(); ce == nil || ce.Code != 4016 {
+			t.Errorf("%s on node %s: socket closed with %v after the game client left, want 4016 (session ended)", v.Name, v.Node, ce)
+		}
+	}
+}
+
 func lastPackets(ps []*testkit.Packet, n int) []*testkit.Packet {
 	return ps[max(0, len(ps)-n):]
 }

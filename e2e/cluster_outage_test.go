@@ -64,6 +64,7 @@ func TestClusterBusOutage(t *testing.T) {
 	}
 	checkSameScenes(t, "u3", v1, v2)
 	checkExactlyOnce(t, game.exit(), all, refused)
+	checkSessionEnded(t, all...)
 }
 
 // readyAgain waits, after a viewer's history index from, for an onReady
