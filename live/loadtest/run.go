@@ -40,7 +40,7 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 	if err := CheckLoopback(t.BaseURL); err != nil {
 		return Result{}, err
 	}
-	r := &loadRun{t: t, cfg: cfg, o: o, base: time.Now(), res: Result{Config: cfg, Server: serverKind(t),
+	r := &loadRun{t: t, cfg: cfg, o: o, probe: nodeProbe{t}, base: time.Now(), res: Result{Config: cfg, Server: serverKind(t),
 		RSSPerParticipant: math.NaN(), RSSEndPerParticipant: math.NaN(),
 		HeapPerParticipant: math.NaN(), StackPerParticipant: math.NaN(), GoroutinesPer: math.NaN()}}
 	var err error
@@ -50,6 +50,7 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 	defer r.game.close()
 	time.Sleep(200 * time.Millisecond) // hello, ready and throttle replies
 	before := measureMemory(ctx, t)
+	r.nodesBefore = r.probe.read()
 	joinStart := time.Now()
 	r.parts, err = connectAll(ctx, t, cfg, r.base)
 	closed := false
@@ -67,10 +68,12 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 
 	serverCPU0, _ := ProcessCPU(t.PID)
 	driverCPU0, _ := ProcessCPU(os.Getpid())
+	nodes0 := r.probe.read()
 	stopProfile := startProfile(ctx, t, cfg.Duration, o.CPUProfile)
 	sendErr := modes[cfg.Mode](r, ctx)
 	stopProfile()
 	r.measureEnd(before, serverCPU0, driverCPU0)
+	r.measureNodes(nodes0, r.probe.read())
 	// The readers still run: copy each one's samples under no lock is a
 	// race, so stop reading first (closeAll) and summarise after.
 	closeAll(r.game, r.parts)
@@ -92,6 +95,10 @@ type loadRun struct {
 	game  *gameClient
 	parts []*participant
 	res   Result
+	// A cluster's nodes (Target.Nodes): read before the joins and over
+	// the pause after them (memory, the bus's idle traffic).
+	probe                           nodeProbe
+	nodesBefore, idleStart, idleEnd nodeReading
 }
 
 func (r *loadRun) logf(format string, args ...any) {
@@ -127,7 +134,9 @@ func (r *loadRun) join(ctx context.Context, start time.Time, before memory) erro
 	}
 	r.res.Join = time.Since(start)
 	r.logf("%d participants joined in %s", len(r.parts), r.res.Join.Round(time.Millisecond))
-	time.Sleep(time.Second) // let the arrival packets drain and writers exit
+	r.idleStart = r.probe.read()
+	time.Sleep(r.settle()) // let the arrival packets drain and writers exit
+	r.idleEnd = r.probe.read()
 	after := measureMemory(ctx, r.t)
 	r.res.RSSPerParticipant, r.res.HeapPerParticipant, r.res.GoroutinesPer = after.perParticipant(before, len(r.parts))
 	r.res.StackPerParticipant = float64(after.stack-before.stack) / float64(max(1, len(r.parts)))
@@ -140,6 +149,31 @@ func (r *loadRun) join(ctx context.Context, start time.Time, before memory) erro
 		}
 	}
 	return nil
+}
+
+// settle is the pause between the joins and the traffic: a second, and
+// three in a cluster, where it also measures the bus's idle traffic
+// (heartbeats, lease renewals: a few messages a second).
+func (r *loadRun) settle() time.Duration {
+	if len(r.t.Nodes) > 0 {
+		return 3 * time.Second
+	}
+	return time.Second
+}
+
+// measureNodes fills in a cluster's figures, node by node, from readings
+// at the start and end of the traffic phase.
+func (r *loadRun) measureNodes(start, end nodeReading) {
+	if len(r.t.Nodes) == 0 {
+		return
+	}
+	r.res.Nodes = nodeResults(r.t, r.parts, r.nodesBefore, r.idleEnd, start, end)
+	r.res.Bus = busResult(r.idleStart, r.idleEnd, start, end)
+	r.res.Edges = len(r.t.ParticipantURLs)
+	r.res.ServerCPU = 0
+	for _, n := range r.res.Nodes {
+		r.res.ServerCPU += n.CPU
+	}
 }
 
 // modes drive the traffic phase, one function per mode; each waits (10 s
@@ -232,6 +266,8 @@ func (r *loadRun) measureEnd(before memory, serverCPU0, driverCPU0 time.Duration
 
 func serverKind(t Target) string {
 	switch {
+	case len(t.Nodes) > 0:
+		return "cluster"
 	case t.InProcess:
 		return "inprocess"
 	case t.DebugURL != "":
@@ -252,7 +288,7 @@ func connectAll(ctx context.Context, t Target, cfg Config, base time.Time) ([]*p
 		go func() {
 			defer wg.Done()
 			for i := range idx {
-				p, err := dialParticipant(ctx, t, base, cfg.Batch)
+				p, err := dialParticipant(ctx, t.participantURL(i), t.ChannelID, base, cfg.Batch)
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
