@@ -95,7 +95,7 @@ func parseRequest(p *wire.Packet) (*request, *Error) {
 
 // request is the method call a packet carries; nil when there is none to
 // run (a reply, or a packet that did not parse, already answered).
-func (s *session) request(c *conn, p *wire.Packet, parseErr *Error) *request {
+func (s *session) request(c peer, p *wire.Packet, parseErr *Error) *request {
 	if parseErr != nil {
 		s.replyLocked(c, 0, nil, parseErr)
 		return nil
@@ -149,7 +149,7 @@ func (s *session) finish(c *conn, r *request, result []byte, e *Error) {
 }
 
 // respond replies unless the caller asked to discard a success.
-func (s *session) respond(c *conn, r *request, result []byte, e *Error) {
+func (s *session) respond(c peer, r *request, result []byte, e *Error) {
 	if e == nil && r.discard {
 		return
 	}
@@ -164,7 +164,7 @@ func isFatal(code int) bool {
 	return code == wire.CodeMemoryLimit
 }
 
-func (s *session) replyLocked(c *conn, id uint32, result []byte, e *Error) {
+func (s *session) replyLocked(c peer, id uint32, result []byte, e *Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reply(c, id, result, e)
@@ -172,7 +172,7 @@ func (s *session) replyLocked(c *conn, id uint32, result []byte, e *Error) {
 
 // handleParticipant runs one packet from a participant.
 func (s *session) handleParticipant(p *participant, pk *wire.Packet, parseErr *Error) {
-	c := p.conn
+	c := p.peer()
 	r := s.request(c, pk, parseErr)
 	if r == nil {
 		return
@@ -181,7 +181,9 @@ func (s *session) handleParticipant(p *participant, pk *wire.Packet, parseErr *E
 	// 4003 and never runs.
 	switch r.method {
 	case "setCompression":
-		s.setCompression(c, r, &s.m.streams)
+		if p.conn != nil { // a remote participant's edge negotiates it
+			s.setCompression(p.conn, r, &s.m.streams)
+		}
 	case "giveInput":
 		s.giveInput(p, r)
 	case "getTime":

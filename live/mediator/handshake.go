@@ -84,11 +84,44 @@ func (m *Mediator) baseURL(r *http.Request, ws bool) string {
 	return "http://" + r.Host
 }
 
-// ServeHosts is endpoint discovery: this server is the only host.
+// ServeHosts is endpoint discovery: this server, then (in a cluster) every
+// other live node. A game client that loses its node reconnects to the
+// next one in the list (the SDKs rotate through it), which takes the
+// channel's lease once the dead node's expires.
 func (m *Mediator) ServeHosts(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Write(mustJSON([]map[string]string{{"address": m.baseURL(r, true) + GameClientPath}}))
+	hosts := []map[string]string{{"address": m.baseURL(r, true) + GameClientPath}}
+	if m.opts.Bus != nil {
+		me := m.opts.Bus.NodeID()
+		for _, n := range m.opts.Bus.Nodes() {
+			if n.ID != me && n.URL != "" {
+				hosts = append(hosts, map[string]string{"address": wsURL(n.URL) + GameClientPath})
+			}
+		}
+	}
+	w.Write(mustJSON(hosts))
+}
+
+// wsURL turns a node's http(s) base URL into its ws(s) one.
+func wsURL(u string) string {
+	return strings.Replace(strings.Replace(strings.TrimRight(u, "/"), "https://", "wss://", 1), "http://", "ws://", 1)
+}
+
+// ViewerURL is the base URL (http or https) of the least-loaded live node
+// of the cluster, for handing a viewer its socket; "" when the mediator
+// is not in a cluster.
+func (m *Mediator) ViewerURL() string {
+	if m.opts.Bus == nil {
+		return ""
+	}
+	best, load := "", 0
+	for _, n := range m.opts.Bus.Nodes() {
+		if n.URL != "" && (best == "" || n.Participants < load) {
+			best, load = n.URL, n.Participants
+		}
+	}
+	return strings.TrimRight(best, "/")
 }
 
 // rejectAfterUpgrade completes the handshake and closes with code: that is
@@ -193,6 +226,14 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 		m.rejectAfterUpgrade(w, r, wire.CodeAlreadyRunning, "A different interactive session is already running for the channel.")
 		return
 	}
+	if m.opts.Bus != nil {
+		s.home = newHome(s, m.opts.Bus)
+		if code, reason := s.home.claimLease(ctx); code != 0 {
+			m.rejectAfterUpgrade(w, r, code, reason)
+			return
+		}
+		defer s.home.stop()
+	}
 	ws, sock, err := m.upgrade(w, r)
 	if err != nil {
 		return
@@ -220,6 +261,12 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 		}
 		c.ReadLoop(4<<10, func(*wire.Packet, *Error) {})
 		return
+	}
+	if s.home != nil {
+		if err := s.home.start(); err != nil {
+			m.log.Error("cluster subscribe", "channel", s.channelID, "err", err)
+			c.CloseWith(wire.CodeRestart, "The cluster's bus cannot be reached; try again.")
+		}
 	}
 	m.log.Info("game client connected", "channel", s.channelID, "user", user.Username, "version", versionID)
 	c.ReadLoop(4<<20, func(p *wire.Packet, e *Error) { s.handleGame(c, p, e) })
@@ -321,6 +368,11 @@ func (m *Mediator) ServeParticipant(w http.ResponseWriter, r *http.Request) {
 	token := param(r, "key")
 	if token == "" {
 		token = bearer(param(r, "Authorization"))
+	}
+	if m.opts.Bus != nil { // the channel's home checks the key and the ban
+		m.serveClusterParticipant(w, r, token, addr)
+		addr = ""
+		return
 	}
 	var user User
 	anonymous := token == ""
@@ -454,4 +506,39 @@ func (m *Mediator) isStopping() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.stopping
+}
+
+// serveClusterParticipant upgrades a viewer's socket and hands it to the
+// channel's edge here; addr is the client address it holds a socket of.
+func (m *Mediator) serveClusterParticipant(w http.ResponseWriter, r *http.Request, token, addr string) {
+	channelID, err := strconv.ParseInt(param(r, "channel"), 10, 64)
+	if err != nil {
+		if addr != "" {
+			m.addrs.Leave(addr)
+		}
+		m.rejectAfterUpgrade(w, r, wire.CodeChannelOffline, "The channel is not online.")
+		return
+	}
+	viewer := ""
+	if token == "" {
+		viewer = viewerID(r)
+	}
+	ws, sock, err := m.upgrade(w, r)
+	if err != nil {
+		if addr != "" {
+			m.addrs.Leave(addr)
+		}
+		return
+	}
+	c := newConn(ws, sock, m.writers, transport.Options{Batch: param(r, "batch") == "1",
+		MaxItems: m.opts.ParticipantQueue, MaxBytes: 4 << 20, Timeouts: m.timeouts()})
+	if !m.addConn(c) {
+		if addr != "" {
+			m.addrs.Leave(addr)
+		}
+		c.Abort(wire.CodeRestart, "server restarting")
+		return
+	}
+	c.addr = addr // removeConn gives it back
+	go m.serveEdge(c, channelID, token, viewer)
 }

@@ -57,6 +57,9 @@ func (b *movePace) allow(nowMS int64, rate float64) bool {
 // allowMove paces the moves of one control (a joystick's sampleRate, a
 // screen's moveThrottle) for p with the same bucket.
 func (p *participant) allowMove(controlID string, nowMS int64, rate float64) bool {
+	if p.remote != nil { // judged at its edge (see checkInput)
+		return true
+	}
 	pace := p.movePace[controlID]
 	if pace == nil {
 		if p.movePace == nil {
@@ -101,7 +104,9 @@ func (s *session) checkInput(p *participant, in *state.Object, now time.Time) (c
 	if p.mutedUntil > now.UnixMilli() {
 		return "", 0, badInput("%s", mutedMessage(p.mutedUntil, now.UnixMilli()))
 	}
-	if rate := s.m.opts.InputRate; rate > 0 && !p.allowInput(now, rate) {
+	// A remote participant's pace was judged at its edge, where its input
+	// arrived: the bus would bunch it again here.
+	if rate := s.m.opts.InputRate; rate > 0 && p.remote == nil && !p.allowInput(now, rate) {
 		return "", 0, badInput("Input comes too fast: at most %g inputs a second (bursts of %d) from one participant.", rate, inputBurst(rate))
 	}
 	controlID, ok := in.String("controlID")
@@ -284,7 +289,7 @@ func costOf(c *control) int64 {
 // charged first, without holding the session lock across the database
 // call.
 func (s *session) giveInput(p *participant, r *request) {
-	c := p.conn
+	c := p.peer()
 	in, e := parseInput(r.params)
 	if e != nil {
 		s.replyLocked(c, r.id, nil, e)

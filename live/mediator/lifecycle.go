@@ -85,6 +85,10 @@ func (s *session) addGroup(g *group) {
 func (s *session) join(p *participant) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.joinLocked(p)
+}
+
+func (s *session) joinLocked(p *participant) bool {
 	if s.ended {
 		return false
 	}
@@ -102,7 +106,7 @@ func (s *session) join(p *participant) bool {
 			s.removeLocked(old)
 			// 4025, not 1000: the SDKs reconnect after 1000-1999, and two tabs
 			// of one viewer would then replace each other forever.
-			old.conn.CloseWith(wire.CodeAccessRevoked, "replaced by a newer connection of the same user")
+			old.peer().CloseWith(wire.CodeAccessRevoked, "replaced by a newer connection of the same user")
 		}
 		s.byUser[p.userID] = p
 	}
@@ -198,6 +202,9 @@ func (s *session) leave(p *participant) {
 
 func (s *session) removeLocked(p *participant) {
 	delete(s.parts, p.sessionID)
+	if p.remote != nil {
+		s.home.forget(p)
+	}
 	if !p.anonymous && s.byUser[p.userID] == p {
 		delete(s.byUser, p.userID)
 	}
@@ -222,7 +229,13 @@ func (s *session) end() {
 	}
 	s.ended = true
 	for _, p := range s.parts {
-		p.conn.CloseWith(code, reason)
+		if p.conn != nil {
+			p.conn.CloseWith(code, reason)
+		}
+	}
+	if s.home != nil { // one message closes (or keeps) every edge's participants
+		code, reason = s.home.endCode(code, reason)
+		s.home.publish(&outMsg{kind: outEnded, code: code, reason: reason})
 	}
 	s.parts = map[string]*participant{}
 	s.byUser = map[int64]*participant{}

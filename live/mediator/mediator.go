@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -128,6 +129,10 @@ type Mediator struct {
 	started  map[int64]chan struct{} // closed when the channel's session starts
 	conns    map[*conn]struct{}
 	stopping bool
+	// edges are the channels whose viewers this node holds in a cluster
+	// (edge.go); edgeViewers counts those viewers, the node's load.
+	edges       map[int64]*edge
+	edgeViewers atomic.Int64
 
 	writers *transport.Writers
 	streams streamBudget // participants' compression streams
@@ -159,10 +164,14 @@ func New(store Store, clock func() time.Time, logger *slog.Logger, opts Options)
 		files:    map[string]*session{},
 		started:  map[int64]chan struct{}{},
 		conns:    map[*conn]struct{}{},
+		edges:    map[int64]*edge{},
 		stopPing: make(chan struct{}),
 		writers:  transport.NewWriters(),
 	}
 	m.streams.limit = opts.CompressionBudget
+	if opts.Bus != nil {
+		opts.Bus.OnConnection(m.busIs)
+	}
 	if opts.SocketsPerAddress > 0 {
 		m.addrs = limits.NewGate(opts.SocketsPerAddress)
 	}
@@ -270,4 +279,18 @@ func (m *Mediator) startPinger() {
 			round = round[n:]
 		}
 	}()
+}
+
+// busIs tells every edge of this node that the bus went down or came back.
+func (m *Mediator) busIs(up bool) {
+	m.mu.Lock()
+	edges := make([]*edge, 0, len(m.edges))
+	for _, e := range m.edges {
+		edges = append(edges, e)
+	}
+	m.mu.Unlock()
+	for _, e := range edges {
+		<-e.subscribed
+		e.busIs(up)
+	}
 }

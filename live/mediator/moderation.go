@@ -99,7 +99,7 @@ func (m *Mediator) Remove(channelID int64, v Viewer, reason string) int {
 	for _, p := range s.parts {
 		if v.matches(p) {
 			s.removeLocked(p)
-			p.conn.CloseWith(wire.CodeAccessRevoked, reason)
+			p.peer().CloseWith(wire.CodeAccessRevoked, reason)
 			n++
 		}
 	}

@@ -25,7 +25,8 @@ type participant struct {
 	group      string // props' groupID
 	isDisabled bool   // props' disabled
 	size       int64  // estimated memory (see participantSize)
-	conn       *conn
+	conn       *conn   // its socket here; nil when an edge holds it
+	remote     *remote // where it is when an edge holds it (home.go)
 	// movePace paces each joystick's and screen's moves (see moveBurst).
 	movePace map[string]*movePace
 	// input limits p's inputs (Options.InputRate); nil until the first.
@@ -43,6 +44,20 @@ func isFixedParticipantKey(k string) bool {
 }
 
 func (p *participant) groupID() string { return p.group }
+
+// peer is where a participant's replies and close go: its socket, or its
+// edge through the bus.
+type peer interface {
+	Send(b []byte) bool
+	CloseWith(code int, reason string)
+}
+
+func (p *participant) peer() peer {
+	if p.conn != nil {
+		return p.conn
+	}
+	return p.remote
+}
 
 func (p *participant) disabled() bool { return p.isDisabled }
 

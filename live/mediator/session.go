@@ -45,6 +45,13 @@ type session struct {
 	memWarned   bool
 	views       map[string]*view // by group; nil after any game-client method
 	memoryLimit int64
+
+	// home is the session's side of the bus in a cluster (nil alone):
+	// its participants are held by edges (home.go).
+	home *home
+	// replica marks an edge's copy of a session homed elsewhere
+	// (edge.go): it never numbers packets itself.
+	replica bool
 }
 
 type scene struct {
@@ -75,6 +82,9 @@ func (g *group) sceneID() string {
 
 // nextSeq returns the seq of the next packet sent.
 func (s *session) nextSeq() uint32 {
+	if s.replica { // an edge's own replies carry the last seq it saw
+		return s.seq
+	}
 	s.seq++
 	if s.seq > math.MaxInt32 {
 		s.seq = 1
@@ -115,14 +125,23 @@ func (s *session) toGame(name string, params []byte) {
 	s.game.Send(b)
 }
 
-// toParticipants sends one event to many participants, encoded once.
+// toParticipants sends one event to many participants, encoded once;
+// those held by edges get it in one bus message.
 func (s *session) toParticipants(ps []*participant, name string, params []byte) {
 	if len(ps) == 0 {
 		return
 	}
 	b := s.method(name, params)
+	far := 0
 	for _, p := range ps {
-		p.conn.Send(b)
+		if p.conn != nil {
+			p.conn.Send(b)
+		} else {
+			far++
+		}
+	}
+	if far > 0 {
+		s.home.sendFrame(ps, far, b)
 	}
 }
 
@@ -133,7 +152,7 @@ func (s *session) everywhere(ps []*participant, name string, params []byte) {
 }
 
 // reply answers a client's method.
-func (s *session) reply(c *conn, id uint32, result []byte, e *Error) {
+func (s *session) reply(c peer, id uint32, result []byte, e *Error) {
 	c.Send(appendReply(make([]byte, 0, len(result)+64), id, result, e, s.nextSeq()))
 }
 

@@ -1,0 +1,160 @@
+package mediator
+
+import (
+	"encoding/json"
+
+	"github.com/mixstudio/mixstudio/live/state"
+	"github.com/mixstudio/mixstudio/live/wire"
+)
+
+// An edge's replica is a session that holds what the edge's viewers were
+// shown: the scenes, controls and groups the home sent them, its ready
+// state, and each viewer's own participant object. It is kept by reading
+// the frames the home publishes, the same bytes the viewers get, so it
+// cannot say anything the viewers were not told; and since every change
+// of a scene is sent to the viewers on it, the replica of any scene an
+// edge's viewer sees is current. checkInput and getScenes run on it.
+
+func newReplica(m *Mediator, channelID int64) *session {
+	s := &session{m: m, channelID: channelID, replica: true, throttle: newThrottles()}
+	s.resetReplica()
+	return s
+}
+
+// resetReplica forgets everything: a new home session will show it again.
+func (s *session) resetReplica() {
+	s.isReady, s.seq = false, 0
+	s.scenes, s.sceneIdx = nil, map[string]*scene{}
+	s.groups, s.groupIdx = nil, map[string]*group{}
+	s.parts = map[string]*participant{}
+	s.byUser = map[int64]*participant{}
+}
+
+// apply updates the replica from one frame for participants.
+func (s *session) apply(frame []byte) {
+	pks, _, err := wire.DecodeFrame(frame)
+	if err != nil || len(pks) != 1 || pks[0].Type != wire.TypeMethod {
+		return
+	}
+	pk := &pks[0]
+	if pk.Seq > 0 {
+		s.seq = uint32(pk.Seq)
+	}
+	var p struct {
+		IsReady      bool              `json:"isReady"`
+		SceneID      string            `json:"sceneID"`
+		Scenes       []json.RawMessage `json:"scenes"`
+		Controls     []json.RawMessage `json:"controls"`
+		Groups       []json.RawMessage `json:"groups"`
+		Participants []json.RawMessage `json:"participants"`
+	}
+	switch pk.Method {
+	case "onReady", "onParticipantJoin", "onParticipantUpdate",
+		"onSceneCreate", "onSceneUpdate", "onControlCreate", "onControlUpdate", "onControlDelete",
+		"onGroupCreate", "onGroupUpdate":
+	default:
+		return // events, world updates: no state an edge judges input by
+	}
+	if json.Unmarshal(pk.Params, &p) != nil {
+		return
+	}
+	switch pk.Method {
+	case "onReady":
+		s.isReady = p.IsReady
+	case "onParticipantJoin", "onParticipantUpdate":
+		for _, raw := range p.Participants {
+			o, ok := parseObject(raw)
+			if !ok {
+				continue
+			}
+			id, _ := o.String("sessionID")
+			if x := s.parts[id]; x != nil {
+				x.setProps(o)
+			}
+		}
+	case "onSceneCreate", "onSceneUpdate":
+		for _, raw := range p.Scenes {
+			if sc, e := parseScene(raw, state.Tag{}, ""); e == nil {
+				s.putScene(sc)
+			}
+		}
+	case "onControlCreate", "onControlUpdate":
+		if sc := s.sceneIdx[p.SceneID]; sc != nil {
+			for _, raw := range p.Controls {
+				if c, e := parseControl(raw, state.Tag{}, ""); e == nil {
+					sc.putControl(c)
+				}
+			}
+		}
+	case "onControlDelete":
+		if sc := s.sceneIdx[p.SceneID]; sc != nil {
+			for _, raw := range p.Controls {
+				var c struct {
+					ControlID string `json:"controlID"`
+				}
+				if json.Unmarshal(raw, &c) == nil {
+					sc.dropControl(c.ControlID)
+				}
+			}
+		}
+	case "onGroupCreate", "onGroupUpdate":
+		for _, raw := range p.Groups {
+			if g, e := parseGroup(raw, state.Tag{}, ""); e == nil {
+				s.putGroup(g)
+			}
+		}
+	}
+}
+
+func (s *session) putScene(sc *scene) {
+	if old := s.sceneIdx[sc.id]; old != nil {
+		for i := range s.scenes {
+			if s.scenes[i] == old {
+				s.scenes[i] = sc
+			}
+		}
+		s.sceneIdx[sc.id] = sc
+		return
+	}
+	s.addScene(sc)
+}
+
+func (s *session) putGroup(g *group) {
+	if old := s.groupIdx[g.id]; old != nil {
+		for i := range s.groups {
+			if s.groups[i] == old {
+				s.groups[i] = g
+			}
+		}
+		s.groupIdx[g.id] = g
+		return
+	}
+	s.addGroup(g)
+}
+
+func (sc *scene) putControl(c *control) {
+	if old := sc.ctrlIdx[c.id]; old != nil {
+		for i := range sc.controls {
+			if sc.controls[i] == old {
+				sc.controls[i] = c
+			}
+		}
+	} else {
+		sc.controls = append(sc.controls, c)
+	}
+	sc.ctrlIdx[c.id] = c
+}
+
+func (sc *scene) dropControl(id string) {
+	if sc.ctrlIdx[id] == nil {
+		return
+	}
+	delete(sc.ctrlIdx, id)
+	kept := sc.controls[:0:0]
+	for _, c := range sc.controls {
+		if c.id != id {
+			kept = append(kept, c)
+		}
+	}
+	sc.controls = kept
+}
