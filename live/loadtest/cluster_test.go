@@ -165,9 +165,10 @@ func TestClusterRun(t *testing.T) {
 				t.Errorf("%s: its participants gave %d inputs, want %d", name, e.InputsGiven, res.InputsSent/edges)
 			}
 		}
-		// Each input crosses once, edge to home.
-		if in, _ := res.Bus.PerEvent(res.InputsSent); in > 1.5 {
-			t.Errorf("bus: %.2f messages in per input: %s", in, res.Line())
+		// Each input crosses once, edge to home, and its reply (the driver
+		// asks for one) once, home to the subject every edge reads.
+		if in, out := res.Bus.PerEvent(res.InputsSent); in > 2.5 || out > 1+edges+0.5 {
+			t.Errorf("bus: %.2f messages in and %.2f out per input, want about 2 and %d: %s", in, out, 1+edges, res.Line())
 		}
 		if !strings.Contains(res.Line(), "edge1.cpu/input=") {
 			t.Errorf("line: %s", res.Line())

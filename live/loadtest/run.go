@@ -325,14 +325,18 @@ func connectAll(ctx context.Context, t Target, cfg Config, base time.Time) ([]*p
 }
 
 // closeAll ends the game client (the session ends: participants get
-// 4016), then the participants; it waits for their readers, briefly.
+// 4016), then the participants; it waits for their readers, 5 s at most
+// in all, then closes whichever sockets are still open.
 func closeAll(game *gameClient, parts []*participant) {
 	game.close()
-	deadline := time.After(5 * time.Second)
+	deadline := time.NewTimer(5 * time.Second)
+	defer deadline.Stop()
+wait:
 	for _, p := range parts {
 		select {
 		case <-p.done:
-		case <-deadline:
+		case <-deadline.C:
+			break wait
 		}
 	}
 	for _, p := range parts {
