@@ -39,6 +39,8 @@ type serveOptions struct {
 	socketsPerAddress  int
 	requestsPerAddress int
 	addresses          limits.Addresses
+	// cluster joins a cluster of nodes over NATS (app_cluster.go).
+	cluster clusterOptions
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -57,7 +59,10 @@ func serveCommand(ctx context.Context, name string, args []string, stderr io.Wri
 	if !mediatorOnly {
 		fs.StringVar(&opts.publicURL, "public-url", "", "URL viewers reach this server at (turns on sign-in)")
 		fs.BoolVar(&opts.allowPrivateWebhooks, "allow-private-webhooks", false, "let reactions' webhooks reach loopback, private and link-local addresses")
+	} else {
+		fs.StringVar(&opts.publicURL, "public-url", "", "URL clients reach this node at (handed out by discovery in a cluster)")
 	}
+	opts.cluster.flags(fs)
 	fs.Float64Var(&opts.inputRate, "input-rate", limits.InputPerSecond, "giveInput a second one participant may send on average, bursts of twice that (0: no limit)")
 	fs.IntVar(&opts.socketsPerAddress, "sockets-per-address", limits.ParticipantSocketsPerAddress, "participant sockets one client address may hold open (0: no cap)")
 	fs.IntVar(&opts.requestsPerAddress, "requests-per-address", limits.RequestsPerAddress, "plain HTTP requests one client address may have in progress at once (0: no cap)")
@@ -75,6 +80,9 @@ func serveCommand(ctx context.Context, name string, args []string, stderr io.Wri
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
 	}
+	if err := opts.cluster.check(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
@@ -87,6 +95,9 @@ func serveCommand(ctx context.Context, name string, args []string, stderr io.Wri
 // live sockets are closed with 1012 and the database is flushed and closed.
 func serve(ctx context.Context, ln net.Listener, opts serveOptions, logger *slog.Logger) error {
 	opts.listenURL = "http://" + ln.Addr().String()
+	if opts.cluster.enabled() && opts.cluster.nodeID == "" {
+		opts.cluster.nodeID = defaultNodeID(ln.Addr())
+	}
 	a, err := openApp(ctx, opts, logger)
 	if err != nil {
 		ln.Close()
@@ -144,6 +155,7 @@ type app struct {
 	db      *persistence.DB
 	web     *web.Server
 	console *console.Manager // nil for `mixstudio mediator`
+	cluster *clusterParts    // nil unless --nats or --nats-listen
 }
 
 func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app, error) {
@@ -156,11 +168,21 @@ func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app,
 		db.Close()
 		return nil, err
 	}
+	var parts *clusterParts
+	var bus mediator.Bus
+	if opts.cluster.enabled() {
+		if parts, err = joinCluster(ctx, opts, logger); err != nil {
+			db.Close()
+			return nil, err
+		}
+		bus = parts.node
+	}
 	live := mediator.New(db, time.Now, logger, mediator.Options{
 		PublicURL:         opts.publicURL,
 		InputRate:         orNoLimit(opts.inputRate),
 		SocketsPerAddress: int(orNoLimit(float64(opts.socketsPerAddress))),
 		ClientAddr:        opts.addresses.Of,
+		Bus:               bus,
 	})
 	var liveConsole *console.Manager
 	if !opts.mediatorOnly {
@@ -180,7 +202,7 @@ func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app,
 		RequestsPerAddress:      int(orNoLimit(float64(opts.requestsPerAddress))),
 		Console:                 liveConsole,
 	}, db)
-	return &app{db: db, web: w, console: liveConsole}, nil
+	return &app{db: db, web: w, console: liveConsole, cluster: parts}, nil
 }
 
 // orNoLimit turns a flag's 0 ("no limit") into the mediator's -1 (its 0
@@ -192,7 +214,10 @@ func orNoLimit(v float64) float64 {
 	return v
 }
 
+// close runs after the web server and the mediator have shut down: the
+// node leaves the cluster once its sessions have released their leases.
 func (a *app) close() {
+	a.cluster.close()
 	if err := a.db.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "mixstudio: closing database:", err)
 	}

@@ -73,9 +73,15 @@ func (s *Server) handlePlay(c echo.Context) error {
 
 // playCSP allows scripts from this server only: control text is data from
 // the game client and must never run. Sockets may go to the public URL's
-// host, which can differ from the page's (a separate mediator host).
+// host, which can differ from the page's (a separate mediator host), and
+// in a cluster to any of its nodes.
 func (s *Server) playCSP(c echo.Context) string {
 	connect := "'self' " + s.socketBase(c)
+	if s.cfg.Mediator != nil {
+		for _, u := range s.cfg.Mediator.NodeURLs() {
+			connect += " " + wsBase(u)
+		}
+	}
 	return "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'; " +
 		"connect-src " + connect + "; img-src 'self' data: https: http:; style-src 'self' 'unsafe-inline'"
 }

@@ -64,7 +64,7 @@ func (s *Server) handleParticipantJoin(c echo.Context) error {
 		}
 		return err
 	}
-	out := participantJoinJSON{SocketAddress: s.socketBase(c) + "/participant?channel=" + strconv.FormatInt(channelID, 10)}
+	out := participantJoinJSON{SocketAddress: s.viewerSocketBase(c) + "/participant?channel=" + strconv.FormatInt(channelID, 10)}
 	if out.ContentAddress, err = s.channelBundle(ctx, channelID); err != nil {
 		return err
 	}
@@ -89,6 +89,22 @@ func (s *Server) handleParticipantJoin(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, out)
+}
+
+// viewerSocketBase is where a viewer's socket goes: in a cluster the
+// least-loaded node (docs/scaling.md), else socketBase.
+func (s *Server) viewerSocketBase(c echo.Context) string {
+	if s.cfg.Mediator != nil {
+		if u := s.cfg.Mediator.ViewerURL(); u != "" {
+			return wsBase(u)
+		}
+	}
+	return s.socketBase(c)
+}
+
+// wsBase turns an http(s) base URL into its ws(s) one.
+func wsBase(u string) string {
+	return strings.Replace(strings.Replace(u, "https://", "wss://", 1), "http://", "ws://", 1)
 }
 
 // socketBase is ws://HOST (wss behind TLS or an https public URL).

@@ -71,6 +71,12 @@ type Node struct {
 
 	mu     sync.Mutex
 	leases map[int64]*lease // leases this node holds
+
+	// pending limits of subscriptions (the consts below; tests lower them)
+	pendingMsgs, pendingBytes int
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ mediator.Bus = (*Node)(nil)
@@ -103,6 +109,9 @@ func Join(ctx context.Context, o Options) (*Node, error) {
 		log:       o.Logger.With("node", o.NodeID),
 		closed:    make(chan struct{}),
 		leases:    map[int64]*lease{},
+
+		pendingMsgs:  pendingMsgs,
+		pendingBytes: pendingBytes,
 	}
 	n.conn.init()
 	n.reg.init()
@@ -113,6 +122,7 @@ func Join(ctx context.Context, o Options) (*Node, error) {
 		nats.ReconnectJitter(100*time.Millisecond, 100*time.Millisecond),
 		nats.PingInterval(max(o.LeaseTTL, time.Second)),
 		nats.MaxPingsOutstanding(2),
+		nats.DrainTimeout(5*time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			n.log.Warn("cluster: NATS disconnected", "err", err)
 			n.conn.set(false)
@@ -146,16 +156,24 @@ func Join(ctx context.Context, o Options) (*Node, error) {
 	if n.js, err = jetstream.New(nc); err != nil {
 		return fail(fmt.Errorf("cluster: jetstream: %w", err))
 	}
-	if n.homes, err = n.bucket(ctx, homesBucket, "home node of each channel (leases)"); err != nil {
-		return fail(err)
-	}
-	if n.nodes, err = n.bucket(ctx, nodesBucket, "live mediator nodes (heartbeats)"); err != nil {
+	if n.homes, n.nodes, err = n.buckets(ctx); err != nil {
 		return fail(err)
 	}
 	if err := n.startNodes(ctx); err != nil {
 		return fail(err)
 	}
 	return n, nil
+}
+
+// buckets opens (or makes) the cluster's two buckets.
+func (n *Node) buckets(ctx context.Context) (homes, nodes jetstream.KeyValue, err error) {
+	if homes, err = n.bucket(ctx, homesBucket, "home node of each channel (leases)"); err != nil {
+		return nil, nil, err
+	}
+	if nodes, err = n.bucket(ctx, nodesBucket, "live mediator nodes (heartbeats)"); err != nil {
+		return nil, nil, err
+	}
+	return homes, nodes, nil
 }
 
 // bucket opens a KV bucket, making it if it is the first node to need it.
@@ -180,6 +198,19 @@ func (n *Node) bucket(ctx context.Context, name, description string) (jetstream.
 		return nil, fmt.Errorf("cluster: bucket %s: %w", name, err)
 	}
 	return kv, nil
+}
+
+// remake makes the buckets again if err says a write found no bucket (a
+// NATS server that restarted without its store, or a bucket deleted by
+// hand), so that the cluster heals instead of failing every renewal.
+func (n *Node) remake(ctx context.Context, err error) bool {
+	if !errors.Is(err, jetstream.ErrNoStreamResponse) && !errors.Is(err, jetstream.ErrStreamNotFound) &&
+		!errors.Is(err, nats.ErrStreamNotFound) { // (KV watchers use the older API)
+		return false
+	}
+	n.log.Warn("cluster: a bucket is missing; making it again")
+	_, _, err = n.buckets(ctx)
+	return err == nil
 }
 
 // adoptTTL makes this node renew at the pace of the bucket it joined: the
@@ -221,9 +252,18 @@ func (n *Node) Subscribe(subject string, fn func(data []byte)) (stop func(), err
 	if err != nil {
 		return nil, fmt.Errorf("cluster: subscribe %s: %w", subject, err)
 	}
-	if err := sub.SetPendingLimits(pendingMsgs, pendingBytes); err != nil {
+	if err := sub.SetPendingLimits(n.pendingMsgs, n.pendingBytes); err != nil {
 		sub.Unsubscribe()
 		return nil, fmt.Errorf("cluster: subscribe %s: %w", subject, err)
+	}
+	// Once Subscribe returns, the server knows the subscription: what is
+	// published from then on reaches it (an edge subscribes, then asks the
+	// home for a snapshot). While disconnected, nats.go resubscribes on
+	// reconnect.
+	if n.nc.IsConnected() {
+		if err := n.nc.FlushTimeout(n.ttl); err != nil {
+			n.log.Warn("cluster: subscribe: flush", "subject", subject, "err", err)
+		}
 	}
 	var once sync.Once
 	return func() { once.Do(func() { sub.Unsubscribe() }) }, nil
@@ -238,6 +278,11 @@ func (n *Node) OnConnection(fn func(up bool)) { n.conn.add(fn) }
 // Close releases this node's leases, removes its heartbeat and drains
 // its connection (pending subscription callbacks run first).
 func (n *Node) Close() error {
+	n.closeOnce.Do(func() { n.closeErr = n.close() })
+	return n.closeErr
+}
+
+func (n *Node) close() error {
 	n.mu.Lock()
 	held := make([]*lease, 0, len(n.leases))
 	for _, l := range n.leases {
@@ -250,15 +295,15 @@ func (n *Node) Close() error {
 	n.stopNodes()
 	n.cancel()
 	n.wg.Wait()
-	err := n.nc.Drain()
-	if err != nil {
+	// Drain lets the subscriptions' pending callbacks run; cut off from
+	// the server there is nothing to drain.
+	var err error
+	if !n.Connected() {
+		n.nc.Close()
+	} else if err = n.nc.Drain(); err != nil {
 		n.nc.Close()
 	}
-	select {
-	case <-n.closed:
-	case <-time.After(30 * time.Second):
-		n.nc.Close()
-	}
+	<-n.closed // Drain closes within its timeout
 	n.conn.stop()
 	return err
 }
@@ -266,7 +311,9 @@ func (n *Node) Close() error {
 // connWatch reports connection changes to OnConnection's callbacks on a
 // goroutine of its own, in order, each change once.
 type connWatch struct {
-	mu     sync.Mutex
+	mu    sync.Mutex
+	epoch chan struct{} // closed at the next reconnect
+
 	fns    []func(bool)
 	queue  []bool
 	last   bool
@@ -279,8 +326,16 @@ func (c *connWatch) init() {
 	c.wake = make(chan struct{}, 1)
 	c.done = make(chan struct{})
 	c.exited = make(chan struct{})
+	c.epoch = make(chan struct{})
 	c.last = true
 	go c.run()
+}
+
+// reconnected returns a channel closed at the next reconnect.
+func (c *connWatch) reconnected() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.epoch
 }
 
 func (c *connWatch) add(fn func(bool)) {
@@ -297,6 +352,10 @@ func (c *connWatch) set(up bool) {
 	}
 	c.last = up
 	c.queue = append(c.queue, up)
+	if up {
+		close(c.epoch)
+		c.epoch = make(chan struct{})
+	}
 	c.mu.Unlock()
 	select {
 	case c.wake <- struct{}{}:

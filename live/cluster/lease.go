@@ -52,7 +52,7 @@ func (n *Node) ClaimHome(ctx context.Context, channelID int64, wait time.Duratio
 	if err != nil {
 		return nil, "", fmt.Errorf("cluster: watch lease of channel %d: %w", channelID, err)
 	}
-	defer w.Stop()
+	defer func() { go w.Stop() }() // see watch
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
@@ -65,7 +65,7 @@ func (n *Node) ClaimHome(ctx context.Context, channelID int64, wait time.Duratio
 		}
 		// Held by another node: wait for its key to go (released or
 		// expired), then try again.
-		if !waitGone(ctx, w.Updates(), deadline.C) {
+		if !n.waitGone(ctx, w.Updates(), deadline.C) {
 			if err := ctx.Err(); err != nil {
 				return nil, "", err
 			}
@@ -82,6 +82,9 @@ func (n *Node) tryClaim(ctx context.Context, key string) (rev uint64, holder str
 	ctx, cancel := context.WithTimeout(ctx, n.ttl)
 	defer cancel()
 	rev, err = n.homes.Create(ctx, key, []byte(n.id))
+	if n.remake(ctx, err) {
+		rev, err = n.homes.Create(ctx, key, []byte(n.id))
+	}
 	if err == nil {
 		return rev, "", nil
 	}
@@ -110,9 +113,16 @@ func (n *Node) tryClaim(ctx context.Context, key string) (rev uint64, holder str
 
 // waitGone reads a key watcher until it reports the key deleted or
 // expired (true), or until the deadline or ctx (false).
-func waitGone(ctx context.Context, updates <-chan jetstream.KeyValueEntry, deadline <-chan time.Time) bool {
+//
+// It also returns true every third of the TTL, to try again anyway: a
+// watcher can go quiet across a reconnect.
+func (n *Node) waitGone(ctx context.Context, updates <-chan jetstream.KeyValueEntry, deadline <-chan time.Time) bool {
+	retry := time.NewTimer(n.ttl / 3)
+	defer retry.Stop()
 	for {
 		select {
+		case <-retry.C:
+			return true
 		case e := <-updates:
 			if e != nil && e.Operation() != jetstream.KeyValuePut {
 				return true
@@ -152,6 +162,8 @@ func (l *lease) renew(taken time.Time) {
 	for {
 		select {
 		case <-l.stop:
+			return
+		case <-l.n.ctx.Done():
 			return
 		case <-giveUp.C:
 			l.n.log.Warn("cluster: home lease not renewed in time", "channel", l.channel)
@@ -203,6 +215,10 @@ func (l *lease) release() {
 		if l.wasLost {
 			return
 		}
+		if !l.n.Connected() {
+			l.n.log.Warn("cluster: cut off from NATS: the home lease expires by itself", "channel", l.channel)
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), l.n.ttl)
 		defer cancel()
 		if err := l.n.homes.Delete(ctx, l.key, jetstream.LastRevision(l.rev)); err != nil {
@@ -215,48 +231,38 @@ func (l *lease) release() {
 // none), starting with the current one. See mediator.Bus.
 func (n *Node) WatchHome(channelID int64, fn func(nodeID string)) (stop func(), err error) {
 	ctx, cancel := context.WithCancel(n.ctx)
-	w, err := n.homes.Watch(ctx, homeKey(channelID))
+	var stopped atomic.Bool
+	last, reported := "", false
+	var holder string // as this watcher has it; reported when its initial values are in
+	report := func(h string) {
+		if !stopped.Load() && (!reported || h != last) {
+			last, reported = h, true
+			fn(h)
+		}
+	}
+	var current bool
+	err = n.watch(ctx, n.homes, homeKey(channelID), keyWatch{
+		begin: func() { holder, current = "", false },
+		entry: func(e jetstream.KeyValueEntry) {
+			holder = ""
+			if e.Operation() == jetstream.KeyValuePut {
+				holder = string(e.Value())
+			}
+			if current {
+				report(holder)
+			}
+		},
+		current: func() { current = true; report(holder) },
+	})
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("cluster: watch home of channel %d: %w", channelID, err)
 	}
-	var stopped atomic.Bool
-	go func() {
-		last, reported := "", false
-		report := func(holder string) {
-			if stopped.Load() {
-				return
-			}
-			if !reported || holder != last {
-				last, reported = holder, true
-				fn(holder)
-			}
-		}
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case e, ok := <-w.Updates():
-				if !ok {
-					return
-				}
-				switch {
-				case e == nil: // the initial values are all in
-					report(last)
-				case e.Operation() == jetstream.KeyValuePut:
-					report(string(e.Value()))
-				default:
-					report("")
-				}
-			}
-		}
-	}()
-	// stop does not wait for the goroutine (fn may call it): it only
-	// makes sure fn is not called after it returns... unless fn is running.
+	// stop does not wait for the watching goroutine (fn may call stop);
+	// fn is not called after stop returns, unless it is running then.
 	return func() {
 		if !stopped.Swap(true) {
 			cancel()
-			w.Stop()
 		}
 	}, nil
 }

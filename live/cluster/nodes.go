@@ -48,24 +48,45 @@ func (r *nodeRegistry) init() {
 }
 
 // startNodes puts this node's first heartbeat and starts the heartbeat and
-// the watcher. A heartbeat under this id already there is either this
-// node's from an earlier run (it expires within a TTL) or another live
-// node's with the same id (it keeps being renewed): Join waits to tell.
+// the watcher; it returns once the watcher has read the current nodes.
 func (n *Node) startNodes(ctx context.Context) error {
 	if err := n.firstBeat(ctx); err != nil {
 		return err
 	}
-	w, err := n.nodes.WatchAll(n.ctx)
+	initial := make(chan struct{})
+	var once sync.Once
+	round := map[string]bool{} // nodes the current watcher has reported
+	err := n.watch(n.ctx, n.nodes, jetstream.AllKeys, keyWatch{
+		begin: func() { clear(round) },
+		entry: func(e jetstream.KeyValueEntry) {
+			if e.Operation() != jetstream.KeyValuePut {
+				delete(round, e.Key())
+				n.reg.remove(e.Key(), n.id)
+				return
+			}
+			var hb heartbeat
+			if err := json.Unmarshal(e.Value(), &hb); err != nil {
+				n.log.Warn("cluster: bad heartbeat", "key", e.Key(), "err", err)
+				return
+			}
+			round[e.Key()] = true
+			n.reg.put(mediator.BusNode{ID: e.Key(), URL: hb.URL, Participants: hb.Participants})
+		},
+		current: func() {
+			// A new watcher starts with the live nodes: the others
+			// left while this one was not watching.
+			for _, id := range n.reg.ids() {
+				if !round[id] {
+					n.reg.remove(id, n.id)
+				}
+			}
+			once.Do(func() { close(initial) })
+		},
+		stale: func() bool { return len(n.reg.stale(time.Now().Add(-2*n.ttl), n.id)) > 0 },
+	})
 	if err != nil {
 		return fmt.Errorf("cluster: watch nodes: %w", err)
 	}
-	initial := make(chan struct{})
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
-		defer w.Stop()
-		n.watchNodes(w, initial)
-	}()
 	n.reg.beats.Add(1)
 	go func() {
 		defer n.reg.beats.Done()
@@ -132,53 +153,12 @@ func (n *Node) beat() {
 		}
 		ctx, cancel := context.WithTimeout(n.ctx, n.ttl/3)
 		_, err := n.nodes.Put(ctx, n.id, n.beatValue())
+		if n.remake(ctx, err) {
+			_, err = n.nodes.Put(ctx, n.id, n.beatValue())
+		}
 		cancel()
 		if err != nil && n.ctx.Err() == nil {
 			n.log.Warn("cluster: node heartbeat", "err", err)
-		}
-	}
-}
-
-// watchNodes keeps the registry from the bucket's updates; expired and
-// deleted heartbeats make a node gone. A sweep drops nodes whose heartbeat
-// this node has not seen for two TTLs, in case a marker was missed while
-// the watcher caught up after a reconnect.
-func (n *Node) watchNodes(w jetstream.KeyWatcher, initial chan struct{}) {
-	sweep := time.NewTicker(n.ttl)
-	defer sweep.Stop()
-	for {
-		select {
-		case <-n.ctx.Done():
-			return
-		case <-sweep.C:
-			if !n.Connected() {
-				n.reg.touchAll() // nothing is known while cut off
-				continue
-			}
-			for _, id := range n.reg.stale(time.Now().Add(-2 * n.ttl)) {
-				n.reg.remove(id)
-			}
-		case e, ok := <-w.Updates():
-			if !ok {
-				return
-			}
-			if e == nil {
-				if initial != nil {
-					close(initial)
-					initial = nil
-				}
-				continue
-			}
-			if e.Operation() != jetstream.KeyValuePut {
-				n.reg.remove(e.Key())
-				continue
-			}
-			var hb heartbeat
-			if err := json.Unmarshal(e.Value(), &hb); err != nil {
-				n.log.Warn("cluster: bad heartbeat", "key", e.Key(), "err", err)
-				continue
-			}
-			n.reg.put(mediator.BusNode{ID: e.Key(), URL: hb.URL, Participants: hb.Participants})
 		}
 	}
 }
@@ -190,8 +170,8 @@ func (r *nodeRegistry) put(b mediator.BusNode) {
 }
 
 // remove drops a node and tells WatchNodes' callbacks (on the watcher's
-// goroutine, so in order).
-func (r *nodeRegistry) remove(id string) {
+// goroutine, so in order), unless it is this node (self).
+func (r *nodeRegistry) remove(id, self string) {
 	r.mu.Lock()
 	_, was := r.nodes[id]
 	delete(r.nodes, id)
@@ -200,7 +180,7 @@ func (r *nodeRegistry) remove(id string) {
 		fns = append(fns, fn)
 	}
 	r.mu.Unlock()
-	if !was {
+	if !was || id == self {
 		return
 	}
 	for _, fn := range fns {
@@ -208,26 +188,27 @@ func (r *nodeRegistry) remove(id string) {
 	}
 }
 
-func (r *nodeRegistry) stale(before time.Time) []string {
+func (r *nodeRegistry) ids() []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	var ids []string
-	for id, s := range r.nodes {
-		if s.seen.Before(before) {
-			ids = append(ids, id)
-		}
+	ids := make([]string, 0, len(r.nodes))
+	for id := range r.nodes {
+		ids = append(ids, id)
 	}
 	return ids
 }
 
-func (r *nodeRegistry) touchAll() {
-	r.mu.Lock()
-	now := time.Now()
+// stale lists the nodes but self whose last heartbeat arrived before before.
+func (r *nodeRegistry) stale(before time.Time, self string) []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var ids []string
 	for id, s := range r.nodes {
-		s.seen = now
-		r.nodes[id] = s
+		if id != self && s.seen.Before(before) {
+			ids = append(ids, id)
+		}
 	}
-	r.mu.Unlock()
+	return ids
 }
 
 // Nodes lists the live nodes, this one first, the others by id.
@@ -274,6 +255,9 @@ func (n *Node) stopNodes() {
 	}
 	close(n.reg.stop)
 	n.reg.beats.Wait() // no heartbeat may land after the delete
+	if !n.Connected() {
+		return // it expires by itself
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), n.ttl)
 	defer cancel()
 	if err := n.nodes.Delete(ctx, n.id); err != nil {

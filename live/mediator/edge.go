@@ -37,6 +37,7 @@ type edge struct {
 	epoch, n  uint64
 	announced bool // the viewers were announced to epoch
 	syncing   bool // a message was missed: waiting for the home's hello
+	orphaned  bool // the home let go of the lease or stopped: waiting for the next
 	busDown   bool // the bus is unreachable: input is refused
 }
 
@@ -53,6 +54,14 @@ type viewer struct {
 // serveEdge joins a participant socket to the channel through its home
 // (in a cluster, instead of serveParticipant).
 func (m *Mediator) serveEdge(c *conn, channelID int64, token, viewerID string) {
+	if !m.opts.Bus.Connected() { // no home could hear it join: come back later
+		defer m.removeConn(c)
+		m.log.Warn("handshake refused", "path", ParticipantPath, "channel", channelID,
+			"code", wire.CodeRestart, "reason", "the cluster's bus is unreachable")
+		c.CloseWith(wire.CodeRestart, "The cluster's bus cannot be reached; try again.")
+		c.ReadLoop(64<<10, func(*wire.Packet, *Error) {})
+		return
+	}
 	e, err := m.edgeFor(channelID)
 	if err != nil {
 		defer m.removeConn(c)
@@ -219,7 +228,7 @@ func (e *edge) handle(v *viewer, pk *wire.Packet, parseErr *Error) {
 // checkInput is the session's own check, on the replica; what only the
 // home knows (mutes, sparks, a cooldown set a moment ago) it checks again.
 func (e *edge) checkInput(v *viewer, r *request) *Error {
-	if v.p == nil || !e.announced || e.syncing || e.busDown {
+	if v.p == nil || !e.announced || e.syncing || e.orphaned || e.busDown {
 		return badInput("Interactive is not ready for input yet.")
 	}
 	in, err := parseInput(r.params)
@@ -306,12 +315,15 @@ func (e *edge) hello(msg *outMsg) {
 		v := e.viewers[slot]
 		e.send(&inMsg{kind: inJoin, slot: slot, token: v.token, viewerID: v.viewerID})
 	}
-	e.announced, e.syncing, e.busDown = true, false, false
+	e.announced, e.syncing, e.orphaned, e.busDown = true, false, false, false
 }
 
-// frame applies a frame to the replica and hands it to the viewers it names.
+// frame hands a frame to the viewers it names and applies it to the
+// replica. Frames for no viewer here are skipped: every change of a scene
+// goes to the viewers on it, and a viewer moved to another scene is sent
+// that scene whole, so the replica of every scene a viewer here sees is
+// current without them.
 func (e *edge) frame(msg *outMsg, me string) {
-	e.rep.apply(msg.frame)
 	var t *target
 	for i := range msg.targets {
 		if msg.targets[i].edge == me {
@@ -322,6 +334,7 @@ func (e *edge) frame(msg *outMsg, me string) {
 	if t == nil {
 		return
 	}
+	e.rep.apply(msg.frame)
 	b := append([]byte(nil), msg.frame...) // the bus reuses its buffer; sockets queue b
 	if t.all {
 		for _, v := range e.viewers {
@@ -339,7 +352,8 @@ func (e *edge) frame(msg *outMsg, me string) {
 }
 
 // homeIs follows the channel's lease: when the node that said hello no
-// longer holds it, that home is gone.
+// longer holds it, that home is gone. Its last messages may still come
+// (the lease and the messages travel apart): they are applied.
 func (e *edge) homeIs(nodeID string) {
 	e.rep.mu.Lock()
 	defer e.rep.mu.Unlock()
@@ -351,10 +365,10 @@ func (e *edge) homeIs(nodeID string) {
 // homeLost keeps the viewers and tells them the session is not ready
 // until a next home says hello.
 func (e *edge) homeLost() {
-	if !e.announced {
+	if !e.announced || e.orphaned {
 		return
 	}
-	e.announced = false
+	e.orphaned = true
 	e.tellReady(false)
 }
 

@@ -10,10 +10,9 @@ import (
 // An edge's replica is a session that holds what the edge's viewers were
 // shown: the scenes, controls and groups the home sent them, its ready
 // state, and each viewer's own participant object. It is kept by reading
-// the frames the home publishes, the same bytes the viewers get, so it
-// cannot say anything the viewers were not told; and since every change
-// of a scene is sent to the viewers on it, the replica of any scene an
-// edge's viewer sees is current. checkInput and getScenes run on it.
+// the frames the home publishes for them, the same bytes the viewers get,
+// so it cannot say anything the viewers were not told (edge.frame says
+// why that is enough). checkInput and getScenes run on it.
 
 func newReplica(m *Mediator, channelID int64) *session {
 	s := &session{m: m, channelID: channelID, replica: true, throttle: newThrottles()}

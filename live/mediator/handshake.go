@@ -108,6 +108,21 @@ func wsURL(u string) string {
 	return strings.Replace(strings.Replace(strings.TrimRight(u, "/"), "https://", "wss://", 1), "http://", "ws://", 1)
 }
 
+// NodeURLs are the base URLs of the cluster's live nodes (none when the
+// mediator is not in a cluster): a play page may open its socket on any.
+func (m *Mediator) NodeURLs() []string {
+	if m.opts.Bus == nil {
+		return nil
+	}
+	var out []string
+	for _, n := range m.opts.Bus.Nodes() {
+		if n.URL != "" {
+			out = append(out, strings.TrimRight(n.URL, "/"))
+		}
+	}
+	return out
+}
+
 // ViewerURL is the base URL (http or https) of the least-loaded live node
 // of the cluster, for handing a viewer its socket; "" when the mediator
 // is not in a cluster.

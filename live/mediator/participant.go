@@ -22,9 +22,9 @@ type participant struct {
 	// props holds the settable properties (disabled, groupID) and custom
 	// ones, each tagged for conflict resolution.
 	props      *state.Object
-	group      string // props' groupID
-	isDisabled bool   // props' disabled
-	size       int64  // estimated memory (see participantSize)
+	group      string  // props' groupID
+	isDisabled bool    // props' disabled
+	size       int64   // estimated memory (see participantSize)
 	conn       *conn   // its socket here; nil when an edge holds it
 	remote     *remote // where it is when an edge holds it (home.go)
 	// movePace paces each joystick's and screen's moves (see moveBurst).
