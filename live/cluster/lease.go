@@ -43,6 +43,11 @@ func (n *Node) ClaimHome(ctx context.Context, channelID int64, wait time.Duratio
 	if mine {
 		return nil, "", fmt.Errorf("cluster: channel %d: this node already holds its lease", channelID)
 	}
+	if !n.Connected() {
+		// A write sent now would wait in nats.go's reconnect buffer and
+		// might take the lease later, behind this node's back.
+		return nil, "", fmt.Errorf("cluster: channel %d: not connected to NATS", channelID)
+	}
 	key := homeKey(channelID)
 	// Watch before the first try so a release between the try and the
 	// wait is not missed.
@@ -56,12 +61,13 @@ func (n *Node) ClaimHome(ctx context.Context, channelID int64, wait time.Duratio
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
+		sent := time.Now()
 		rev, holder, err := n.tryClaim(ctx, key)
 		if err != nil {
 			return nil, "", err
 		}
 		if holder == "" {
-			return n.hold(channelID, key, rev, lost), "", nil
+			return n.hold(channelID, key, rev, sent, lost), "", nil
 		}
 		// Held by another node: wait for its key to go (released or
 		// expired), then try again.
@@ -135,14 +141,14 @@ func (n *Node) waitGone(ctx context.Context, updates <-chan jetstream.KeyValueEn
 	}
 }
 
-// hold starts renewing a lease just taken at rev.
-func (n *Node) hold(channelID int64, key string, rev uint64, lost func()) func() {
+// hold starts renewing a lease just taken at rev by a write sent at sent.
+func (n *Node) hold(channelID int64, key string, rev uint64, sent time.Time, lost func()) func() {
 	l := &lease{n: n, channel: channelID, key: key, lost: lost, rev: rev,
 		stop: make(chan struct{}), exited: make(chan struct{})}
 	n.mu.Lock()
 	n.leases[channelID] = l
 	n.mu.Unlock()
-	go l.renew(time.Now())
+	go l.renew(sent)
 	return l.release
 }
 
@@ -157,7 +163,7 @@ func (l *lease) renew(taken time.Time) {
 	expires := taken.Add(ttl)
 	tick := time.NewTicker(ttl / 3)
 	defer tick.Stop()
-	giveUp := time.NewTimer(ttl)
+	giveUp := time.NewTimer(time.Until(expires))
 	defer giveUp.Stop()
 	for {
 		select {
@@ -170,6 +176,9 @@ func (l *lease) renew(taken time.Time) {
 			l.fail()
 			return
 		case <-tick.C:
+		}
+		if !l.n.Connected() {
+			continue // see ClaimHome: nothing is sent into the reconnect buffer
 		}
 		sent := time.Now()
 		ctx, cancel := context.WithDeadline(l.n.ctx, expires)

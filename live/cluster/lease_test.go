@@ -129,6 +129,10 @@ func TestLeaseLostWhenServerGone(t *testing.T) {
 	if n := losses.Load(); n != 1 {
 		t.Fatalf("lost called %d times", n)
 	}
+	// Cut off, a claim is refused at once rather than queued.
+	if rel, _, err := a.ClaimHome(context.Background(), 10, timeout, func() {}); err == nil || rel != nil {
+		t.Fatalf("claim while cut off: %v", err)
+	}
 }
 
 // A lease another node took (here: deleted behind the holder's back and

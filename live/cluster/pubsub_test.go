@@ -122,3 +122,36 @@ func TestConnectionAcrossServerRestart(t *testing.T) {
 	case <-time.After(0):
 	}
 }
+
+// Messages counts what the server received and delivered: one publish
+// heard by two subscribers is one in and two out (the load test's "bus
+// messages per update").
+func TestServerCountsMessages(t *testing.T) {
+	const count = 1000
+	s := startServer(t)
+	a, _ := join(t, s.URL(), "a")
+	b, _ := join(t, s.URL(), "b")
+	got := make(chan struct{}, 2*count)
+	for _, n := range []*Node{a, b} {
+		stop, err := n.Subscribe("mix.2.out", func([]byte) { got <- struct{}{} })
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop()
+	}
+	in0, out0 := s.Messages()
+	for range count {
+		a.Publish("mix.2.out", []byte("x"))
+	}
+	for range 2 * count {
+		recv(t, got, "message")
+	}
+	in1, out1 := s.Messages()
+	// Heartbeats and lease renewals add a few of their own.
+	if d := in1 - in0; d < count || d > count+count/10 {
+		t.Fatalf("in: %d for %d publishes", d, count)
+	}
+	if d := out1 - out0; d < 2*count || d > 2*count+count/10 {
+		t.Fatalf("out: %d for %d publishes to two subscribers", d, count)
+	}
+}
