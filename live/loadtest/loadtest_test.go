@@ -179,9 +179,9 @@ func TestLineReportsEachNode(t *testing.T) {
 		Server: "cluster", Edges: 2, FanoutsSent: 2, Deliveries: 8, WantDeliveries: 8, ServerCPU: 3 * time.Millisecond,
 		Bus: Bus{In: 3, Out: 5, IdleIn: 0.5, IdleOut: 1.5, Traffic: time.Second},
 		Nodes: []NodeResult{
-			{Name: "home", CPU: time.Millisecond, RSSPerParticipant: math.NaN()},
-			{Name: "edge1", Participants: 2, Deliveries: 4, CPU: time.Millisecond, RSSPerParticipant: 9 * 1024},
-			{Name: "edge2", Participants: 2, Deliveries: 4, CPU: time.Millisecond, RSSPerParticipant: 8 * 1024},
+			{Name: "home", CPU: time.Millisecond, RSSEndPerParticipant: math.NaN()},
+			{Name: "edge1", Participants: 2, Deliveries: 4, CPU: time.Millisecond, RSSEndPerParticipant: 9 * 1024},
+			{Name: "edge2", Participants: 2, Deliveries: 4, CPU: time.Millisecond, RSSEndPerParticipant: 8 * 1024},
 		},
 	}
 	line := res.Line()
@@ -189,14 +189,14 @@ func TestLineReportsEachNode(t *testing.T) {
 		"server=cluster edges=2 n=4 ", "cpu_server/deliv=375.00us",
 		"bus_in=3 bus_out=5 bus_idle=0.5/1.5/s bus_in/update=1.25 bus_out/update=1.75",
 		"home.parts=0 home.cpu=0.00s home.cpu/update=500.00us edge1.parts=2 ",
-		"edge1.delivered=4 edge1.cpu/deliv=250.00us edge1.rss/part=9.00KiB",
-		"edge2.rss/part=8.00KiB",
+		"edge1.delivered=4 edge1.cpu/deliv=250.00us edge1.rss_end/part=9.00KiB",
+		"edge2.rss_end/part=8.00KiB",
 	} {
 		if !strings.Contains(line, want) {
 			t.Errorf("line lacks %q:\n%s", want, line)
 		}
 	}
-	if strings.Contains(line, "home.rss/part") {
+	if strings.Contains(line, "home.rss_end/part") {
 		t.Errorf("the home holds no participants: %s", line)
 	}
 }

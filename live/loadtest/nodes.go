@@ -19,9 +19,12 @@ type NodeResult struct {
 	CPU          time.Duration // during the traffic phase
 	Deliveries   int64         // fan-outs its participants received
 	InputsGiven  int64         // inputs its participants sent
-	// RSSPerParticipant: its RSS growth over the joins, per participant
-	// it holds (NaN for a node without participants).
-	RSSPerParticipant float64
+	// RSSEndPerParticipant: its RSS growth from before the joins to the
+	// end of the traffic, per participant it holds (NaN for a node without
+	// participants). Like Result.RSSEndPerParticipant, read without a
+	// forced GC (a mediator node has no debug endpoint): it includes the
+	// joins' and the traffic's garbage not yet returned.
+	RSSEndPerParticipant float64
 }
 
 // Bus is the bus's traffic during a run's traffic phase.
@@ -60,12 +63,12 @@ func (p nodeProbe) read() nodeReading {
 	return r
 }
 
-// nodeResults puts the readings together: beforeJoin/afterJoin around the
-// joins (memory), start/end around the traffic (CPU).
-func nodeResults(t Target, parts []*participant, beforeJoin, afterJoin, start, end nodeReading) []NodeResult {
+// nodeResults puts the readings together: beforeJoin and end for memory,
+// start and end (around the traffic) for CPU.
+func nodeResults(t Target, parts []*participant, beforeJoin, start, end nodeReading) []NodeResult {
 	out := make([]NodeResult, len(t.Nodes))
 	for i, n := range t.Nodes {
-		nr := NodeResult{Name: n.Name, CPU: end.cpu[i] - start.cpu[i], RSSPerParticipant: math.NaN()}
+		nr := NodeResult{Name: n.Name, CPU: end.cpu[i] - start.cpu[i], RSSEndPerParticipant: math.NaN()}
 		for _, p := range parts {
 			if p.url == n.URL {
 				nr.Participants++
@@ -73,8 +76,8 @@ func nodeResults(t Target, parts []*participant, beforeJoin, afterJoin, start, e
 				nr.InputsGiven += p.given.Load()
 			}
 		}
-		if nr.Participants > 0 && beforeJoin.rss[i] >= 0 && afterJoin.rss[i] >= 0 {
-			nr.RSSPerParticipant = float64(afterJoin.rss[i]-beforeJoin.rss[i]) / float64(nr.Participants)
+		if nr.Participants > 0 && beforeJoin.rss[i] >= 0 && end.rss[i] >= 0 {
+			nr.RSSEndPerParticipant = float64(end.rss[i]-beforeJoin.rss[i]) / float64(nr.Participants)
 		}
 		out[i] = nr
 	}
@@ -130,7 +133,7 @@ func (r Result) nodesLine(b *strings.Builder) {
 			fmt.Fprintf(b, " %s.cpu/input=%s", n.Name, perEach(n.CPU, r.InputsReceived))
 		}
 		if n.Participants > 0 {
-			fmt.Fprintf(b, " %s.rss/part=%s", n.Name, kib(n.RSSPerParticipant))
+			fmt.Fprintf(b, " %s.rss_end/part=%s", n.Name, kib(n.RSSEndPerParticipant))
 		}
 	}
 }

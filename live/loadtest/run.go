@@ -167,7 +167,7 @@ func (r *loadRun) measureNodes(start, end nodeReading) {
 	if len(r.t.Nodes) == 0 {
 		return
 	}
-	r.res.Nodes = nodeResults(r.t, r.parts, r.nodesBefore, r.idleEnd, start, end)
+	r.res.Nodes = nodeResults(r.t, r.parts, r.nodesBefore, start, end)
 	r.res.Bus = busResult(r.idleStart, r.idleEnd, start, end)
 	r.res.Edges = len(r.t.ParticipantURLs)
 	r.res.ServerCPU = 0
