@@ -101,7 +101,7 @@ func TestLoadtestCommandCluster(t *testing.T) {
 	bin := buildBinary(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "loadtest", "--edges", "2", "--mode", "fanout", "--n", "50", "--rate", "10", "--duration", "2s")
+	cmd := exec.CommandContext(ctx, bin, "loadtest", "--edges", "2", "--mode", "fanout", "--n", "50", "--rate", "20", "--duration", "2s")
 	var errOut bytes.Buffer
 	cmd.Stderr = &errOut
 	out, err := cmd.Output()
@@ -109,7 +109,7 @@ func TestLoadtestCommandCluster(t *testing.T) {
 		t.Fatalf("loadtest: %v\n%s", err, errOut.String())
 	}
 	line := string(out)
-	for _, want := range []string{"server=cluster edges=2 ", "fanouts=20 ", "delivered=1000/1000 ", "home.parts=0 ", "edge1.delivered=500 ", "edge2.delivered=500 "} {
+	for _, want := range []string{"server=cluster edges=2 ", "fanouts=40 ", "delivered=2000/2000 ", "home.parts=0 ", "edge1.delivered=1000 ", "edge2.delivered=1000 "} {
 		if !strings.Contains(line, want) {
 			t.Errorf("line lacks %q: %s", want, line)
 		}
@@ -118,8 +118,9 @@ func TestLoadtestCommandCluster(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no bus_out/update: %s", line)
 	}
-	if v, _ := strconv.ParseFloat(m[1], 64); v > 3 || v < 1.5 {
-		t.Errorf("bus_out/update=%s, want about 2 (one per edge; 25 if the home published per participant): %s", m[1], line)
+	// Wide bounds: see TestClusterRun (live/loadtest).
+	if v, _ := strconv.ParseFloat(m[1], 64); v > 5 || v < 1 {
+		t.Errorf("bus_out/update=%s, want about 2 (one per edge; 50 if the home published per participant): %s", m[1], line)
 	}
 }
 

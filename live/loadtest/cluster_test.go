@@ -122,9 +122,9 @@ func TestClusterRun(t *testing.T) {
 	}
 
 	t.Run("fanout", func(t *testing.T) {
-		res := run(t, c.Target, Config{Mode: ModeFanout, Participants: n, Rate: 10, Duration: 2 * time.Second})
-		if res.FanoutsSent != 20 || res.WantDeliveries != 20*n || res.Deliveries != res.WantDeliveries {
-			t.Errorf("sent %d fan-outs (want 20), delivered %d of %d", res.FanoutsSent, res.Deliveries, res.WantDeliveries)
+		res := run(t, c.Target, Config{Mode: ModeFanout, Participants: n, Rate: 20, Duration: 2 * time.Second})
+		if res.FanoutsSent != 40 || res.WantDeliveries != 40*n || res.Deliveries != res.WantDeliveries {
+			t.Errorf("sent %d fan-outs (want 40), delivered %d of %d", res.FanoutsSent, res.Deliveries, res.WantDeliveries)
 		}
 		if res.GameErrors != 0 || res.ParticipantErrors != 0 {
 			t.Errorf("errors: game %d (%s), participants %d", res.GameErrors, res.FirstError, res.ParticipantErrors)
@@ -134,21 +134,24 @@ func TestClusterRun(t *testing.T) {
 		}
 		for _, name := range []string{"edge1", "edge2"} {
 			e := nodeNamed(t, res, name)
-			if e.Participants != n/edges || e.Deliveries != 20*n/edges || e.CPU <= 0 {
-				t.Errorf("%s: %d participants, %d delivered, cpu %s; want %d, %d, some", name, e.Participants, e.Deliveries, e.CPU, n/edges, 20*n/edges)
+			if e.Participants != n/edges || e.Deliveries != 40*n/edges || e.CPU <= 0 {
+				t.Errorf("%s: %d participants, %d delivered, cpu %s; want %d, %d, some", name, e.Participants, e.Deliveries, e.CPU, n/edges, 40*n/edges)
 			}
 		}
-		// One message out to each edge per update (n/edges = 25 each if
-		// the home wrote to the bus per participant).
+		// One message out to each edge per update: 2 (50 if the home wrote
+		// to the bus per participant). The bounds are wide because the
+		// bus's own idle traffic (heartbeats, leases; 15 messages out a
+		// second), subtracted at its rate before the run, slips on a busy
+		// machine.
 		in, out := res.Bus.PerEvent(res.FanoutsSent)
-		if out > edges+1 || out < edges-0.5 {
+		if out > edges+3 || out < 1 {
 			t.Errorf("bus: %.2f messages out per update, want about %d (one per edge): %s", out, edges, res.Line())
 		}
-		if in > 2 {
+		if in > 3 {
 			t.Errorf("bus: %.2f messages in per update, want about 1 (the home publishes once): %s", in, res.Line())
 		}
 		line := res.Line()
-		for _, want := range []string{"server=cluster edges=2 ", "home.parts=0 ", "home.cpu/update=", "edge1.parts=25 ", "edge2.delivered=500 ", "edge2.cpu/deliv=", "bus_out/update="} {
+		for _, want := range []string{"server=cluster edges=2 ", "home.parts=0 ", "home.cpu/update=", "edge1.parts=25 ", "edge2.delivered=1000 ", "edge2.cpu/deliv=", "bus_out/update="} {
 			if !strings.Contains(line, want) {
 				t.Errorf("line lacks %q: %s", want, line)
 			}
@@ -167,7 +170,7 @@ func TestClusterRun(t *testing.T) {
 		}
 		// Each input crosses once, edge to home, and its reply (the driver
 		// asks for one) once, home to the subject every edge reads.
-		if in, out := res.Bus.PerEvent(res.InputsSent); in > 2.5 || out > 1+edges+0.5 {
+		if in, out := res.Bus.PerEvent(res.InputsSent); in > 2.5 || out > 1+edges+0.5 || in < 1.5 {
 			t.Errorf("bus: %.2f messages in and %.2f out per input, want about 2 and %d: %s", in, out, 1+edges, res.Line())
 		}
 		if !strings.Contains(res.Line(), "edge1.cpu/input=") {
