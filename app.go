@@ -61,6 +61,7 @@ func serveCommand(ctx context.Context, name string, args []string, stderr io.Wri
 		fs.BoolVar(&opts.allowPrivateWebhooks, "allow-private-webhooks", false, "let reactions' webhooks reach loopback, private and link-local addresses")
 	} else {
 		fs.StringVar(&opts.publicURL, "public-url", "", "URL clients reach this node at (handed out by discovery in a cluster)")
+		opts.cluster.edgeFlag(fs)
 	}
 	opts.cluster.flags(fs)
 	fs.Float64Var(&opts.inputRate, "input-rate", limits.InputPerSecond, "giveInput a second one participant may send on average, bursts of twice that (0: no limit)")
@@ -183,6 +184,7 @@ func openApp(ctx context.Context, opts serveOptions, logger *slog.Logger) (*app,
 		SocketsPerAddress: int(orNoLimit(float64(opts.socketsPerAddress))),
 		ClientAddr:        opts.addresses.Of,
 		Bus:               bus,
+		EdgeOnly:          opts.cluster.edgeOnly,
 	})
 	var liveConsole *console.Manager
 	if !opts.mediatorOnly {

@@ -21,6 +21,7 @@ type clusterOptions struct {
 	natsListen string        // --nats-listen: run a NATS server here, in this process, and join it
 	nodeID     string        // --node-id ("": hostname-port)
 	leaseTTL   time.Duration // --lease-ttl
+	edgeOnly   bool          // --edge-only (mediator): hold viewers only
 }
 
 func (c *clusterOptions) flags(fs *flag.FlagSet) {
@@ -30,11 +31,20 @@ func (c *clusterOptions) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.leaseTTL, "lease-ttl", cluster.DefaultLeaseTTL, "how long a dead node keeps a channel's home lease and its place in discovery")
 }
 
+// edgeFlag is mediator's --edge-only (a studio always takes its console's
+// game client, so serve has no such flag).
+func (c *clusterOptions) edgeFlag(fs *flag.FlagSet) {
+	fs.BoolVar(&c.edgeOnly, "edge-only", false, "in a cluster: hold viewers only and refuse game clients; the node then needs no database of its own (docs/scaling.md)")
+}
+
 func (c *clusterOptions) enabled() bool { return c.natsURL != "" || c.natsListen != "" }
 
 func (c *clusterOptions) check() error {
 	if c.natsURL != "" && c.natsListen != "" {
 		return errors.New("--nats and --nats-listen: give one (--nats-listen runs the server --nats would name)")
+	}
+	if c.edgeOnly && !c.enabled() {
+		return errors.New("--edge-only: only in a cluster (--nats)")
 	}
 	if c.enabled() && c.leaseTTL < time.Second/2 {
 		return fmt.Errorf("--lease-ttl %v: at least 500ms", c.leaseTTL)
@@ -82,14 +92,14 @@ func joinCluster(ctx context.Context, opts serveOptions, logger *slog.Logger) (*
 		public = opts.listenURL
 	}
 	node, err := cluster.Join(ctx, cluster.Options{
-		URL: url, NodeID: c.nodeID, PublicURL: public, LeaseTTL: c.leaseTTL, Logger: logger,
+		URL: url, NodeID: c.nodeID, PublicURL: public, LeaseTTL: c.leaseTTL, EdgeOnly: c.edgeOnly, Logger: logger,
 	})
 	if err != nil {
 		parts.close()
 		return nil, err
 	}
 	parts.node = node
-	logger.Info("joined the cluster", "nats", url, "node", node.NodeID(), "url", public, "lease_ttl", node.LeaseTTL())
+	logger.Info("joined the cluster", "nats", cluster.Redacted(url), "node", node.NodeID(), "url", public, "lease_ttl", node.LeaseTTL())
 	return parts, nil
 }
 

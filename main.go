@@ -25,7 +25,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "serve [--addr 127.0.0.1:8080] [--db mixstudio.db] [--public-url URL] [--trusted-proxy CIDR,...] [--input-rate N] [--sockets-per-address N] [--nats URL | --nats-listen ADDR] [--node-id ID] [--lease-ttl 3s]", "run the studio, the embedded mediator and the play pages (the default)", runServe},
-		{"mediator", "mediator [--addr] [--db] [--public-url URL] [--trusted-proxy] [--input-rate] [--sockets-per-address] [--nats URL | --nats-listen ADDR] [--node-id ID] [--lease-ttl 3s]", "run the mediator alone, for a public host", runMediator},
+		{"mediator", "mediator [--addr] [--db] [--public-url URL] [--trusted-proxy] [--input-rate] [--sockets-per-address] [--nats URL | --nats-listen ADDR] [--node-id ID] [--lease-ttl 3s] [--edge-only]", "run the mediator alone, for a public host", runMediator},
 		{"import", "import FILE.json [--db]", "create a project from an exported layout; prints the new version ID", runImport},
 		{"export", "export VERSION_ID [--db] [-o FILE]", "write a version's layout JSON", runExport},
 		{"bundle", "bundle upload VERSION_ID DIR_OR_ZIP [--db] | bundle remove VERSION_ID [--db]", "attach a custom-control bundle (a built CDK project) to a draft version, or remove it", runBundle},

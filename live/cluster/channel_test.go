@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -54,18 +55,21 @@ func newTestCluster(tb testing.TB) *testCluster {
 }
 
 // node starts a mediator joined to the cluster as id.
-func (c *testCluster) node(id string) *testNode {
+func (c *testCluster) node(id string) *testNode { return c.nodeWith(id, false) }
+
+// nodeWith starts a node that may be edge-only.
+func (c *testCluster) nodeWith(id string, edgeOnly bool) *testNode {
 	c.tb.Helper()
 	n := &testNode{id: id}
 	var h atomic.Pointer[http.Handler]
 	n.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*h.Load()).ServeHTTP(w, r) }))
 	bus, err := cluster.Join(context.Background(), cluster.Options{URL: c.nats.URL(), NodeID: id, PublicURL: n.server.URL,
-		LeaseTTL: time.Second, Logger: testkit.QuietLogger()})
+		LeaseTTL: time.Second, EdgeOnly: edgeOnly, Logger: testkit.QuietLogger()})
 	if err != nil {
 		c.tb.Fatal(err)
 	}
 	n.bus = bus
-	n.m = mediator.New(c.db, time.Now, testkit.QuietLogger(), mediator.Options{Bus: bus})
+	n.m = mediator.New(c.db, time.Now, testkit.QuietLogger(), mediator.Options{Bus: bus, EdgeOnly: edgeOnly})
 	handler := n.m.Handler()
 	h.Store(&handler)
 	c.tb.Cleanup(n.stop)
@@ -384,6 +388,11 @@ func TestAnEdgeThatMissedAMessageAnnouncesItsViewersAgain(t *testing.T) {
 	v.Seen("a fresh onParticipantJoin", func(p *testkit.Packet) bool {
 		return p.Method == "onParticipantJoin" && sessionOfJoin(t, p) == again
 	})
+	// Ready comes after the join, as on any join: input before it is
+	// refused, rightly, since the viewer has not been told it is ready.
+	v.Seen("onReady after the fresh join", func(p *testkit.Packet) bool {
+		return p.Method == "onReady" && readyOf(t, p) && joinedBefore(v, again, p)
+	})
 	for _, p := range v.History() {
 		if p.Method == "bogus" {
 			t.Fatal("the frame after the gap reached the viewer")
@@ -425,4 +434,84 @@ func TestAViewerReachingANodeCutOffFromTheBusIsToldToComeBack(t *testing.T) {
 	if code := v.CloseCode(); code != 1012 {
 		t.Fatalf("closed with %d, want 1012 (reconnect)", code)
 	}
+}
+
+func TestViewersAreHandedTheLeastLoadedNode(t *testing.T) {
+	c := newTestCluster(t)
+	a, b := c.node("a"), c.node("b")
+	game := c.gameClient(a)
+	game.Call("ready", map[string]any{"isReady": true})
+	c.viewer(a, "ann")
+	c.viewer(a, "amy")
+	deadline := time.Now().Add(testkit.Timeout)
+	for {
+		// Loads travel with the heartbeats: poll until b has heard a's.
+		loads := map[string]int{}
+		for _, n := range b.bus.Nodes() {
+			loads[n.ID] = n.Participants
+		}
+		if loads["a"] == 2 && len(loads) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("loads %v", loads)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := b.m.ViewerURL(); got != b.server.URL {
+		t.Fatalf("viewer URL %q, want b's %q", got, b.server.URL)
+	}
+	if got := b.m.NodeURLs(); len(got) != 2 {
+		t.Fatalf("node URLs %v", got)
+	}
+}
+
+// joinedBefore reports whether p arrived after the onParticipantJoin of
+// session id on v.
+func joinedBefore(v *testkit.Participant, id string, p *testkit.Packet) bool {
+	joined := false
+	for _, h := range v.History() {
+		if h.Method == "onParticipantJoin" && strings.Contains(string(h.Params), id) {
+			joined = true
+		}
+		if h == p {
+			return joined
+		}
+	}
+	return false
+}
+
+func TestAnEdgeOnlyNodeHoldsViewersButNoGameClient(t *testing.T) {
+	c := newTestCluster(t)
+	a, e := c.node("a"), c.nodeWith("e", true)
+
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+c.Token)
+	h.Set("X-Interactive-Version", fmt.Sprint(c.Version))
+	h.Set("X-Protocol-Version", "2.0")
+	refused := testkit.MustDial(t, testkit.WSURL(e.server.URL, mediator.GameClientPath, nil), h)
+	<-refused.Done()
+	if code := refused.CloseCode(); code != 1012 {
+		t.Fatalf("game client on an edge-only node: %d", code)
+	}
+	for _, n := range []*testNode{a, e} {
+		res, err := http.Get(n.server.URL + mediator.HostsPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hosts []struct{ Address string }
+		json.NewDecoder(res.Body).Decode(&hosts)
+		res.Body.Close()
+		want := testkit.WSURL(a.server.URL, mediator.GameClientPath, nil)
+		if len(hosts) != 1 || hosts[0].Address != want {
+			t.Fatalf("hosts on %s: %v, want only %s", n.id, hosts, want)
+		}
+	}
+
+	game := c.gameClient(a)
+	game.Call("ready", map[string]any{"isReady": true})
+	v := c.viewer(e, "eve")
+	game.Expect("onParticipantJoin")
+	v.Call("giveInput", map[string]any{"controlID": "btn", "event": "mousedown"})
+	game.Expect("giveInput")
 }

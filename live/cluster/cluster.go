@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,12 +49,16 @@ type Options struct {
 	PublicURL string
 	// LeaseTTL: see DefaultLeaseTTL (used when zero).
 	LeaseTTL time.Duration
+	// EdgeOnly says in the node's heartbeat that it refuses game clients
+	// (mediator.Options.EdgeOnly), so discovery leaves it out for them.
+	EdgeOnly bool
 	Logger   *slog.Logger
 }
 
 // Node is this process in the cluster. It implements mediator.Bus.
 type Node struct {
 	id, publicURL string
+	edgeOnly      bool
 	ttl           time.Duration
 	log           *slog.Logger
 
@@ -105,6 +111,7 @@ func Join(ctx context.Context, o Options) (*Node, error) {
 	n := &Node{
 		id:        o.NodeID,
 		publicURL: o.PublicURL,
+		edgeOnly:  o.EdgeOnly,
 		ttl:       o.LeaseTTL,
 		log:       o.Logger.With("node", o.NodeID),
 		closed:    make(chan struct{}),
@@ -120,11 +127,15 @@ func Join(ctx context.Context, o Options) (*Node, error) {
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond),
 		nats.ReconnectJitter(100*time.Millisecond, 100*time.Millisecond),
-		nats.PingInterval(max(o.LeaseTTL, time.Second)),
+		// A server that vanished without closing the socket is noticed
+		// after two unanswered pings: about a TTL.
+		nats.PingInterval(max(o.LeaseTTL/2, 250*time.Millisecond)),
 		nats.MaxPingsOutstanding(2),
 		nats.DrainTimeout(5*time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			n.log.Warn("cluster: NATS disconnected", "err", err)
+			if err != nil { // nil: Close
+				n.log.Warn("cluster: NATS disconnected", "err", err)
+			}
 			n.conn.set(false)
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
@@ -141,7 +152,7 @@ func Join(ctx context.Context, o Options) (*Node, error) {
 		}),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: cannot reach NATS at %s: %w", o.URL, err)
+		return nil, fmt.Errorf("cluster: cannot reach NATS at %s: %w", Redacted(o.URL), err)
 	}
 	n.nc = nc
 	n.conn.set(true)
@@ -159,10 +170,22 @@ func Join(ctx context.Context, o Options) (*Node, error) {
 	if n.homes, n.nodes, err = n.buckets(ctx); err != nil {
 		return fail(err)
 	}
+	n.adoptTTL(ctx)
 	if err := n.startNodes(ctx); err != nil {
 		return fail(err)
 	}
 	return n, nil
+}
+
+// Redacted hides passwords in a list of NATS URLs, for messages and logs.
+func Redacted(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		if u, err := url.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
+			parts[i] = u.Redacted()
+		}
+	}
+	return strings.Join(parts, ",")
 }
 
 // buckets opens (or makes) the cluster's two buckets.
@@ -189,10 +212,8 @@ func (n *Node) bucket(ctx context.Context, name, description string) (jetstream.
 		Storage:        jetstream.FileStorage,
 		LimitMarkerTTL: markerTTL,
 	})
-	if errors.Is(err, jetstream.ErrBucketExists) {
-		if kv, err = n.js.KeyValue(ctx, name); err == nil {
-			n.adoptTTL(ctx, kv)
-		}
+	if errors.Is(err, jetstream.ErrBucketExists) { // made by a node with another TTL
+		kv, err = n.js.KeyValue(ctx, name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cluster: bucket %s: %w", name, err)
@@ -213,15 +234,16 @@ func (n *Node) remake(ctx context.Context, err error) bool {
 	return err == nil
 }
 
-// adoptTTL makes this node renew at the pace of the bucket it joined: the
-// bucket's TTL, set by the node that made it, is what expires keys.
-func (n *Node) adoptTTL(ctx context.Context, kv jetstream.KeyValue) {
-	st, err := kv.Status(ctx)
+// adoptTTL makes this node renew at the pace of the cluster it joined: the
+// homes bucket's TTL, set by the node that made it, is what expires keys.
+// (Called in Join only: n.ttl is read without a lock afterwards.)
+func (n *Node) adoptTTL(ctx context.Context) {
+	st, err := n.homes.Status(ctx)
 	if err != nil || st.TTL() == 0 || st.TTL() == n.ttl {
 		return
 	}
-	n.log.Warn("cluster: the cluster's lease TTL differs from --lease-ttl; using the cluster's",
-		"bucket", st.Bucket(), "cluster", st.TTL(), "asked", n.ttl)
+	n.log.Warn("cluster: the cluster's lease TTL differs from this node's; using the cluster's",
+		"cluster", st.TTL(), "asked", n.ttl)
 	n.ttl = st.TTL()
 }
 
@@ -240,10 +262,11 @@ func (n *Node) Publish(subject string, data []byte) error {
 // pendingMsgs and pendingBytes bound what a subscription may have queued
 // before NATS drops messages for it (a slow consumer, logged by the error
 // handler). Generous: an edge's out subject carries every message of a
-// channel, and a dropped one costs the edge a snapshot.
+// channel, and a dropped one costs the edge announcing its viewers again;
+// bounded: a stuck subscriber should not take the machine's memory.
 const (
 	pendingMsgs  = 1 << 20
-	pendingBytes = 1 << 30
+	pendingBytes = 256 << 20
 )
 
 // Subscribe calls fn for each message on subject, serially and in order.

@@ -16,6 +16,8 @@ const (
 	timeout = 30 * time.Second
 )
 
+var quiet = slog.New(slog.DiscardHandler)
+
 func startServer(t *testing.T) *Server {
 	t.Helper()
 	s, err := RunServer("127.0.0.1:0", t.TempDir())

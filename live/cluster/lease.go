@@ -237,7 +237,10 @@ func (l *lease) release() {
 }
 
 // WatchHome calls fn with the channel's holder each time it changes ("" when
-// none), starting with the current one. See mediator.Bus.
+// none), starting with the current one. See mediator.Bus. A state that
+// lasts less than the watcher takes to read it can be skipped (the bucket
+// keeps a key's last value only): a release followed at once by another
+// node's claim may read as one change from the old holder to the new.
 func (n *Node) WatchHome(channelID int64, fn func(nodeID string)) (stop func(), err error) {
 	ctx, cancel := context.WithCancel(n.ctx)
 	var stopped atomic.Bool

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -70,8 +71,13 @@ func TestClaimHomeWaitsForRelease(t *testing.T) {
 	go func() { got <- claim(t, b, 7, timeout, nil) }()
 	releaseA()
 	releaseB := recv(t, got, "b's claim after a released")
-	expectHome(t, homes, "")
-	expectHome(t, homes, "b")
+	// The moment nobody held it may pass before the watcher reads it:
+	// a bucket keeps only a key's last value.
+	if h := recv(t, homes, "home after a released"); h == "" {
+		expectHome(t, homes, "b")
+	} else if h != "b" {
+		t.Fatalf("home %q, want b", h)
+	}
 
 	// a may claim again once b releases; until then it is told b holds it.
 	if _, holder, _ := a.ClaimHome(context.Background(), 7, 0, func() {}); holder != "b" {
@@ -185,5 +191,24 @@ func TestWatchHomeStartsWithCurrent(t *testing.T) {
 	case h := <-homes:
 		t.Fatalf("renewals reported as a change to %q", h)
 	case <-time.After(2 * testTTL):
+	}
+}
+
+// A claim waiting for a held lease ends with its context (here a deadline
+// well inside the claim's wait).
+func TestClaimHomeEndsWithItsContext(t *testing.T) {
+	s := startServer(t)
+	a, _ := join(t, s.URL(), "a")
+	b, _ := join(t, s.URL(), "b")
+	claim(t, a, 8, 0, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*testTTL)
+	defer cancel()
+	errs := make(chan error, 1)
+	go func() {
+		_, _, err := b.ClaimHome(ctx, 8, time.Hour, func() {})
+		errs <- err
+	}()
+	if err := recv(t, errs, "the claim to end"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("claim past its deadline: %v", err)
 	}
 }

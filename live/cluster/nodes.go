@@ -24,6 +24,7 @@ import (
 type heartbeat struct {
 	URL          string `json:"url"`
 	Participants int    `json:"participants"`
+	EdgeOnly     bool   `json:"edgeOnly,omitempty"`
 }
 
 type nodeRegistry struct {
@@ -70,7 +71,7 @@ func (n *Node) startNodes(ctx context.Context) error {
 				return
 			}
 			round[e.Key()] = true
-			n.reg.put(mediator.BusNode{ID: e.Key(), URL: hb.URL, Participants: hb.Participants})
+			n.reg.put(mediator.BusNode{ID: e.Key(), URL: hb.URL, Participants: hb.Participants, EdgeOnly: hb.EdgeOnly})
 		},
 		current: func() {
 			// A new watcher starts with the live nodes: the others
@@ -101,7 +102,7 @@ func (n *Node) startNodes(ctx context.Context) error {
 }
 
 func (n *Node) beatValue() []byte {
-	b, _ := json.Marshal(heartbeat{URL: n.publicURL, Participants: int(n.reg.load.Load())})
+	b, _ := json.Marshal(heartbeat{URL: n.publicURL, Participants: int(n.reg.load.Load()), EdgeOnly: n.edgeOnly})
 	return b
 }
 
@@ -231,7 +232,8 @@ func (n *Node) Nodes() []mediator.BusNode {
 func (n *Node) SetLoad(participants int) { n.reg.load.Store(int64(participants)) }
 
 // WatchNodes calls gone with a node's id when its heartbeat expires or it
-// leaves, until stop is called.
+// leaves, until stop is called. gone runs on the goroutine that reads the
+// heartbeats, in order: while it runs, Nodes does not change.
 func (n *Node) WatchNodes(gone func(nodeID string)) (stop func(), err error) {
 	n.reg.mu.Lock()
 	id := n.reg.next

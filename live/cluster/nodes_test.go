@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mixstudio/mixstudio/live/mediator"
 )
@@ -143,5 +144,28 @@ func TestServerRestartWithoutStore(t *testing.T) {
 	b.Close()
 	if id := recv(t, gone, "b gone"); id != "b" {
 		t.Fatalf("gone %q", id)
+	}
+}
+
+// A node asking for another TTL than the cluster's renews at the
+// cluster's pace: the buckets' TTL is what expires its keys.
+func TestJoinAdoptsTheClustersTTL(t *testing.T) {
+	s := startServer(t)
+	join(t, s.URL(), "a") // makes the buckets with testTTL
+	b, err := Join(t.Context(), Options{URL: s.URL(), NodeID: "b", LeaseTTL: 3 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b.LeaseTTL() != testTTL {
+		t.Fatalf("b's TTL %v, the cluster's %v", b.LeaseTTL(), testTTL)
+	}
+}
+
+// The error for an unreachable server names it without its password.
+func TestJoinErrorHidesPassword(t *testing.T) {
+	_, err := Join(context.Background(), Options{URL: "nats://me:secret@127.0.0.1:1", NodeID: "a"})
+	if err == nil || strings.Contains(err.Error(), "secret") || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Fatalf("error: %v", err)
 	}
 }

@@ -155,3 +155,23 @@ func TestServerCountsMessages(t *testing.T) {
 		t.Fatalf("out: %d for %d publishes to two subscribers", d, count)
 	}
 }
+
+// The embedded server takes messages up to MaxPayload, above NATS's 1 MiB
+// default; larger ones are refused at Publish, not lost silently.
+func TestLargeMessages(t *testing.T) {
+	s := startServer(t)
+	a, _ := join(t, s.URL(), "a")
+	got := make(chan int, 1)
+	stop, _ := a.Subscribe("big", func(d []byte) { got <- len(d) })
+	defer stop()
+	big := make([]byte, 4<<20)
+	if err := a.Publish("big", big); err != nil {
+		t.Fatal(err)
+	}
+	if n := recv(t, got, "4 MiB message"); n != len(big) {
+		t.Fatalf("got %d bytes", n)
+	}
+	if err := a.Publish("big", make([]byte, MaxPayload+1)); err == nil {
+		t.Fatal("a message over MaxPayload was accepted")
+	}
+}

@@ -18,6 +18,11 @@ type Server struct {
 	tempDir string // removed at Shutdown when RunServer made it
 }
 
+// MaxPayload is the largest message the embedded server takes (NATS's
+// default is 1 MiB; a frame of a big scene can pass that). A NATS server
+// run for a cluster wants the same: max_payload: 8MB.
+const MaxPayload = 8 << 20
+
 // RunServer starts a NATS server listening on listen ("127.0.0.1:0"
 // picks a free port) with JetStream storing in storeDir ("" makes a
 // temporary directory that Shutdown removes).
@@ -45,6 +50,7 @@ func RunServer(listen, storeDir string) (*Server, error) {
 		Host:       host,
 		Port:       port,
 		JetStream:  true,
+		MaxPayload: MaxPayload,
 		StoreDir:   storeDir,
 		NoSigs:     true,
 		NoLog:      true,

@@ -59,4 +59,7 @@ type BusNode struct {
 	URL string
 	// Participants is the node's last published load (Bus.SetLoad).
 	Participants int
+	// EdgeOnly: the node holds viewers only and refuses game clients
+	// (Options.EdgeOnly); discovery does not hand it to game clients.
+	EdgeOnly bool
 }

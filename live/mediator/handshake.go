@@ -91,11 +91,14 @@ func (m *Mediator) baseURL(r *http.Request, ws bool) string {
 func (m *Mediator) ServeHosts(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	hosts := []map[string]string{{"address": m.baseURL(r, true) + GameClientPath}}
+	hosts := []map[string]string{}
+	if !m.opts.EdgeOnly {
+		hosts = append(hosts, map[string]string{"address": m.baseURL(r, true) + GameClientPath})
+	}
 	if m.opts.Bus != nil {
 		me := m.opts.Bus.NodeID()
 		for _, n := range m.opts.Bus.Nodes() {
-			if n.ID != me && n.URL != "" {
+			if n.ID != me && n.URL != "" && !n.EdgeOnly {
 				hosts = append(hosts, map[string]string{"address": wsURL(n.URL) + GameClientPath})
 			}
 		}
@@ -193,6 +196,10 @@ func (m *Mediator) ServeGameClient(w http.ResponseWriter, r *http.Request) {
 	}
 	if m.isStopping() {
 		m.rejectAfterUpgrade(w, r, wire.CodeRestart, "server restarting")
+		return
+	}
+	if m.opts.EdgeOnly {
+		m.rejectAfterUpgrade(w, r, wire.CodeRestart, "This node holds viewers only: connect to a host from "+HostsPath+".")
 		return
 	}
 	if authErr != nil {

@@ -76,6 +76,10 @@ type Options struct {
 	// Bus joins the mediator to a cluster (docs/scaling.md); nil: one
 	// process holds every channel, as always.
 	Bus Bus
+	// EdgeOnly makes a node of a cluster hold viewers only: game clients
+	// are refused with 1012 (to try the next host), so the node needs no
+	// database of its own.
+	EdgeOnly bool
 }
 
 func (o *Options) defaults() {
