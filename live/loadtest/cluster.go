@@ -25,10 +25,12 @@ type Cluster struct {
 }
 
 // StartCluster prepares a database in dir, starts a NATS server in this
-// process and exe's `mediator` command as "home" and "edge1".."edgeN" on
-// that database, and returns the Target a run drives: the game client on
-// the home, the participants spread over the edges only, so that every
-// figure is for the path through the bus. The nodes' stderr goes to
+// process and exe's `mediator` command as "home" on that database and as
+// "edge1".."edgeN" with --edge-only, each on an empty database of its own
+// (as docs/scaling.md deploys them: edges need none), and returns the
+// Target a run drives: the game client on the home, the participants
+// spread over the edges only, so that every figure is for the path
+// through the bus. The nodes' stderr goes to
 // logTo, each line prefixed with the node's name. On error, whatever
 // was started is stopped.
 func StartCluster(ctx context.Context, dir, exe string, edges int, logTo io.Writer) (c *Cluster, err error) {
@@ -63,7 +65,7 @@ func StartCluster(ctx context.Context, dir, exe string, edges int, logTo io.Writ
 	var wg sync.WaitGroup
 	for i, name := range names {
 		wg.Go(func() {
-			ch, url, err := startChild(ctx, name, exe, nodeArgs(db, bus.URL(), name), logTo, true, listeningURL)
+			ch, url, err := startChild(ctx, name, exe, nodeArgs(dir, db, bus.URL(), name), logTo, true, listeningURL)
 			if err != nil {
 				errs[i] = fmt.Errorf("node %s: %w", name, err)
 				return
@@ -91,14 +93,18 @@ func StartCluster(ctx context.Context, dir, exe string, edges int, logTo io.Writ
 	return c, nil
 }
 
-// nodeArgs is one node's command line: the mediator on the shared
-// database, on a free loopback port, in the cluster, without the limits
-// a public node keeps (every participant comes from loopback and presses
-// faster than people: the tool measures load, not the limits).
-func nodeArgs(db, natsURL, name string) []string {
-	return []string{"mediator", "--addr", "127.0.0.1:0", "--db", db,
-		"--nats", natsURL, "--node-id", name,
+// nodeArgs is one node's command line: the mediator on a free loopback
+// port, in the cluster, without the limits a public node keeps (every
+// participant comes from loopback and presses faster than people: the
+// tool measures load, not the limits). The home serves the prepared
+// database; an edge is --edge-only, on an empty one of its own.
+func nodeArgs(dir, db, natsURL, name string) []string {
+	args := []string{"mediator", "--addr", "127.0.0.1:0", "--nats", natsURL, "--node-id", name,
 		"--input-rate", "0", "--sockets-per-address", "0", "--requests-per-address", "0"}
+	if name == "home" {
+		return append(args, "--db", db)
+	}
+	return append(args, "--edge-only", "--db", filepath.Join(dir, name+".db"))
 }
 
 // listeningURL recognises the mediator's log line saying where it serves:
