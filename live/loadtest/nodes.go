@@ -31,7 +31,8 @@ type NodeResult struct {
 type Bus struct {
 	In, Out uint64 // messages published to it, delivered by it
 	// IdleIn, IdleOut: messages a second while nothing was sent
-	// (heartbeats, lease renewals), measured just before the traffic.
+	// (heartbeats, lease renewals), measured over 3 s before the
+	// participants join.
 	IdleIn, IdleOut float64
 	Traffic         time.Duration // how long the traffic phase lasted
 }

@@ -50,6 +50,7 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 	defer r.game.close()
 	time.Sleep(200 * time.Millisecond) // hello, ready and throttle replies
 	before := measureMemory(ctx, t)
+	r.measureIdleBus(ctx)
 	r.nodesBefore = r.probe.read()
 	joinStart := time.Now()
 	r.parts, err = connectAll(ctx, t, cfg, r.base)
@@ -95,8 +96,8 @@ type loadRun struct {
 	game  *gameClient
 	parts []*participant
 	res   Result
-	// A cluster's nodes (Target.Nodes): read before the joins and over
-	// the pause after them (memory, the bus's idle traffic).
+	// A cluster's nodes (Target.Nodes): read before the joins (memory)
+	// and over a pause before them (the bus's idle traffic).
 	probe                           nodeProbe
 	nodesBefore, idleStart, idleEnd nodeReading
 }
@@ -134,9 +135,8 @@ func (r *loadRun) join(ctx context.Context, start time.Time, before memory) erro
 	}
 	r.res.Join = time.Since(start)
 	r.logf("%d participants joined in %s", len(r.parts), r.res.Join.Round(time.Millisecond))
-	r.idleStart = r.probe.read()
-	time.Sleep(r.settle()) // let the arrival packets drain and writers exit
-	r.idleEnd = r.probe.read()
+	r.waitBusQuiet(ctx)
+	time.Sleep(time.Second) // let the arrival packets drain and writers exit
 	after := measureMemory(ctx, r.t)
 	r.res.RSSPerParticipant, r.res.HeapPerParticipant, r.res.GoroutinesPer = after.perParticipant(before, len(r.parts))
 	r.res.StackPerParticipant = float64(after.stack-before.stack) / float64(max(1, len(r.parts)))
@@ -151,14 +151,43 @@ func (r *loadRun) join(ctx context.Context, start time.Time, before memory) erro
 	return nil
 }
 
-// settle is the pause between the joins and the traffic: a second, and
-// three in a cluster, where it also measures the bus's idle traffic
-// (heartbeats, lease renewals: a few messages a second).
-func (r *loadRun) settle() time.Duration {
-	if len(r.t.Nodes) > 0 {
-		return 3 * time.Second
+// measureIdleBus reads a cluster's bus over 3 s while no participant is
+// connected yet: its own traffic (heartbeats, lease renewals), which the
+// figures per update and per input leave out.
+func (r *loadRun) measureIdleBus(ctx context.Context) {
+	if len(r.t.Nodes) == 0 {
+		return
 	}
-	return time.Second
+	r.idleStart = r.probe.read()
+	select {
+	case <-time.After(3 * time.Second):
+	case <-ctx.Done():
+	}
+	r.idleEnd = r.probe.read()
+}
+
+// waitBusQuiet waits (15 s at most) until a cluster's bus is back to its
+// idle traffic after the joins: the game client hears of a participant
+// before the home's welcome frames for it have crossed the bus, and the
+// traffic phase must not count them.
+func (r *loadRun) waitBusQuiet(ctx context.Context) {
+	if len(r.t.Nodes) == 0 || r.t.BusMessages == nil {
+		return
+	}
+	const window = 500 * time.Millisecond
+	idle := busResult(r.idleStart, r.idleEnd, nodeReading{}, nodeReading{})
+	allowed := uint64(idle.IdleIn*window.Seconds()) + 3
+	deadline := time.Now().Add(15 * time.Second)
+	in0, _ := r.t.BusMessages()
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(window)
+		in1, _ := r.t.BusMessages()
+		if in1-in0 <= allowed {
+			return
+		}
+		in0 = in1
+	}
+	r.logf("the bus was still busy 15 s after the joins; its figures include that traffic")
 }
 
 // measureNodes fills in a cluster's figures, node by node, from readings
