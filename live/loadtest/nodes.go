@@ -31,8 +31,8 @@ type NodeResult struct {
 type Bus struct {
 	In, Out uint64 // messages published to it, delivered by it
 	// IdleIn, IdleOut: messages a second while nothing was sent
-	// (heartbeats, lease renewals), measured over 3 s before the
-	// participants join.
+	// (heartbeats, lease renewals, the edges' watch of the lease),
+	// measured over 3 s between the joins and the traffic.
 	IdleIn, IdleOut float64
 	Traffic         time.Duration // how long the traffic phase lasted
 }

@@ -50,7 +50,7 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 	defer r.game.close()
 	time.Sleep(200 * time.Millisecond) // hello, ready and throttle replies
 	before := measureMemory(ctx, t)
-	r.measureIdleBus(ctx)
+	quietIn := r.busInRate(ctx)
 	r.nodesBefore = r.probe.read()
 	joinStart := time.Now()
 	r.parts, err = connectAll(ctx, t, cfg, r.base)
@@ -63,7 +63,7 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 	if err != nil {
 		return r.res, err
 	}
-	if err := r.join(ctx, joinStart, before); err != nil {
+	if err := r.join(ctx, joinStart, before, quietIn); err != nil {
 		return r.res, err
 	}
 
@@ -97,7 +97,7 @@ type loadRun struct {
 	parts []*participant
 	res   Result
 	// A cluster's nodes (Target.Nodes): read before the joins (memory)
-	// and over a pause before them (the bus's idle traffic).
+	// and over the pause after them (the bus's idle traffic).
 	probe                           nodeProbe
 	nodesBefore, idleStart, idleEnd nodeReading
 }
@@ -129,14 +129,16 @@ func (r *loadRun) startGame(ctx context.Context) (*gameClient, error) {
 // join waits until the game client heard of every participant, dialled
 // from start on, and measures the memory they cost (and a heap profile,
 // when asked).
-func (r *loadRun) join(ctx context.Context, start time.Time, before memory) error {
+func (r *loadRun) join(ctx context.Context, start time.Time, before memory, quietIn float64) error {
 	if err := waitFor(ctx, 2*time.Minute, func() bool { return r.game.joined.Load() >= int64(len(r.parts)) }); err != nil {
 		return fmt.Errorf("joins: the game client heard of %d of %d participants: %w", r.game.joined.Load(), len(r.parts), err)
 	}
 	r.res.Join = time.Since(start)
 	r.logf("%d participants joined in %s", len(r.parts), r.res.Join.Round(time.Millisecond))
-	r.waitBusQuiet(ctx)
-	time.Sleep(time.Second) // let the arrival packets drain and writers exit
+	r.waitBusQuiet(ctx, quietIn)
+	r.idleStart = r.probe.read()
+	time.Sleep(r.settle()) // let the arrival packets drain and writers exit
+	r.idleEnd = r.probe.read()
 	after := measureMemory(ctx, r.t)
 	r.res.RSSPerParticipant, r.res.HeapPerParticipant, r.res.GoroutinesPer = after.perParticipant(before, len(r.parts))
 	r.res.StackPerParticipant = float64(after.stack-before.stack) / float64(max(1, len(r.parts)))
@@ -151,32 +153,43 @@ func (r *loadRun) join(ctx context.Context, start time.Time, before memory) erro
 	return nil
 }
 
-// measureIdleBus reads a cluster's bus over 3 s while no participant is
-// connected yet: its own traffic (heartbeats, lease renewals), which the
-// figures per update and per input leave out.
-func (r *loadRun) measureIdleBus(ctx context.Context) {
-	if len(r.t.Nodes) == 0 {
-		return
+// settle is the pause between the joins and the traffic: a second, and
+// three in a cluster, where it also measures the bus's idle traffic
+// (heartbeats, lease renewals and their watchers: a few messages a
+// second) to leave it out of the figures per update and per input.
+func (r *loadRun) settle() time.Duration {
+	if len(r.t.Nodes) > 0 {
+		return 3 * time.Second
 	}
-	r.idleStart = r.probe.read()
-	select {
-	case <-time.After(3 * time.Second):
-	case <-ctx.Done():
-	}
-	r.idleEnd = r.probe.read()
+	return time.Second
 }
 
-// waitBusQuiet waits (15 s at most) until a cluster's bus is back to its
-// idle traffic after the joins: the game client hears of a participant
-// before the home's welcome frames for it have crossed the bus, and the
-// traffic phase must not count them.
-func (r *loadRun) waitBusQuiet(ctx context.Context) {
+// busInRate is a cluster's bus's messages in a second over 2 s while no
+// participant is connected: what waitBusQuiet waits to get back to.
+func (r *loadRun) busInRate(ctx context.Context) float64 {
+	if len(r.t.Nodes) == 0 || r.t.BusMessages == nil {
+		return 0
+	}
+	const d = 2 * time.Second
+	in0, _ := r.t.BusMessages()
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+	}
+	in1, _ := r.t.BusMessages()
+	return float64(in1-in0) / d.Seconds()
+}
+
+// waitBusQuiet waits (15 s at most) until a cluster's bus is back to
+// quietIn messages a second after the joins: the game client hears of a
+// participant before the home's welcome frames for it have crossed the
+// bus, and neither the idle reading nor the traffic may count them.
+func (r *loadRun) waitBusQuiet(ctx context.Context, quietIn float64) {
 	if len(r.t.Nodes) == 0 || r.t.BusMessages == nil {
 		return
 	}
 	const window = 500 * time.Millisecond
-	idle := busResult(r.idleStart, r.idleEnd, nodeReading{}, nodeReading{})
-	allowed := uint64(idle.IdleIn*window.Seconds()) + 3
+	allowed := uint64(quietIn*window.Seconds()) + 3
 	deadline := time.Now().Add(15 * time.Second)
 	in0, _ := r.t.BusMessages()
 	for time.Now().Before(deadline) && ctx.Err() == nil {
@@ -187,7 +200,7 @@ func (r *loadRun) waitBusQuiet(ctx context.Context) {
 		}
 		in0 = in1
 	}
-	r.logf("the bus was still busy 15 s after the joins; its figures include that traffic")
+	r.logf("the bus was still busy 15 s after the joins; its idle figure includes that traffic")
 }
 
 // measureNodes fills in a cluster's figures, node by node, from readings
