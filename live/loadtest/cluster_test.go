@@ -112,7 +112,7 @@ func nodeNamed(t *testing.T, res Result, name string) NodeResult {
 // Through a home and two edges, with every participant on an edge: every
 // update reaches every participant, the bus carries it once per edge (not
 // once per participant), and every input reaches the game client exactly
-// once. The same cluster serves both runs, one game-client session after
+// once. The same cluster serves every run, one game-client session after
 // the other.
 func TestClusterRun(t *testing.T) {
 	const edges, n = 2, 50
@@ -175,6 +175,20 @@ func TestClusterRun(t *testing.T) {
 		}
 		if !strings.Contains(res.Line(), "edge1.cpu/input=") {
 			t.Errorf("line: %s", res.Line())
+		}
+	})
+
+	// Both at once: inputs cross the bus while updates do.
+	t.Run("mixed", func(t *testing.T) {
+		res := run(t, c.Target, Config{Mode: ModeMixed, Participants: n, Rate: 2, FanoutRate: 10, Duration: 2 * time.Second})
+		if res.InputsSent != 2*2*n || res.InputsReceived != res.InputsSent || res.Lost() != 0 {
+			t.Errorf("inputs: sent %d (want %d), received %d, lost %d", res.InputsSent, 2*2*n, res.InputsReceived, res.Lost())
+		}
+		if res.FanoutsSent != 20 || res.Deliveries != 20*n {
+			t.Errorf("fan-outs: sent %d (want 20), delivered %d of %d", res.FanoutsSent, res.Deliveries, 20*n)
+		}
+		if line := res.Line(); !strings.Contains(line, "edge1.delivered=500 edge1.inputs=100 ") {
+			t.Errorf("line: %s", line)
 		}
 	})
 }

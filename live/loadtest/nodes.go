@@ -132,6 +132,8 @@ func (r Result) nodesLine(b *strings.Builder) {
 			fmt.Fprintf(b, " %s.inputs=%d %s.cpu/input=%s", n.Name, n.InputsGiven, n.Name, perEach(n.CPU, n.InputsGiven))
 		case r.Config.Mode == ModeInput:
 			fmt.Fprintf(b, " %s.cpu/input=%s", n.Name, perEach(n.CPU, r.InputsReceived))
+		case r.Config.Mode == ModeMixed && n.Participants > 0: // CPU shared by both: no ratio
+			fmt.Fprintf(b, " %s.delivered=%d %s.inputs=%d", n.Name, n.Deliveries, n.Name, n.InputsGiven)
 		}
 		if n.Participants > 0 {
 			fmt.Fprintf(b, " %s.rss_end/part=%s", n.Name, kib(n.RSSEndPerParticipant))
