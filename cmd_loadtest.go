@@ -55,9 +55,9 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("loadtest: %w", err)
 	}
 	if *edges != 0 {
-		switch {
-		case *edges < 0 || *edges > loadtest.MaxEdges:
-			return fmt.Errorf("loadtest: --edges %d: want 1 to %d", *edges, loadtest.MaxEdges)
+		switch err := loadtest.CheckEdges(*edges); {
+		case err != nil:
+			return fmt.Errorf("loadtest: --%w", err)
 		case *target != "":
 			return errors.New("loadtest: --edges starts its own cluster; it does not go with --url")
 		case *server != "child":

@@ -15,6 +15,14 @@ import (
 // MaxEdges bounds a cluster run's edge nodes (each is a process).
 const MaxEdges = 8
 
+// CheckEdges says whether a cluster run may have n edges.
+func CheckEdges(n int) error {
+	if n < 1 || n > MaxEdges {
+		return fmt.Errorf("edges %d: want 1 to %d", n, MaxEdges)
+	}
+	return nil
+}
+
 // Cluster is a home node and N edge nodes, each a `mixstudio mediator`
 // child process, joined over a NATS server run in this process. Stop
 // ends them all.
@@ -34,8 +42,8 @@ type Cluster struct {
 // logTo, each line prefixed with the node's name. On error, whatever
 // was started is stopped.
 func StartCluster(ctx context.Context, dir, exe string, edges int, logTo io.Writer) (c *Cluster, err error) {
-	if edges < 1 || edges > MaxEdges {
-		return nil, fmt.Errorf("edges %d: want 1 to %d", edges, MaxEdges)
+	if err := CheckEdges(edges); err != nil {
+		return nil, err
 	}
 	db := filepath.Join(dir, "load.db")
 	t, err := PrepareDB(ctx, db)
