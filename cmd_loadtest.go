@@ -32,6 +32,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.BoolVar(&cfg.Batch, "batch", false, "participants opt in to JSON array batches")
 	fs.BoolVar(&cfg.KeepThrottle, "keep-throttle", false, "keep the default game-client bandwidth throttle (10 Mbit/s drain; input past it is dropped by design)")
 	server := fs.String("server", "child", "child (the mediator in a child process: honest memory figures) or inprocess")
+	edges := fs.Int("edges", 0, fmt.Sprintf("run a cluster instead: an embedded NATS server, a home node (the game client's) and this many edge nodes (the participants'), each a mixstudio mediator child process (1 to %d)", loadtest.MaxEdges))
 	target := fs.String("url", "", "drive a running mediator at this loopback URL instead (needs --token and --version)")
 	token := fs.String("token", "", "with --url: the game client's token (`mixstudio token`)")
 	version := fs.Int64("version", 0, "with --url: the version ID to run (`mixstudio import`)")
@@ -52,6 +53,18 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfg.Mode = loadtest.Mode(*mode)
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("loadtest: %w", err)
+	}
+	if *edges != 0 {
+		switch err := loadtest.CheckEdges(*edges); {
+		case err != nil:
+			return fmt.Errorf("loadtest: --%w", err)
+		case *target != "":
+			return errors.New("loadtest: --edges starts its own cluster; it does not go with --url")
+		case *server != "child":
+			return errors.New("loadtest: --edges runs every node in a child process; it does not go with --server")
+		case *profile != "" || *heapProfile != "":
+			return errors.New("loadtest: --cpuprofile and --heapprofile profile one server; not a cluster")
+		}
 	}
 	// One end of each socket lives here and the other in the server (the
 	// child inherits this limit); in process, both ends live here.
@@ -89,27 +102,41 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		defer os.RemoveAll(dir)
 		db := filepath.Join(dir, "load.db")
-		var srv *loadtest.Server
-		switch *server {
-		case "child":
+		var srv interface{ Stop() error }
+		switch {
+		case *edges > 0:
 			exe, err := os.Executable()
 			if err != nil {
 				return err
 			}
-			srv, err = loadtest.StartChild(ctx, db, exe, []string{"loadtest", "--serve", db}, stderr)
+			c, err := loadtest.StartCluster(ctx, dir, exe, *edges, stderr)
 			if err != nil {
 				return fmt.Errorf("loadtest: %w", err)
 			}
-		case "inprocess":
-			srv, err = loadtest.StartInProcess(ctx, db, nil)
+			for _, n := range c.Target.Nodes {
+				fmt.Fprintf(stderr, "loadtest: node %s pid %d at %s\n", n.Name, n.PID, n.URL)
+			}
+			srv, t = c, c.Target
+		case *server == "child":
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			s, err := loadtest.StartChild(ctx, db, exe, []string{"loadtest", "--serve", db}, stderr)
 			if err != nil {
 				return fmt.Errorf("loadtest: %w", err)
 			}
+			srv, t = s, s.Target
+		case *server == "inprocess":
+			s, err := loadtest.StartInProcess(ctx, db, nil)
+			if err != nil {
+				return fmt.Errorf("loadtest: %w", err)
+			}
+			srv, t = s, s.Target
 		default:
 			return fmt.Errorf("loadtest: --server %q: want child or inprocess", *server)
 		}
 		defer srv.Stop()
-		t = srv.Target
 	}
 
 	var o loadtest.Options

@@ -34,7 +34,7 @@ func commands() []command {
 		{"overlay", "overlay [--db] [--user NAME] [--rotate] [--url BASE]", "print the channel's overlay URL (with its key) for an OBS browser source", runOverlay},
 		{"sparks", "sparks USER [--db] [--add N]", "print a viewer's sparks balance; --add credits N", runSparks},
 		{"sharecode", "sharecode VERSION_ID [--db] [--rotate|--revoke]", "print (creating if needed), rotate or revoke a version's share code", runSharecode},
-		{"loadtest", "loadtest [--mode input|fanout|idle] [--n N] [--rate R] [--duration D] [--url URL --token T --version V]", "drive a mediator over loopback with one game client and N participants; prints one line of figures", runLoadtest},
+		{"loadtest", "loadtest [--mode input|fanout|idle] [--n N] [--rate R] [--duration D] [--url URL --token T --version V | --edges N]", "drive a mediator (or a cluster: --edges) over loopback with one game client and N participants; prints one line of figures", runLoadtest},
 		{"help", "help [COMMAND]", "show this list, or one command's usage", nil},
 	}
 }

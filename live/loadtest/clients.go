@@ -137,11 +137,13 @@ func (g *gameClient) close() {
 // latencies; inputs are written by the run's senders.
 type participant struct {
 	ws   *websocket.Conn
+	url  string // the node it reached
 	wmu  sync.Mutex
 	id   uint32
 	base time.Time
 
 	fanouts    atomic.Int64
+	given      atomic.Int64 // inputs sent
 	errors     atomic.Int64
 	lastStamp  int64 // reader only: a fan-out seen twice (onGroupCreate, onGroupUpdate) counts once
 	lat        latencies
@@ -149,8 +151,8 @@ type participant struct {
 	done       chan struct{}
 }
 
-func dialParticipant(ctx context.Context, t Target, base time.Time, batch bool) (*participant, error) {
-	u := wsURL(t.BaseURL, fmt.Sprintf("/participant?channel=%d&x-protocol-version=2.0", t.ChannelID))
+func dialParticipant(ctx context.Context, node string, channelID int64, base time.Time, batch bool) (*participant, error) {
+	u := wsURL(node, fmt.Sprintf("/participant?channel=%d&x-protocol-version=2.0", channelID))
 	if batch {
 		u += "&batch=1"
 	}
@@ -158,7 +160,7 @@ func dialParticipant(ctx context.Context, t Target, base time.Time, batch bool) 
 	if err != nil {
 		return nil, err
 	}
-	p := &participant{ws: ws, base: base, done: make(chan struct{})}
+	p := &participant{ws: ws, url: node, base: base, done: make(chan struct{})}
 	go p.read()
 	return p, nil
 }
@@ -200,7 +202,11 @@ func (p *participant) giveInput() error {
 	b = strconv.AppendInt(b, time.Since(p.base).Nanoseconds(), 10)
 	b = append(b, `"},"discard":false,"seq":0}`...)
 	p.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
-	return p.ws.WriteMessage(websocket.TextMessage, b)
+	if err := p.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+		return err
+	}
+	p.given.Add(1)
+	return nil
 }
 
 func (p *participant) close() {

@@ -15,6 +15,12 @@
 // /proc/PID/status and its /debug/memstats endpoint (DebugHandler). In
 // process, the figures include the driver's own client sockets.
 //
+// StartCluster runs a cluster instead (`mixstudio loadtest --edges N`): a
+// NATS server in this process, a home node and N edge nodes, each a
+// `mixstudio mediator` child process. The game client reaches the home,
+// the participants the edges; Result.Nodes and Result.Bus say what each
+// node spent and what crossed the bus.
+//
 // Every run is bounded: at most MaxParticipants sockets, at most
 // MaxDuration of traffic, loopback addresses only.
 package loadtest

@@ -171,3 +171,32 @@ func TestRunMixed(t *testing.T) {
 		t.Error("mixed without a fan-out rate accepted")
 	}
 }
+
+// A cluster's line: the bus per update and each node's figures.
+func TestLineReportsEachNode(t *testing.T) {
+	res := Result{
+		Config: Config{Mode: ModeFanout, Participants: 4, Rate: 2, Duration: time.Second, Fanout: "controls"},
+		Server: "cluster", Edges: 2, FanoutsSent: 2, Deliveries: 8, WantDeliveries: 8, ServerCPU: 3 * time.Millisecond,
+		Bus: Bus{In: 3, Out: 5, IdleIn: 0.5, IdleOut: 1.5, Traffic: time.Second},
+		Nodes: []NodeResult{
+			{Name: "home", CPU: time.Millisecond, RSSEndPerParticipant: math.NaN()},
+			{Name: "edge1", Participants: 2, Deliveries: 4, CPU: time.Millisecond, RSSEndPerParticipant: 9 * 1024},
+			{Name: "edge2", Participants: 2, Deliveries: 4, CPU: time.Millisecond, RSSEndPerParticipant: 8 * 1024},
+		},
+	}
+	line := res.Line()
+	for _, want := range []string{
+		"server=cluster edges=2 n=4 ", "cpu_server/deliv=375.00us",
+		"bus_in=3 bus_out=5 bus_idle=0.5/1.5/s bus_in/update=1.25 bus_out/update=1.75",
+		"home.parts=0 home.cpu=0.00s home.cpu/update=500.00us edge1.parts=2 ",
+		"edge1.delivered=4 edge1.cpu/deliv=250.00us edge1.rss_end/part=9.00KiB",
+		"edge2.rss_end/part=8.00KiB",
+	} {
+		if !strings.Contains(line, want) {
+			t.Errorf("line lacks %q:\n%s", want, line)
+		}
+	}
+	if strings.Contains(line, "home.rss_end/part") {
+		t.Errorf("the home holds no participants: %s", line)
+	}
+}

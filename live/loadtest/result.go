@@ -36,8 +36,13 @@ type Result struct {
 	// StackPerParticipant is the goroutine stacks' share of the heap figure.
 	StackPerParticipant float64
 	GoroutinesPer       float64
-	ServerCPU           time.Duration // during the traffic phase
+	ServerCPU           time.Duration // during the traffic phase (a cluster's: every node's)
 	DriverCPU           time.Duration // this process, same phase (0 in process)
+
+	// A cluster's figures (Target.Nodes), node by node, and its bus's.
+	Nodes []NodeResult
+	Edges int
+	Bus   Bus
 }
 
 // Lost is how many inputs sent never reached the game client.
@@ -56,14 +61,26 @@ func (r Result) Line() string {
 	case ModeMixed:
 		rate = fmt.Sprintf("%g/s/participant+%g/s(%s)", c.Rate, c.FanoutRate, c.Fanout)
 	}
+	server := r.Server
+	if len(r.Nodes) > 0 {
+		server = fmt.Sprintf("%s edges=%d", r.Server, r.Edges)
+	}
 	fmt.Fprintf(&b, "loadtest mode=%s server=%s n=%d rate=%s dur=%s batch=%t load=%.1f join=%s",
-		c.Mode, r.Server, c.Participants, rate, c.Duration, c.Batch, r.Load, round(r.Join))
+		c.Mode, server, c.Participants, rate, c.Duration, c.Batch, r.Load, round(r.Join))
 	fmt.Fprintf(&b, " inputs_sent=%d inputs_recv=%d refused=%d lost=%d in_p50=%s in_p99=%s in_max=%s",
 		r.InputsSent, r.InputsReceived, r.InputsRefused, r.Lost(), dur(r.Input.P50, r.Input.Count), dur(r.Input.P99, r.Input.Count), dur(r.Input.Max, r.Input.Count))
 	fmt.Fprintf(&b, " fanouts=%d delivered=%d/%d fan_p50=%s fan_p99=%s fan_max=%s",
 		r.FanoutsSent, r.Deliveries, r.WantDeliveries, dur(r.Fanout.P50, r.Fanout.Count), dur(r.Fanout.P99, r.Fanout.Count), dur(r.Fanout.Max, r.Fanout.Count))
 	fmt.Fprintf(&b, " rss/part=%s rss_end/part=%s heap/part=%s stack/part=%s goroutines/part=%s cpu_server=%.2fs cpu_driver=%.2fs errors=%d/%d",
 		kib(r.RSSPerParticipant), kib(r.RSSEndPerParticipant), kib(r.HeapPerParticipant), kib(r.StackPerParticipant), per(r.GoroutinesPer), r.ServerCPU.Seconds(), r.DriverCPU.Seconds(), r.ParticipantErrors, r.GameErrors)
+	switch {
+	case r.ServerCPU <= 0:
+	case c.Mode == ModeFanout:
+		fmt.Fprintf(&b, " cpu_server/deliv=%s", perEach(r.ServerCPU, r.Deliveries))
+	case c.Mode == ModeInput:
+		fmt.Fprintf(&b, " cpu_server/input=%s", perEach(r.ServerCPU, r.InputsReceived))
+	}
+	r.nodesLine(&b)
 	return b.String()
 }
 

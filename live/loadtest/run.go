@@ -40,7 +40,7 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 	if err := CheckLoopback(t.BaseURL); err != nil {
 		return Result{}, err
 	}
-	r := &loadRun{t: t, cfg: cfg, o: o, base: time.Now(), res: Result{Config: cfg, Server: serverKind(t),
+	r := &loadRun{t: t, cfg: cfg, o: o, probe: nodeProbe{t}, base: time.Now(), res: Result{Config: cfg, Server: serverKind(t),
 		RSSPerParticipant: math.NaN(), RSSEndPerParticipant: math.NaN(),
 		HeapPerParticipant: math.NaN(), StackPerParticipant: math.NaN(), GoroutinesPer: math.NaN()}}
 	var err error
@@ -50,6 +50,8 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 	defer r.game.close()
 	time.Sleep(200 * time.Millisecond) // hello, ready and throttle replies
 	before := measureMemory(ctx, t)
+	quietIn := r.busInRate(ctx)
+	r.nodesBefore = r.probe.read()
 	joinStart := time.Now()
 	r.parts, err = connectAll(ctx, t, cfg, r.base)
 	closed := false
@@ -61,16 +63,18 @@ func Run(ctx context.Context, t Target, cfg Config, o Options) (Result, error) {
 	if err != nil {
 		return r.res, err
 	}
-	if err := r.join(ctx, joinStart, before); err != nil {
+	if err := r.join(ctx, joinStart, before, quietIn); err != nil {
 		return r.res, err
 	}
 
 	serverCPU0, _ := ProcessCPU(t.PID)
 	driverCPU0, _ := ProcessCPU(os.Getpid())
+	nodes0 := r.probe.read()
 	stopProfile := startProfile(ctx, t, cfg.Duration, o.CPUProfile)
 	sendErr := modes[cfg.Mode](r, ctx)
 	stopProfile()
 	r.measureEnd(before, serverCPU0, driverCPU0)
+	r.measureNodes(nodes0, r.probe.read())
 	// The readers still run: copy each one's samples under no lock is a
 	// race, so stop reading first (closeAll) and summarise after.
 	closeAll(r.game, r.parts)
@@ -92,6 +96,10 @@ type loadRun struct {
 	game  *gameClient
 	parts []*participant
 	res   Result
+	// A cluster's nodes (Target.Nodes): read before the joins (memory)
+	// and over the pause after them (the bus's idle traffic).
+	probe                           nodeProbe
+	nodesBefore, idleStart, idleEnd nodeReading
 }
 
 func (r *loadRun) logf(format string, args ...any) {
@@ -121,13 +129,16 @@ func (r *loadRun) startGame(ctx context.Context) (*gameClient, error) {
 // join waits until the game client heard of every participant, dialled
 // from start on, and measures the memory they cost (and a heap profile,
 // when asked).
-func (r *loadRun) join(ctx context.Context, start time.Time, before memory) error {
+func (r *loadRun) join(ctx context.Context, start time.Time, before memory, quietIn float64) error {
 	if err := waitFor(ctx, 2*time.Minute, func() bool { return r.game.joined.Load() >= int64(len(r.parts)) }); err != nil {
 		return fmt.Errorf("joins: the game client heard of %d of %d participants: %w", r.game.joined.Load(), len(r.parts), err)
 	}
 	r.res.Join = time.Since(start)
 	r.logf("%d participants joined in %s", len(r.parts), r.res.Join.Round(time.Millisecond))
-	time.Sleep(time.Second) // let the arrival packets drain and writers exit
+	r.waitBusQuiet(ctx, quietIn)
+	r.idleStart = r.probe.read()
+	time.Sleep(r.settle()) // let the arrival packets drain and writers exit
+	r.idleEnd = r.probe.read()
 	after := measureMemory(ctx, r.t)
 	r.res.RSSPerParticipant, r.res.HeapPerParticipant, r.res.GoroutinesPer = after.perParticipant(before, len(r.parts))
 	r.res.StackPerParticipant = float64(after.stack-before.stack) / float64(max(1, len(r.parts)))
@@ -140,6 +151,71 @@ func (r *loadRun) join(ctx context.Context, start time.Time, before memory) erro
 		}
 	}
 	return nil
+}
+
+// settle is the pause between the joins and the traffic: a second, and
+// three in a cluster, where it also measures the bus's idle traffic
+// (heartbeats, lease renewals and their watchers: a few messages a
+// second) to leave it out of the figures per update and per input.
+func (r *loadRun) settle() time.Duration {
+	if len(r.t.Nodes) > 0 {
+		return 3 * time.Second
+	}
+	return time.Second
+}
+
+// busInRate is a cluster's bus's messages in a second over 2 s while no
+// participant is connected: what waitBusQuiet waits to get back to.
+func (r *loadRun) busInRate(ctx context.Context) float64 {
+	if len(r.t.Nodes) == 0 || r.t.BusMessages == nil {
+		return 0
+	}
+	const d = 2 * time.Second
+	in0, _ := r.t.BusMessages()
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+	}
+	in1, _ := r.t.BusMessages()
+	return float64(in1-in0) / d.Seconds()
+}
+
+// waitBusQuiet waits (15 s at most) until a cluster's bus is back to
+// quietIn messages a second after the joins: the game client hears of a
+// participant before the home's welcome frames for it have crossed the
+// bus, and neither the idle reading nor the traffic may count them.
+func (r *loadRun) waitBusQuiet(ctx context.Context, quietIn float64) {
+	if len(r.t.Nodes) == 0 || r.t.BusMessages == nil {
+		return
+	}
+	const window = 500 * time.Millisecond
+	allowed := uint64(quietIn*window.Seconds()) + 3
+	deadline := time.Now().Add(15 * time.Second)
+	in0, _ := r.t.BusMessages()
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(window)
+		in1, _ := r.t.BusMessages()
+		if in1-in0 <= allowed {
+			return
+		}
+		in0 = in1
+	}
+	r.logf("the bus was still busy 15 s after the joins; its idle figure includes that traffic")
+}
+
+// measureNodes fills in a cluster's figures, node by node, from readings
+// at the start and end of the traffic phase.
+func (r *loadRun) measureNodes(start, end nodeReading) {
+	if len(r.t.Nodes) == 0 {
+		return
+	}
+	r.res.Nodes = nodeResults(r.t, r.parts, r.nodesBefore, start, end)
+	r.res.Bus = busResult(r.idleStart, r.idleEnd, start, end)
+	r.res.Edges = len(r.t.ParticipantURLs)
+	r.res.ServerCPU = 0
+	for _, n := range r.res.Nodes {
+		r.res.ServerCPU += n.CPU
+	}
 }
 
 // modes drive the traffic phase, one function per mode; each waits (10 s
@@ -232,6 +308,8 @@ func (r *loadRun) measureEnd(before memory, serverCPU0, driverCPU0 time.Duration
 
 func serverKind(t Target) string {
 	switch {
+	case len(t.Nodes) > 0:
+		return "cluster"
 	case t.InProcess:
 		return "inprocess"
 	case t.DebugURL != "":
@@ -252,7 +330,7 @@ func connectAll(ctx context.Context, t Target, cfg Config, base time.Time) ([]*p
 		go func() {
 			defer wg.Done()
 			for i := range idx {
-				p, err := dialParticipant(ctx, t, base, cfg.Batch)
+				p, err := dialParticipant(ctx, t.participantURL(i), t.ChannelID, base, cfg.Batch)
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
@@ -289,14 +367,18 @@ func connectAll(ctx context.Context, t Target, cfg Config, base time.Time) ([]*p
 }
 
 // closeAll ends the game client (the session ends: participants get
-// 4016), then the participants; it waits for their readers, briefly.
+// 4016), then the participants; it waits for their readers, 5 s at most
+// in all, then closes whichever sockets are still open.
 func closeAll(game *gameClient, parts []*participant) {
 	game.close()
-	deadline := time.After(5 * time.Second)
+	deadline := time.NewTimer(5 * time.Second)
+	defer deadline.Stop()
+wait:
 	for _, p := range parts {
 		select {
 		case <-p.done:
-		case <-deadline:
+		case <-deadline.C:
+			break wait
 		}
 	}
 	for _, p := range parts {

@@ -1,18 +1,14 @@
 package loadtest
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/mixstudio/mixstudio/live/mediator"
@@ -82,68 +78,20 @@ func StartChild(ctx context.Context, dbPath string, exe string, args []string, l
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(exe, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	cmd.Stderr = logTo
-	stdin, err := cmd.StdinPipe()
+	c, rest, err := startChild(ctx, "", exe, args, logTo, false, readyPrefixed(ReadyPrefix))
 	if err != nil {
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
+	f := strings.Fields(rest)
+	if len(f) != 2 || !strings.HasPrefix(f[1], "debug=") {
+		c.stop()
+		return nil, fmt.Errorf("server said %q", ReadyPrefix+rest)
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start server: %w", err)
-	}
-	exited := make(chan error, 1)
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), ReadyPrefix) {
-				lines <- sc.Text()
-			}
-		}
-		io.Copy(io.Discard, stdout)
-	}()
-	go func() { exited <- cmd.Wait() }()
-	stop := func() error {
-		cmd.Process.Signal(syscall.SIGTERM)
-		stdin.Close()
-		select {
-		case err := <-exited:
-			var ee *exec.ExitError
-			if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() {
-				return nil
-			}
-			return err
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			return errors.New("server did not stop in 15 s; killed")
-		}
-	}
-	select {
-	case line := <-lines:
-		f := strings.Fields(strings.TrimPrefix(line, ReadyPrefix))
-		if len(f) != 2 || !strings.HasPrefix(f[1], "debug=") {
-			stop()
-			return nil, fmt.Errorf("server said %q", line)
-		}
-		t.BaseURL, t.DebugURL = f[0], strings.TrimPrefix(f[1], "debug=")
-	case err := <-exited:
-		return nil, fmt.Errorf("server exited before serving: %v", err)
-	case <-time.After(30 * time.Second):
-		stop()
-		return nil, errors.New("server did not start in 30 s")
-	case <-ctx.Done():
-		stop()
-		return nil, ctx.Err()
-	}
+	t.BaseURL, t.DebugURL = f[0], strings.TrimPrefix(f[1], "debug=")
 	if err := CheckLoopback(t.BaseURL); err != nil {
-		stop()
+		c.stop()
 		return nil, err
 	}
-	t.PID = cmd.Process.Pid
-	return &Server{Target: t, stop: stop}, nil
+	t.PID = c.pid()
+	return &Server{Target: t, stop: c.stop}, nil
 }

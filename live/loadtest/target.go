@@ -33,6 +33,31 @@ type Target struct {
 	InProcess bool
 	// DebugURL, when set, serves DebugHandler (the server's Go heap).
 	DebugURL string
+
+	// A cluster (StartCluster): the game client connects to BaseURL (the
+	// home node); participants to ParticipantURLs in turn (the edges).
+	ParticipantURLs []string
+	// Nodes are the cluster's processes, whose CPU and memory a run
+	// reports one by one (PID is then 0).
+	Nodes []Node
+	// BusMessages reads the bus's counters: messages published to it
+	// (in) and delivered by it to subscribers (out).
+	BusMessages func() (in, out uint64)
+}
+
+// Node is one mediator process of a cluster.
+type Node struct {
+	Name string // "home", "edge1", ...
+	URL  string
+	PID  int
+}
+
+// participantURL is where participant i connects.
+func (t Target) participantURL(i int) string {
+	if len(t.ParticipantURLs) == 0 {
+		return t.BaseURL
+	}
+	return t.ParticipantURLs[i%len(t.ParticipantURLs)]
 }
 
 // layoutJSON is the load test's layout: a textbox that carries the input
