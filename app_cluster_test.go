@@ -12,16 +12,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mixstudio/mixstudio/internal/testkit"
 	"github.com/mixstudio/mixstudio/live/cluster"
 )
 
 // logValue waits until the log has a line with msg and returns its key=.
-func logValue(t *testing.T, log *syncBuffer, msg, key string) string {
+func logValue(t *testing.T, log *testkit.Buffer, msg, key string) string {
 	t.Helper()
 	re := regexp.MustCompile(`msg="` + regexp.QuoteMeta(msg) + `".* ` + key + `=(\S+)`)
 	deadline := time.After(60 * time.Second)
 	for {
-		written := log.written()
+		written := log.Written()
 		if m := re.FindStringSubmatch(log.String()); m != nil {
 			return m[1]
 		}
@@ -40,11 +41,11 @@ func logValue(t *testing.T, log *syncBuffer, msg, key string) string {
 func TestServeWithEmbeddedNATSJoinsAndLeaves(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	log := &syncBuffer{}
+	log := &testkit.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "c.db"),
-			"--nats-listen", "127.0.0.1:0", "--lease-ttl", "600ms"}, &syncBuffer{}, log)
+			"--nats-listen", "127.0.0.1:0", "--lease-ttl", "600ms"}, &testkit.Buffer{}, log)
 	}()
 	natsURL := logValue(t, log, "NATS server listening", "url")
 	base := logValue(t, log, "mixstudio listening", "url")
@@ -123,13 +124,13 @@ func TestClusterFlagsRefuseBadCombinations(t *testing.T) {
 		{"--nats", "nats://127.0.0.1:1", "--nats-listen", "127.0.0.1:0"},
 		{"--nats-listen", "127.0.0.1:0", "--lease-ttl", "10ms"},
 	} {
-		err := run(context.Background(), append([]string{"mediator", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "x.db")}, args...), &syncBuffer{}, &syncBuffer{})
+		err := run(context.Background(), append([]string{"mediator", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "x.db")}, args...), &testkit.Buffer{}, &testkit.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), "--") {
 			t.Fatalf("%v: %v", args, err)
 		}
 	}
 	// No server where --nats points: a clear error, not a hang.
-	err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "y.db"), "--nats", "nats://127.0.0.1:1"}, &syncBuffer{}, &syncBuffer{})
+	err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "y.db"), "--nats", "nats://127.0.0.1:1"}, &testkit.Buffer{}, &testkit.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "cannot reach NATS at nats://127.0.0.1:1") {
 		t.Fatalf("unreachable NATS: %v", err)
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -182,7 +181,7 @@ func TestKeepPruningDropsExpiredParticipantKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var log syncBuffer
+	var log testkit.Buffer
 	done := make(chan struct{})
 	go func() {
 		keepPruning(ctx, db, 10*time.Millisecond, slog.New(slog.NewTextHandler(&log, nil)))
@@ -190,7 +189,7 @@ func TestKeepPruningDropsExpiredParticipantKeys(t *testing.T) {
 	}()
 	timeout := time.After(testkit.Timeout)
 	for {
-		wrote := log.written() // before looking: a write in between wakes us
+		wrote := log.Written() // before looking: a write in between wakes us
 		if strings.Contains(log.String(), "rows=2") {
 			break
 		}
@@ -202,39 +201,6 @@ func TestKeepPruningDropsExpiredParticipantKeys(t *testing.T) {
 	}
 	cancel()
 	<-done
-}
-
-// syncBuffer is a bytes.Buffer a logger may write while a test reads it.
-type syncBuffer struct {
-	mu    sync.Mutex
-	b     bytes.Buffer
-	wrote chan struct{} // closed and replaced on every write
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.wrote != nil {
-		close(s.wrote)
-		s.wrote = nil
-	}
-	return s.b.Write(p)
-}
-
-// written is closed by the next Write.
-func (s *syncBuffer) written() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.wrote == nil {
-		s.wrote = make(chan struct{})
-	}
-	return s.wrote
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestOverlayCommandPrintsTheURLAndRotates(t *testing.T) {

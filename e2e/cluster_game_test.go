@@ -25,7 +25,7 @@ type clusterGame struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	stderr *syncBuffer
+	stderr *testkit.Buffer
 
 	mu      sync.Mutex
 	lines   []gameLine
@@ -65,7 +65,7 @@ func startClusterGame(t *testing.T, dir string, node *server, token, versionID s
 		"MIXSTUDIO_VERSION_ID="+versionID,
 		"MIXSTUDIO_TIMEOUT_MS=150000",
 	)
-	g := &clusterGame{t: t, cmd: cmd, stderr: &syncBuffer{}, arrived: make(chan struct{})}
+	g := &clusterGame{t: t, cmd: cmd, stderr: &testkit.Buffer{}, arrived: make(chan struct{})}
 	cmd.Stderr = g.stderr
 	var err error
 	if g.stdin, err = cmd.StdinPipe(); err != nil {

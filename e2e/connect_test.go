@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/gorilla/websocket"
 
+	"github.com/mixstudio/mixstudio/internal/testkit"
 	"github.com/mixstudio/mixstudio/live/client"
 )
 
@@ -249,7 +250,7 @@ type snippetProcess struct {
 	out  []string
 	more chan struct{}
 	done chan struct{}
-	errb *syncBuffer
+	errb *testkit.Buffer
 }
 
 func startSnippet(t *testing.T, dir, name string, args ...string) *snippetProcess {
@@ -261,7 +262,7 @@ func startSnippet(t *testing.T, dir, name string, args ...string) *snippetProces
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &snippetProcess{cmd: cmd, more: make(chan struct{}, 1), done: make(chan struct{}), errb: &syncBuffer{}}
+	p := &snippetProcess{cmd: cmd, more: make(chan struct{}, 1), done: make(chan struct{}), errb: &testkit.Buffer{}}
 	cmd.Stderr = p.errb
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)

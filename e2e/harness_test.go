@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
 	"github.com/mixstudio/mixstudio/internal/testkit"
 )
 
@@ -143,7 +144,7 @@ type server struct {
 
 	command string // serve or mediator
 	args    []string
-	stderr  *syncBuffer // every run's stderr, restarts included
+	stderr  *testkit.Buffer // every run's stderr, restarts included
 
 	// The current process; replaced by restart once the last one exited.
 	cmd    *exec.Cmd
@@ -183,7 +184,7 @@ func startCommand(t testing.TB, command, db string, args []string) *server {
 		if err != nil {
 			t.Fatalf("pick a port: %v", err)
 		}
-		s := &server{URL: "http://" + addr, Addr: addr, DB: db, command: command, args: args, stderr: &syncBuffer{}}
+		s := &server{URL: "http://" + addr, Addr: addr, DB: db, command: command, args: args, stderr: &testkit.Buffer{}}
 		err = s.launch()
 		if err == nil {
 			t.Cleanup(func() { s.stop(t) })
@@ -347,25 +348,6 @@ func runCLIResult(db string, args ...string) (stdout, stderr string, err error) 
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()
 	return out.String(), errOut.String(), err
-}
-
-// syncBuffer is a bytes.Buffer safe for the process's writers and the
-// test's readers at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // dialViewer joins the owner's channel the way a viewer's page does: the

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mixstudio/mixstudio/internal/testkit"
 )
 
 // TestNodeSDKReconnectsAfterServerRestart restarts the real server under a
@@ -36,7 +38,7 @@ func TestNodeSDKReconnectsAfterServerRestart(t *testing.T) {
 		"MIXSTUDIO_PARTICIPANT_TOKEN="+viewerToken,
 		"MIXSTUDIO_VERSION_ID="+versionID,
 	)
-	var stderr syncBuffer
+	var stderr testkit.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -500,12 +500,12 @@ func playSignUp(t *testing.T, browser context.Context, srv *server, name, playUR
 type playProcess struct {
 	cmd  *exec.Cmd
 	done chan struct{}
-	out  *syncBuffer
+	out  *testkit.Buffer
 }
 
 func playServe(t *testing.T, addr, db string) *playProcess {
 	t.Helper()
-	p := &playProcess{cmd: exec.Command(binary, "serve", "--addr", addr, "--db", db), done: make(chan struct{}), out: &syncBuffer{}}
+	p := &playProcess{cmd: exec.Command(binary, "serve", "--addr", addr, "--db", db), done: make(chan struct{}), out: &testkit.Buffer{}}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

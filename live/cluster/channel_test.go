@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -184,6 +185,25 @@ func TestChannelOnThreeNodes(t *testing.T) {
 	}
 	if scenes[0] != scenes[1] || scenes[1] != scenes[2] {
 		t.Fatalf("getScenes differs between nodes:\n%s", scenes)
+	}
+	game.None("giveInput")
+
+	// A group moved to another scene: each edge's replica follows, so a
+	// move of the old scene's joystick, taken before, is refused there.
+	move := map[string]any{"controlID": "stick", "event": "move", "x": 0.5, "y": 0}
+	viewers[1].Call("giveInput", move)
+	game.Expect("giveInput")
+	game.Call("updateGroups", map[string]any{"groups": []map[string]any{{"groupID": "default", "sceneID": "lobby"}}})
+	for i, v := range viewers {
+		v.Seen("the lobby scene", func(p *testkit.Packet) bool {
+			return p.Method == "onSceneCreate" && strings.Contains(string(p.Params), `"sceneID":"lobby"`)
+		})
+		if code := v.CallErr("giveInput", move); code != 4099 {
+			t.Fatalf("viewer %d: a control of the old scene: code %d", i, code)
+		}
+		if got := string(v.Call("getScenes", map[string]any{})); !strings.Contains(got, `"sceneID":"lobby"`) {
+			t.Fatalf("viewer %d: getScenes after the move: %s", i, got)
+		}
 	}
 	game.None("giveInput")
 

@@ -1,12 +1,12 @@
 package cluster
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/mixstudio/mixstudio/internal/testkit"
 )
 
 // testTTL is short so expiry tests end quickly; the timeouts below are
@@ -28,27 +28,9 @@ func startServer(t *testing.T) *Server {
 	return s
 }
 
-// logBuffer collects a node's log lines for tests that look for them.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func join(t *testing.T, url, id string) (*Node, *logBuffer) {
+func join(t *testing.T, url, id string) (*Node, *testkit.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testkit.Buffer{}
 	n, err := Join(t.Context(), Options{
 		URL: url, NodeID: id, PublicURL: "http://" + id + ".test",
 		LeaseTTL: testTTL,

@@ -1,7 +1,6 @@
 package loadtest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mixstudio/mixstudio/internal/testkit"
 )
 
 // The cluster's nodes are `mixstudio mediator` processes: the tests
@@ -52,29 +53,10 @@ func mixstudioBinary(t *testing.T) string {
 	return binPath
 }
 
-// lockedBuffer collects the nodes' logs, written from their pipes'
-// readers while the test may read them.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func startCluster(t *testing.T, edges int) *Cluster {
 	t.Helper()
 	exe := mixstudioBinary(t)
-	logs := &lockedBuffer{}
+	logs := &testkit.Buffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	c, err := StartCluster(ctx, t.TempDir(), exe, edges, logs)

@@ -106,42 +106,33 @@ func (s *session) apply(frame []byte) {
 }
 
 func (s *session) putScene(sc *scene) {
-	if old := s.sceneIdx[sc.id]; old != nil {
-		for i := range s.scenes {
-			if s.scenes[i] == old {
-				s.scenes[i] = sc
-			}
-		}
-		s.sceneIdx[sc.id] = sc
-		return
-	}
-	s.addScene(sc)
+	s.scenes = put(s.scenes, s.sceneIdx[sc.id], sc)
+	s.sceneIdx[sc.id] = sc
 }
 
 func (s *session) putGroup(g *group) {
-	if old := s.groupIdx[g.id]; old != nil {
-		for i := range s.groups {
-			if s.groups[i] == old {
-				s.groups[i] = g
-			}
-		}
-		s.groupIdx[g.id] = g
-		return
-	}
-	s.addGroup(g)
+	s.groups = put(s.groups, s.groupIdx[g.id], g)
+	s.groupIdx[g.id] = g
 }
 
 func (sc *scene) putControl(c *control) {
-	if old := sc.ctrlIdx[c.id]; old != nil {
-		for i := range sc.controls {
-			if sc.controls[i] == old {
-				sc.controls[i] = c
-			}
-		}
-	} else {
-		sc.controls = append(sc.controls, c)
-	}
+	sc.controls = put(sc.controls, sc.ctrlIdx[c.id], c)
 	sc.ctrlIdx[c.id] = c
+}
+
+// put replaces old with v in list, keeping its place, or appends v when
+// there is no old (nil).
+func put[T comparable](list []T, old, v T) []T {
+	var none T
+	if old == none {
+		return append(list, v)
+	}
+	for i := range list {
+		if list[i] == old {
+			list[i] = v
+		}
+	}
+	return list
 }
 
 func (sc *scene) dropControl(id string) {

@@ -1,14 +1,14 @@
 package mediator
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/mixstudio/mixstudio/internal/testkit"
 )
 
 // What Mixer-era clients expect of the server beyond the spec's letter
@@ -235,28 +235,9 @@ func sessionIDOf(t *testing.T, c *tclient) string {
 	return ""
 }
 
-// syncBuffer is a log sink the mediator's goroutines may write to while
-// the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestEveryHandshakeRefusalIsLoggedWithCodeAndReason(t *testing.T) {
 	e := newEnv(t, Options{})
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	e.m.log = slog.New(slog.NewTextHandler(logs, nil)) // before any socket
 	e.game()
 	h := http.Header{"Authorization": {"Bearer " + e.streamerToken}, "X-Interactive-Version": {fmt.Sprint(e.version)}, "X-Protocol-Version": {"2.0"}}
