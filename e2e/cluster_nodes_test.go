@@ -81,7 +81,14 @@ func (c *testCluster) startNATS(t *testing.T) {
 // shared database and waits for its /healthz.
 func (c *testCluster) startNode(t *testing.T, id string) *server {
 	t.Helper()
-	s := startCommand(t, "mediator", c.DB, []string{
+	return c.startNodeAs(t, "mediator", id)
+}
+
+// startNodeAs is startNode with another command: "serve" is a node that
+// also serves the studio and the play pages.
+func (c *testCluster) startNodeAs(t *testing.T, command, id string) *server {
+	t.Helper()
+	s := startCommand(t, command, c.DB, []string{
 		"--nats", "nats://" + c.natsURL, "--node-id", id, "--lease-ttl", c.LeaseTTL.String(),
 		// Every viewer of the test dials from 127.0.0.1.
 		"--sockets-per-address", "0", "--requests-per-address", "0",

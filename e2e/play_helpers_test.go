@@ -155,6 +155,13 @@ func playSetupPrepared(t *testing.T, file string, prepare func(srv *server, vers
 	if prepare != nil {
 		prepare(srv, version, &cfg)
 	}
+	return srv, dialPlayGame(t, cfg), me.Channel.ID
+}
+
+// dialPlayGame connects a Go game client with cfg and records what it
+// receives; it closes at the test's end.
+func dialPlayGame(t *testing.T, cfg client.Config) *playGame {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := client.Dial(ctx, cfg)
@@ -179,7 +186,7 @@ func playSetupPrepared(t *testing.T, file string, prepare func(srv *server, vers
 		}
 	}()
 	t.Cleanup(func() { c.Close() })
-	return srv, g, me.Channel.ID
+	return g
 }
 
 // call runs a method on the game client and fails the test on an error.
@@ -272,6 +279,14 @@ func playOpen(t *testing.T, browser context.Context, name, url string, width, he
 // playOpenWith is playOpen with a script that runs before the page's own.
 func playOpenWith(t *testing.T, browser context.Context, name, url string, width, height int64, phone bool, initScript string) *playTab {
 	t.Helper()
+	return playOpenListening(t, browser, name, url, width, height, phone, initScript, nil)
+}
+
+// playOpenListening is playOpenWith that also hands every DevTools event
+// of the tab to listen (when not nil), from chromedp's event goroutine:
+// the page's sockets and frames as the browser saw them.
+func playOpenListening(t *testing.T, browser context.Context, name, url string, width, height int64, phone bool, initScript string, listen func(ev any)) *playTab {
+	t.Helper()
 	var mu sync.Mutex
 	dialogs := &[]string{}
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext(),
@@ -280,6 +295,9 @@ func playOpenWith(t *testing.T, browser context.Context, name, url string, width
 				mu.Lock()
 				*dialogs = append(*dialogs, d.Message)
 				mu.Unlock()
+			}
+			if listen != nil {
+				listen(ev)
 			}
 		}))
 	var console []string
@@ -338,7 +356,14 @@ func playEval[T any](t *testing.T, p *playTab, expr string) T {
 // wait polls until expr is truthy in the page.
 func (p *playTab) wait(t *testing.T, what, expr string) {
 	t.Helper()
-	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool]("!!("+expr+")", chromedp.WithPollingTimeout(8*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+	p.waitWithin(t, 8*time.Second, what, expr)
+}
+
+// waitWithin is wait with another timeout (for what takes a cluster's
+// lease TTL or a process restart).
+func (p *playTab) waitWithin(t *testing.T, within time.Duration, what, expr string) {
+	t.Helper()
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool]("!!("+expr+")", chromedp.WithPollingTimeout(within), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
 		screenshot(t, p.ctx, p.name+"-failure")
 		t.Fatalf("%s: waiting for %s (%s): %v; status %q; toasts %q", p.name, what, expr, err,
 			playEval[string](t, p, `document.querySelector("[data-testid=play-status]").textContent`),
