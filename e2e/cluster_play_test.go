@@ -60,12 +60,14 @@ func (s *pageSockets) sockets() (urls []string, hellos []int) {
 // opens on c, so c is home. A Go viewer on a makes a the
 // busiest node, so /api/v1/interactive/{channel} hands the page b, and the
 // page's socket crosses to another node than its own (the play page's CSP
-// must allow it). A click reaches the game client once. Then the home
+// must allow it). A click reaches the game client once; a control the
+// game client adds appears. Then the home
 // stops (SIGTERM): the page, still on b, shows "waiting" (onReady false)
 // with its controls drawn once; the game client comes back on a, which
 // becomes home; b announces the page
 // again (a second hello on the same socket, a new session) and the page is
-// live with one rendering of each control, and a click reaches the new
+// live with one rendering of each control of the new home's view (the
+// added control is gone: the new home loaded the version), and a click reaches the new
 // home's game client once, from the new session.
 func TestPlayPageOnAClusterFollowsTheHomeMoving(t *testing.T) {
 	var ownerToken, viewerToken, versionID string
@@ -111,6 +113,15 @@ func TestPlayPageOnAClusterFollowsTheHomeMoving(t *testing.T) {
 	tab.shot(t, "1-live-on-b")
 	first := clickFireOnce(t, tab, game, "on home c")
 
+	// A control the game client adds on c lives in c's session alone: the
+	// next home loads the version afresh, without it.
+	game.call(t, "createControls", `{"sceneID": "default", "controls": [{"controlID": "extra", "kind": "button", "text": "Only on c",
+		"position": [{"size": "large", "x": 16, "y": 14, "width": 12, "height": 4}, {"size": "medium", "x": 15, "y": 12, "width": 12, "height": 4},
+		{"size": "small", "x": 15, "y": 14, "width": 12, "height": 4}]}]}`)
+	tab.wait(t, "the control c added", `document.querySelectorAll("[data-testid=control][data-id=extra]").length === 1`)
+	checkOneRendering(t, tab, "with the control c added", "extra")
+	tab.shot(t, "1b-control-added-on-c")
+
 	// The home stops. The game client knows c alone (its hosts list was
 	// c's first entry only), so it cannot come back by itself: the time
 	// without a home lasts until the test brings it back. The page keeps
@@ -122,7 +133,7 @@ func TestPlayPageOnAClusterFollowsTheHomeMoving(t *testing.T) {
 	if got := playEval[string](t, tab, `document.querySelector("[data-testid=play-status]").textContent`); !strings.Contains(got, "Waiting for the streamer") {
 		t.Errorf("status while there is no home: %q", got)
 	}
-	checkOneRendering(t, tab, "while there is no home")
+	checkOneRendering(t, tab, "while there is no home", "extra")
 	tab.shot(t, "2-no-home")
 
 	// The game client comes back on a (its hosts list there starts with
@@ -181,22 +192,24 @@ func waitSocketAddress(t *testing.T, s *server, channel int64, token, want strin
 	}
 }
 
-// checkOneRendering fails unless each of the scene's controls is drawn
-// once: a second hello must replace the view, not add to it.
-func checkOneRendering(t *testing.T, tab *playTab, when string) {
+// checkOneRendering fails unless each of the layout's controls, and the
+// more given, is drawn once and nothing else is: a second hello must
+// replace the view, not add to it or keep the old home's leftovers.
+func checkOneRendering(t *testing.T, tab *playTab, when string, more ...string) {
 	t.Helper()
 	ids := playEval[[]string](t, tab, `[...document.querySelectorAll("[data-testid=control]")].map(e => e.dataset.id)`)
 	seen := map[string]int{}
 	for _, id := range ids {
 		seen[id]++
 	}
-	for _, id := range []string{"fire", "aim", "buy", "hello", "chat", "wide-only"} {
+	want := append([]string{"fire", "aim", "buy", "hello", "chat", "wide-only"}, more...)
+	for _, id := range want {
 		if seen[id] != 1 {
 			t.Errorf("%s: control %s drawn %d times (controls %q)", when, id, seen[id], ids)
 		}
 	}
-	if len(ids) != 6 {
-		t.Errorf("%s: %d controls drawn, want 6: %q", when, len(ids), ids)
+	if len(ids) != len(want) {
+		t.Errorf("%s: %d controls drawn, want %d: %q", when, len(ids), len(want), ids)
 	}
 }
 
