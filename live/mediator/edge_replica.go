@@ -1,6 +1,7 @@
 package mediator
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"github.com/mixstudio/mixstudio/live/state"
@@ -62,18 +63,25 @@ func (s *session) apply(frame []byte) {
 		s.isReady = p.IsReady
 	case "onParticipantJoin", "onParticipantUpdate":
 		for _, raw := range p.Participants {
-			o, ok := parseObject(raw)
-			if !ok {
+			var x struct {
+				SessionID string `json:"sessionID"`
+				GroupID   string `json:"groupID"`
+				Disabled  bool   `json:"disabled"`
+			}
+			if json.Unmarshal(raw, &x) != nil {
 				continue
 			}
-			id, _ := o.String("sessionID")
-			if x := s.parts[id]; x != nil {
-				x.setProps(o)
+			if me := s.parts[x.SessionID]; me != nil && (me.group != x.GroupID || me.isDisabled != x.Disabled) {
+				me.setProps(routingProps(x.GroupID, x.Disabled))
 			}
 		}
 	case "onSceneCreate", "onSceneUpdate":
 		for _, raw := range p.Scenes {
+			if old := s.sceneIdx[sceneIDOf(raw)]; old != nil && bytes.Equal(old.src, raw) {
+				continue // the same view sent to the next viewer who joins
+			}
 			if sc, e := parseScene(raw, state.Tag{}, ""); e == nil {
+				sc.src = append([]byte(nil), raw...)
 				s.putScene(sc)
 			}
 		}
@@ -105,6 +113,24 @@ func (s *session) apply(frame []byte) {
 	}
 }
 
+// routingProps are the only participant properties an edge judges input
+// by; the common case shares one object, as joins at home do.
+func routingProps(groupID string, disabled bool) *state.Object {
+	if groupID == defaultID && !disabled {
+		return defaultParticipantProps
+	}
+	return mustObject(string(mustJSON(map[string]any{"disabled": disabled, "groupID": groupID})), state.Tag{})
+}
+
+// sceneIDOf reads a scene's id without parsing the rest.
+func sceneIDOf(raw []byte) string {
+	var x struct {
+		SceneID string `json:"sceneID"`
+	}
+	json.Unmarshal(raw, &x)
+	return x.SceneID
+}
+
 func (s *session) putScene(sc *scene) {
 	s.scenes = put(s.scenes, s.sceneIdx[sc.id], sc)
 	s.sceneIdx[sc.id] = sc
@@ -116,6 +142,7 @@ func (s *session) putGroup(g *group) {
 }
 
 func (sc *scene) putControl(c *control) {
+	sc.src = nil // no longer what it was read from
 	sc.controls = put(sc.controls, sc.ctrlIdx[c.id], c)
 	sc.ctrlIdx[c.id] = c
 }
@@ -139,6 +166,7 @@ func (sc *scene) dropControl(id string) {
 	if sc.ctrlIdx[id] == nil {
 		return
 	}
+	sc.src = nil
 	delete(sc.ctrlIdx, id)
 	kept := sc.controls[:0:0]
 	for _, c := range sc.controls {

@@ -158,13 +158,20 @@ func (h *home) publish(m *outMsg) {
 // broadcast costs the same few bytes whatever the audience.
 func (h *home) sendFrame(ps []*participant, far int, b []byte) {
 	m := &outMsg{kind: outFrame, frame: b}
-	if far == h.far {
+	switch {
+	case far == h.far:
 		for _, e := range h.edges {
 			if len(e.parts) > 0 {
 				m.targets = append(m.targets, target{edge: e.id, all: true})
 			}
 		}
-	} else {
+	case far == 1: // a reply, a join's welcome: the common case on input
+		for _, p := range ps {
+			if r := p.remote; r != nil {
+				m.targets = []target{{edge: r.edge.id, slots: []uint64{r.slot}}}
+			}
+		}
+	default:
 		at := map[*edgeRef]int{} // index in m.targets
 		for _, p := range ps {
 			if p.remote == nil {

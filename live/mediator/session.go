@@ -60,6 +60,10 @@ type scene struct {
 	size     int64         // objectSize(props), kept as props change
 	controls []*control
 	ctrlIdx  map[string]*control
+	// src is, on an edge's replica, the JSON the scene was read from: a
+	// scene sent again unchanged (to each viewer who joins) is not read
+	// again.
+	src []byte
 }
 
 type control struct {
