@@ -156,24 +156,6 @@ func (s *server) kill9(t *testing.T) {
 	}
 }
 
-// relaunch starts a killed node again on its address and database, with
-// the same flags (a supervisor restarting a crashed process).
-func (s *server) relaunch(t *testing.T) {
-	t.Helper()
-	var err error
-	for attempt := 0; attempt < 20; attempt++ {
-		if err = s.launch(); err == nil {
-			s.down = false
-			return
-		}
-		if !strings.Contains(err.Error(), "address already in use") {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("relaunch node: %v", err)
-}
-
 // participantKey asks node s for a viewer's participant key to channel
 // (/api/v1/interactive/{channel}, the viewer's page's call).
 func participantKey(t *testing.T, s *server, channel int64, viewerToken string) string {

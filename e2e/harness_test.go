@@ -258,6 +258,14 @@ func (s *server) restart(t testing.TB) {
 	if !s.terminate(t) {
 		t.FailNow()
 	}
+	s.relaunch(t)
+}
+
+// relaunch starts a stopped or killed server again on its address and
+// database, with the same flags (a supervisor restarting a process); the
+// old socket may linger in the kernel a moment.
+func (s *server) relaunch(t testing.TB) {
+	t.Helper()
 	var err error
 	for attempt := 0; attempt < 20; attempt++ {
 		if err = s.launch(); err == nil {
@@ -269,7 +277,7 @@ func (s *server) restart(t testing.TB) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("restart server: %v", err)
+	t.Fatalf("relaunch server: %v", err)
 }
 
 // terminate sends SIGTERM and reports whether the process exited 0 within
