@@ -78,8 +78,8 @@ func (s *Server) handlePlay(c echo.Context) error {
 func (s *Server) playCSP(c echo.Context) string {
 	connect := "'self' " + s.socketBase(c)
 	if s.cfg.Mediator != nil {
-		for _, u := range s.cfg.Mediator.NodeURLs() {
-			connect += " " + wsBase(u)
+		for _, u := range s.cfg.Mediator.NodeSockets() {
+			connect += " " + u
 		}
 	}
 	return "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'; " +

@@ -95,16 +95,11 @@ func (s *Server) handleParticipantJoin(c echo.Context) error {
 // least-loaded node (docs/scaling.md), else socketBase.
 func (s *Server) viewerSocketBase(c echo.Context) string {
 	if s.cfg.Mediator != nil {
-		if u := s.cfg.Mediator.ViewerURL(); u != "" {
-			return wsBase(u)
+		if u := s.cfg.Mediator.ViewerSocket(); u != "" {
+			return u
 		}
 	}
 	return s.socketBase(c)
-}
-
-// wsBase turns an http(s) base URL into its ws(s) one.
-func wsBase(u string) string {
-	return strings.Replace(strings.Replace(u, "https://", "wss://", 1), "http://", "ws://", 1)
 }
 
 // socketBase is ws://HOST (wss behind TLS or an https public URL).

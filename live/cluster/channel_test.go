@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -478,10 +479,11 @@ func TestViewersAreHandedTheLeastLoadedNode(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if got := b.m.ViewerURL(); got != b.server.URL {
-		t.Fatalf("viewer URL %q, want b's %q", got, b.server.URL)
+	wantB := "ws" + strings.TrimPrefix(b.server.URL, "http")
+	if got := b.m.ViewerSocket(); got != wantB {
+		t.Fatalf("viewer socket %q, want b's %q", got, wantB)
 	}
-	if got := b.m.NodeURLs(); len(got) != 2 {
-		t.Fatalf("node URLs %v", got)
+	if got := b.m.NodeSockets(); len(got) != 2 || !slices.Contains(got, wantB) {
+		t.Fatalf("node sockets %v", got)
 	}
 }

@@ -68,7 +68,7 @@ func (m *Mediator) baseURL(r *http.Request, ws bool) string {
 	if m.opts.PublicURL != "" {
 		u := strings.TrimRight(m.opts.PublicURL, "/")
 		if ws {
-			u = strings.Replace(strings.Replace(u, "https://", "wss://", 1), "http://", "ws://", 1)
+			u = wsURL(u)
 		}
 		return u
 	}
@@ -111,25 +111,26 @@ func wsURL(u string) string {
 	return strings.Replace(strings.Replace(strings.TrimRight(u, "/"), "https://", "wss://", 1), "http://", "ws://", 1)
 }
 
-// NodeURLs are the base URLs of the cluster's live nodes (none when the
-// mediator is not in a cluster): a play page may open its socket on any.
-func (m *Mediator) NodeURLs() []string {
+// NodeSockets are the ws(s) base URLs of the cluster's live nodes (none
+// when the mediator is not in a cluster): a play page may open its socket
+// on any.
+func (m *Mediator) NodeSockets() []string {
 	if m.opts.Bus == nil {
 		return nil
 	}
 	var out []string
 	for _, n := range m.opts.Bus.Nodes() {
 		if n.URL != "" {
-			out = append(out, strings.TrimRight(n.URL, "/"))
+			out = append(out, wsURL(n.URL))
 		}
 	}
 	return out
 }
 
-// ViewerURL is the base URL (http or https) of the least-loaded live node
-// of the cluster, for handing a viewer its socket; "" when the mediator
-// is not in a cluster.
-func (m *Mediator) ViewerURL() string {
+// ViewerSocket is the ws(s) base URL of the least-loaded live node of the
+// cluster, for handing a viewer its socket; "" when the mediator is not in
+// a cluster.
+func (m *Mediator) ViewerSocket() string {
 	if m.opts.Bus == nil {
 		return ""
 	}
@@ -139,7 +140,10 @@ func (m *Mediator) ViewerURL() string {
 			best, load = n.URL, n.Participants
 		}
 	}
-	return strings.TrimRight(best, "/")
+	if best == "" {
+		return ""
+	}
+	return wsURL(best)
 }
 
 // rejectAfterUpgrade completes the handshake and closes with code: that is
